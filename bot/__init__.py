@@ -1,0 +1,1 @@
+"""The Telegram adapter around `retrieval`: settings, storage, handlers, rendering, harness."""

@@ -1,0 +1,59 @@
+"""All settings, read once at start-up and passed down (env prefix NEWSBOT_)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULTS_FILE = PROJECT_ROOT / "config" / "defaults.env"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSBOT_",
+        # Later files win: the shipped defaults, then the user's .env; the environment beats both.
+        env_file=(DEFAULTS_FILE, ".env"),
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    telegram_token: SecretStr | None = None
+    bot_api_url: str = "https://api.telegram.org/bot"
+    database: Path = Path("newsbot.sqlite3")
+    seeds_dir: Path = PROJECT_ROOT / "seeds"
+    refresh_seconds: float = Field(60.0, gt=0)
+    admin_ids: list[int] = Field(default_factory=list)
+    webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = Field(8443, ge=1, le=65535)
+    webhook_secret: SecretStr | None = None
+    feeds: list[str] = Field(default_factory=list)
+    feed_seconds: float = Field(600.0, gt=0)
+    max_age_days: float | None = Field(None, gt=0)
+    top_k: int = Field(3, ge=1, le=10)
+    log_level: str = "INFO"
+
+    @field_validator("telegram_token", "webhook_secret", "webhook_url", "max_age_days", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def token(self) -> str | None:
+        return self.telegram_token.get_secret_value() if self.telegram_token else None
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names it in one line."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "NEWSBOT_" + str(first["loc"][0]).upper() if first.get("loc") else "a setting"
+        raise SettingsError(f"{name}: {first['msg']}") from None

@@ -1,0 +1,150 @@
+"""Answering a question: the best body sentences with citations, related headlines, or abstention."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from retrieval.article import Article, RelatedLink
+from retrieval.index import BM25Params, Hit, SentenceRef, TermIndex, sentence_refs
+
+
+@dataclass(frozen=True)
+class AnswerPolicy:
+    # Answer only when the best sentence carries at least this share of the question's informative
+    # weight (idf); below it the words that make the question specific are missing from the news.
+    min_coverage: float = 0.5
+    # Further sentences are quoted only when they score close to the best one.
+    min_relative_score: float = 0.6
+    # Sentences within this relative score of each other count as a tie, which the newer article wins.
+    tie_margin: float = 0.02
+    related_min_coverage: float = 0.5
+    related_limit: int = 3
+    # How many candidates to rank before the tie-break and cut.
+    pool: int = 50
+
+
+@dataclass(frozen=True)
+class Answer:
+    ref: SentenceRef
+    score: float
+    matched_terms: frozenset[str]
+
+    @property
+    def text(self) -> str:
+        return self.ref.text
+
+    @property
+    def article(self) -> Article:
+        return self.ref.article
+
+    @property
+    def sentence(self) -> int:
+        """1-based sentence number within the article's body."""
+        return self.ref.position + 1
+
+    @property
+    def citation(self) -> str:
+        return citation(self.article, self.sentence)
+
+
+@dataclass(frozen=True)
+class RelatedHit:
+    link: RelatedLink
+    score: float
+
+
+@dataclass(frozen=True)
+class Reply:
+    question: str
+    answered: bool
+    answers: tuple[Answer, ...] = ()
+    related: tuple[RelatedHit, ...] = ()
+    terms: tuple[str, ...] = field(default=())
+
+
+def citation(article: Article, sentence: int) -> str:
+    parts = [article.source or "مصدر غير معروف", f"«{article.title}»", f"الجملة {sentence}"]
+    return "، ".join(parts)
+
+
+def _published_key(article: Article) -> float:
+    if article.published is None:
+        return float("-inf")
+    published = article.published
+    if published.tzinfo is None:
+        published = published.replace(tzinfo=timezone.utc)
+    return published.timestamp()
+
+
+class NewsIndex:
+    """An immutable snapshot of the corpus: rebuild with `with_articles` when news arrives."""
+
+    def __init__(
+        self,
+        articles: Iterable[Article],
+        params: BM25Params = BM25Params(),
+        policy: AnswerPolicy = AnswerPolicy(),
+    ) -> None:
+        self.articles: tuple[Article, ...] = tuple(articles)
+        self.params = params
+        self.policy = policy
+        self.refs = sentence_refs(self.articles)
+        self.sentences = TermIndex([r.text for r in self.refs], params)
+        links: dict[str, RelatedLink] = {}
+        for article in self.articles:
+            for link in article.related:
+                # One entry per headline; a link with a URL beats the same headline without one.
+                if link.title not in links or (link.url and not links[link.title].url):
+                    links[link.title] = link
+        self.links = list(links.values())
+        self.headlines = TermIndex([link.title for link in self.links], params)
+
+    def with_articles(self, more: Iterable[Article]) -> NewsIndex:
+        known = {a.id for a in self.articles}
+        return NewsIndex([*self.articles, *(a for a in more if a.id not in known)], self.params, self.policy)
+
+    def rank(self, question: str, n: int) -> list[tuple[SentenceRef, Hit]]:
+        """The n best sentences for `question`, without any abstention (used by evaluation)."""
+        query = self.sentences.query(question)
+        hits = self.sentences.search(query, max(n, self.policy.pool))
+        hits = self._prefer_newer(hits)
+        return [(self.refs[h.doc], h) for h in hits[:n]]
+
+    def _prefer_newer(self, hits: list[Hit]) -> list[Hit]:
+        hits = list(hits)
+        margin = self.policy.tie_margin
+        # Insertion pass: a newer article moves ahead of an older one scoring within the margin.
+        for i in range(1, len(hits)):
+            j = i
+            while j > 0 and hits[j - 1].score - hits[j].score <= margin * hits[j - 1].score and _published_key(
+                self.refs[hits[j].doc].article
+            ) > _published_key(self.refs[hits[j - 1].doc].article):
+                hits[j - 1], hits[j] = hits[j], hits[j - 1]
+                j -= 1
+        return hits
+
+    def related(self, question: str) -> tuple[RelatedHit, ...]:
+        query = self.headlines.query(question)
+        hits = self.headlines.search(query, self.policy.related_limit * 4)
+        keep = [h for h in hits if h.coverage >= self.policy.related_min_coverage]
+        return tuple(RelatedHit(self.links[h.doc], h.score) for h in keep[: self.policy.related_limit])
+
+    def ask(self, question: str, top_k: int = 3) -> Reply:
+        ranked = self.rank(question, max(top_k, 1))
+        related = self.related(question)
+        terms = self.sentences.query(question).terms
+        if not ranked or ranked[0][1].coverage < self.policy.min_coverage:
+            return Reply(question=question, answered=False, related=related, terms=terms)
+        best = ranked[0][1].score
+        answers = tuple(
+            Answer(ref=ref, score=hit.score, matched_terms=hit.matched)
+            for ref, hit in ranked[:top_k]
+            if hit.score >= self.policy.min_relative_score * best and hit.coverage >= self.policy.min_coverage
+        )
+        return Reply(question=question, answered=True, answers=answers, related=related, terms=terms)
+
+
+def build_index(articles: Sequence[Article]) -> NewsIndex:
+    return NewsIndex(articles)

@@ -1,0 +1,121 @@
+"""An article and the parser that separates its body from related headlines and site chrome.
+
+News pages saved as text carry more than the story: a "تابع أيضا" block of other headlines, teaser
+lines of other stories cut off with "…", and chrome such as a cookie notice. Only body sentences may
+answer a question; headlines become related links; chrome is dropped. The rules are conservative so
+that a plain article (a Wikipedia paragraph, a wire story) comes through as body sentences only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from importlib import resources
+
+from retrieval.normalize import normalize
+from retrieval.sentences import split_sentences
+from retrieval.tokenize import tokenize
+
+# Lines longer than this are prose, never chrome or a headline.
+MAX_CHROME_WORDS = 30
+MAX_HEADLINE_WORDS = 25
+
+# "تابع أيضا/", "اقرأ أيضاً:", "شاهد أيضا" (normalized, first two words); a headline may follow on the line.
+_MARKER = re.compile(r"^(?:تابع|اقرا|طالع|شاهد) (?:ايضا|كذلك)$")
+_ELLIPSIS_END = re.compile(r"(?:…|\.\.\.)[.\s]*$|…\s*[\"'”»]?\s*$")
+_SENTENCE_END = re.compile(r"[.!?؟…][\"'”’»)\]]*\s*$")
+
+
+@dataclass(frozen=True)
+class RelatedLink:
+    title: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    title: str
+    sentences: tuple[str, ...]
+    related: tuple[RelatedLink, ...] = ()
+    source: str | None = None
+    url: str | None = None
+    published: datetime | None = None
+    extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class ParsedText:
+    sentences: tuple[str, ...]
+    headlines: tuple[str, ...]
+    dropped: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def _chrome_phrases() -> tuple[str, ...]:
+    text = resources.files("retrieval.resources").joinpath("boilerplate_ar.txt").read_text("utf-8")
+    phrases = []
+    for line in text.splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            phrases.append(" ".join(tokenize(normalize(line))))
+    return tuple(phrases)
+
+
+def is_chrome(line: str) -> bool:
+    words = tokenize(normalize(line))
+    if not words or len(words) > MAX_CHROME_WORDS:
+        return False
+    joined = f" {' '.join(words)} "
+    return any(f" {phrase} " in joined for phrase in _chrome_phrases())
+
+
+def related_marker(line: str) -> str | None:
+    """If `line` opens a related-headlines block, return what follows the marker on it ('' if nothing)."""
+    words = line.split()
+    if len(words) < 2 or not _MARKER.match(" ".join(tokenize(normalize(" ".join(words[:2]))))):
+        return None
+    return " ".join(words[2:]).lstrip("/:：-–— ").strip()
+
+
+def _is_headline(line: str) -> bool:
+    """A line that reads as a title: short and without sentence-final punctuation."""
+    return len(tokenize(line)) <= MAX_HEADLINE_WORDS and not _SENTENCE_END.search(line)
+
+
+def _is_teaser(line: str) -> bool:
+    return bool(_ELLIPSIS_END.search(line)) and len(tokenize(line)) <= 2 * MAX_HEADLINE_WORDS
+
+
+def parse_text(text: str) -> ParsedText:
+    """Split raw article text into body sentences, related headlines and dropped chrome."""
+    lines = [line.strip() for line in text.splitlines()]
+    lines = [line for line in lines if line]
+    teaser = [_is_teaser(line) for line in lines]
+    body: list[str] = []
+    headlines: list[str] = []
+    dropped: list[str] = []
+    in_related_block = False
+    for i, line in enumerate(lines):
+        if is_chrome(line):
+            dropped.append(line)
+            continue
+        rest = related_marker(line)
+        if rest is not None:
+            in_related_block = True
+            if rest:
+                headlines.append(rest)
+            continue
+        if in_related_block and _is_headline(line):
+            headlines.append(line)
+            continue
+        in_related_block = False
+        # A teaser needs company: a single line ending in "…" inside a story is usually prose.
+        neighbours = (i > 0 and teaser[i - 1]) or (i + 1 < len(lines) and teaser[i + 1])
+        if teaser[i] and (neighbours or all(teaser[j] or is_chrome(lines[j]) for j in range(i, len(lines)))):
+            headlines.append(line)
+            continue
+        body.append(line)
+    sentences = tuple(s for line in body for s in split_sentences(line))
+    return ParsedText(sentences=sentences, headlines=tuple(headlines), dropped=tuple(dropped))
