@@ -1,0 +1,434 @@
+"""All persistent state in one SQLite file through aiosqlite: articles, chats, subscriptions, deliveries, queries.
+
+One connection per process, in autocommit mode; every write runs as an explicit transaction under an
+asyncio lock, because coroutines sharing one connection would otherwise interleave their statements
+inside each other's transactions. WAL lets `newsbot ingest` write while the bot reads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from retrieval.article import Article, RelatedLink
+from retrieval.files import parse_published
+from retrieval.normalize import normalize
+
+BUSY_TIMEOUT_MS = 10_000
+
+# Schema migrations, applied in order; PRAGMA user_version counts how many are in the file.
+# Never edit a shipped entry: append a new one.
+MIGRATIONS: list[str] = [
+    # 1: the bot's core state.
+    """
+    CREATE TABLE articles (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        article_id TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL,
+        source TEXT,
+        url TEXT,
+        canonical_url TEXT UNIQUE,
+        content_hash TEXT UNIQUE,
+        published TEXT,
+        ingested_at TEXT NOT NULL,
+        feed_url TEXT
+    );
+    CREATE TABLE sentences (
+        article INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        PRIMARY KEY (article, position)
+    );
+    CREATE TABLE related (
+        article INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        title TEXT NOT NULL,
+        url TEXT,
+        PRIMARY KEY (article, position)
+    );
+    CREATE TABLE chats (
+        chat_id INTEGER PRIMARY KEY,
+        type TEXT,
+        title TEXT,
+        created TEXT NOT NULL
+    );
+    CREATE TABLE subscriptions (
+        chat_id INTEGER PRIMARY KEY,
+        since_article INTEGER NOT NULL,
+        created TEXT NOT NULL
+    );
+    CREATE TABLE deliveries (
+        article INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        chat_id INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        at TEXT NOT NULL,
+        detail TEXT,
+        UNIQUE (article, chat_id)
+    );
+    CREATE TABLE query_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        chat_id INTEGER,
+        question TEXT NOT NULL,
+        answered INTEGER NOT NULL,
+        latency_ms REAL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX articles_published ON articles(published);
+    """,
+]
+
+# Delivery states. SENDING is written before the send and SENT after it, so after a crash only the
+# one message in flight (still SENDING) can go out twice.
+SENDING = "sending"
+SENT = "sent"
+FAILED = "failed"
+BLOCKED = "blocked"
+FINAL_STATUSES = (SENT, FAILED, BLOCKED)
+
+_SPACE = re.compile(r"\s+")
+
+
+def content_hash(article: Article) -> str:
+    """Fingerprint of what an article says, so the same story from two paths (file, feed) dedupes."""
+    text = normalize(article.title) + "\n" + "\n".join(normalize(s) for s in article.sentences)
+    folded = _SPACE.sub(" ", text).strip()
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest()
+
+
+_content_hash = content_hash  # add_article's keyword of the same name shadows it
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _published_text(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    # Aware datetimes are stored in UTC so that text order is time order.
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc)
+    return value.isoformat()
+
+
+@dataclass(frozen=True)
+class Delivery:
+    article_row: int
+    chat_id: int
+    attempts: int
+
+
+class Storage:
+    def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
+        self._db = db
+        self.path = path
+        self._write = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Storage:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = await aiosqlite.connect(str(path), isolation_level=None)
+        try:
+            await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await db.execute("PRAGMA journal_mode = WAL")
+            await db.execute("PRAGMA foreign_keys = ON")
+            await db.execute("PRAGMA synchronous = NORMAL")
+            await _migrate(db)
+        except BaseException:
+            await db.close()
+            raise
+        return cls(db, path)
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def __aenter__(self) -> Storage:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def _fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        async with self._db.execute(sql, params) as cursor:
+            return [tuple(row) for row in await cursor.fetchall()]
+
+    async def _fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        async with self._db.execute(sql, params) as cursor:
+            row = await cursor.fetchone()
+        return tuple(row) if row is not None else None
+
+    async def _transaction(self, statements: Iterable[tuple[str, Sequence[Any]]]) -> None:
+        async with self._write:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for sql, params in statements:
+                    await self._db.execute(sql, params)
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+            await self._db.execute("COMMIT")
+
+    # Articles ----------------------------------------------------------------------------------
+
+    async def add_article(
+        self,
+        article: Article,
+        *,
+        canonical_url: str | None = None,
+        content_hash: str | None = None,
+        feed_url: str | None = None,
+    ) -> int | None:
+        """Store `article` in one transaction; its row id, or None if it duplicates a stored one."""
+        digest = content_hash if content_hash is not None else _content_hash(article)
+        async with self._write:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                dup = await self._fetchone(
+                    "SELECT id FROM articles WHERE article_id = ? OR canonical_url = ? OR content_hash = ?",
+                    (article.id, canonical_url, digest),
+                )
+                if dup is not None:
+                    await self._db.execute("ROLLBACK")
+                    return None
+                cursor = await self._db.execute(
+                    "INSERT INTO articles (article_id, title, source, url, canonical_url, content_hash,"
+                    " published, ingested_at, feed_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        article.id,
+                        article.title,
+                        article.source,
+                        article.url,
+                        canonical_url,
+                        digest,
+                        _published_text(article.published),
+                        utc_now(),
+                        feed_url,
+                    ),
+                )
+                row_id = cursor.lastrowid
+                await self._db.executemany(
+                    "INSERT INTO sentences (article, position, text) VALUES (?, ?, ?)",
+                    [(row_id, i, s) for i, s in enumerate(article.sentences)],
+                )
+                await self._db.executemany(
+                    "INSERT INTO related (article, position, title, url) VALUES (?, ?, ?, ?)",
+                    [(row_id, i, link.title, link.url) for i, link in enumerate(article.related)],
+                )
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+            await self._db.execute("COMMIT")
+        assert row_id is not None
+        return int(row_id)
+
+    async def article_count(self) -> int:
+        row = await self._fetchone("SELECT count(*) FROM articles")
+        return int(row[0]) if row else 0
+
+    async def max_article_row(self) -> int:
+        row = await self._fetchone("SELECT coalesce(max(id), 0) FROM articles")
+        return int(row[0]) if row else 0
+
+    async def _load(self, where: str, params: Sequence[Any], order: str = "a.id") -> list[tuple[int, Article]]:
+        heads = await self._fetchall(
+            f"SELECT a.id, a.article_id, a.title, a.source, a.url, a.published FROM articles a"
+            f" WHERE {where} ORDER BY {order}",
+            params,
+        )
+        if not heads:
+            return []
+        sentences: dict[int, list[str]] = {}
+        for row, text in await self._fetchall(
+            f"SELECT s.article, s.text FROM sentences s JOIN articles a ON a.id = s.article"
+            f" WHERE {where} ORDER BY s.article, s.position",
+            params,
+        ):
+            sentences.setdefault(row, []).append(text)
+        related: dict[int, list[RelatedLink]] = {}
+        for row, title, url in await self._fetchall(
+            f"SELECT r.article, r.title, r.url FROM related r JOIN articles a ON a.id = r.article"
+            f" WHERE {where} ORDER BY r.article, r.position",
+            params,
+        ):
+            related.setdefault(row, []).append(RelatedLink(title=title, url=url))
+        return [
+            (
+                row,
+                Article(
+                    id=article_id,
+                    title=title,
+                    sentences=tuple(sentences.get(row, ())),
+                    related=tuple(related.get(row, ())),
+                    source=source,
+                    url=url,
+                    published=parse_published(published),
+                ),
+            )
+            for row, article_id, title, source, url, published in heads
+        ]
+
+    async def all_articles(self, max_age_days: float | None = None) -> list[tuple[int, Article]]:
+        """Every stored article in ingest order; with `max_age_days`, only those that recent."""
+        if max_age_days is None:
+            return await self._load("1", ())
+        cutoff = (datetime.now(timezone.utc) - timedelta(days=max_age_days)).isoformat(timespec="seconds")
+        return await self._load("coalesce(a.published, a.ingested_at) >= ?", (cutoff,))
+
+    async def articles_after(self, row_id: int) -> list[tuple[int, Article]]:
+        return await self._load("a.id > ?", (row_id,))
+
+    async def article(self, row_id: int) -> Article | None:
+        found = await self._load("a.id = ?", (row_id,))
+        return found[0][1] if found else None
+
+    async def latest(self, n: int) -> list[Article]:
+        """The `n` newest articles: by publication date, undated ones after, then by ingest order."""
+        heads = await self._fetchall(
+            "SELECT id FROM articles ORDER BY published IS NULL, published DESC, id DESC LIMIT ?", (n,)
+        )
+        if not heads:
+            return []
+        ids = [r[0] for r in heads]
+        marks = ",".join("?" * len(ids))
+        loaded = dict(await self._load(f"a.id IN ({marks})", ids))
+        return [loaded[i] for i in ids]
+
+    # Chats and subscriptions -------------------------------------------------------------------
+
+    async def remember_chat(self, chat_id: int, type: str | None = None, title: str | None = None) -> None:
+        await self._transaction(
+            [
+                (
+                    "INSERT INTO chats (chat_id, type, title, created) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT(chat_id) DO UPDATE SET type = excluded.type, title = excluded.title",
+                    (chat_id, type, title, utc_now()),
+                )
+            ]
+        )
+
+    async def subscribe(self, chat_id: int) -> bool:
+        """Subscribe `chat_id` to articles ingested from now on; False if it already was."""
+        async with self._write:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                cursor = await self._db.execute(
+                    "INSERT OR IGNORE INTO subscriptions (chat_id, since_article, created)"
+                    " VALUES (?, (SELECT coalesce(max(id), 0) FROM articles), ?)",
+                    (chat_id, utc_now()),
+                )
+                added = cursor.rowcount > 0
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+            await self._db.execute("COMMIT")
+        return added
+
+    async def unsubscribe(self, chat_id: int) -> bool:
+        """Drop the subscription of `chat_id`; False if there was none."""
+        async with self._write:
+            cursor = await self._db.execute("DELETE FROM subscriptions WHERE chat_id = ?", (chat_id,))
+            return cursor.rowcount > 0
+
+    async def is_subscribed(self, chat_id: int) -> bool:
+        return await self._fetchone("SELECT 1 FROM subscriptions WHERE chat_id = ?", (chat_id,)) is not None
+
+    async def subscribers(self) -> list[int]:
+        return [r[0] for r in await self._fetchall("SELECT chat_id FROM subscriptions ORDER BY chat_id")]
+
+    # Deliveries --------------------------------------------------------------------------------
+
+    async def pending_deliveries(self, limit: int | None = None) -> list[Delivery]:
+        """(article, chat) pairs still owed: articles newer than the subscription, not finally recorded.
+
+        Ordered by article then chat, so a broadcast resumes in the order it was going.
+        """
+        rows = await self._fetchall(
+            "SELECT a.id, s.chat_id, coalesce(d.attempts, 0) FROM subscriptions s"
+            " JOIN articles a ON a.id > s.since_article"
+            " LEFT JOIN deliveries d ON d.article = a.id AND d.chat_id = s.chat_id"
+            f" WHERE d.status IS NULL OR d.status NOT IN ({','.join('?' * len(FINAL_STATUSES))})"
+            " ORDER BY a.id, s.chat_id LIMIT ?",
+            (*FINAL_STATUSES, -1 if limit is None else limit),
+        )
+        return [Delivery(article_row=r[0], chat_id=r[1], attempts=r[2]) for r in rows]
+
+    async def record_delivery(self, article_row: int, chat_id: int, status: str, detail: str | None = None) -> None:
+        """Record the state of one delivery; SENDING counts an attempt."""
+        bump = 1 if status == SENDING else 0
+        await self._transaction(
+            [
+                (
+                    "INSERT INTO deliveries (article, chat_id, status, attempts, at, detail)"
+                    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(article, chat_id) DO UPDATE SET"
+                    " status = excluded.status, attempts = deliveries.attempts + ?, at = excluded.at,"
+                    " detail = excluded.detail",
+                    (article_row, chat_id, status, bump, utc_now(), detail, bump),
+                )
+            ]
+        )
+
+    async def deliveries(self, chat_id: int | None = None) -> list[tuple[int, int, str, int]]:
+        """(article row, chat, status, attempts) rows, for inspection and tests."""
+        where, params = ("WHERE chat_id = ?", (chat_id,)) if chat_id is not None else ("", ())
+        return [
+            (r[0], r[1], r[2], r[3])
+            for r in await self._fetchall(
+                f"SELECT article, chat_id, status, attempts FROM deliveries {where} ORDER BY article, chat_id", params
+            )
+        ]
+
+    # Query log ---------------------------------------------------------------------------------
+
+    async def log_query(self, chat_id: int | None, question: str, answered: bool, latency_ms: float) -> None:
+        await self._transaction(
+            [
+                (
+                    "INSERT INTO query_log (chat_id, question, answered, latency_ms, at) VALUES (?, ?, ?, ?, ?)",
+                    (chat_id, question, int(answered), latency_ms, utc_now()),
+                )
+            ]
+        )
+
+    async def query_count(self) -> int:
+        row = await self._fetchone("SELECT count(*) FROM query_log")
+        return int(row[0]) if row else 0
+
+
+def _statements(script: str) -> list[str]:
+    statements, buffer = [], ""
+    for piece in script.split(";"):
+        buffer += piece + ";"
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip(" \n\t;"):
+                statements.append(buffer.strip())
+            buffer = ""
+    return statements
+
+
+async def _migrate(db: aiosqlite.Connection) -> None:
+    for version, sql in enumerate(MIGRATIONS, start=1):
+        # One transaction per migration, version bump included, so a crash never half-applies one;
+        # the version is read inside it, so two processes starting together apply each migration once.
+        await db.execute("BEGIN IMMEDIATE")
+        try:
+            async with db.execute("PRAGMA user_version") as cursor:
+                row = await cursor.fetchone()
+            if int(row[0] if row else 0) < version:
+                for statement in _statements(sql):
+                    await db.execute(statement)
+                await db.execute(f"PRAGMA user_version = {version}")
+        except BaseException:
+            await db.execute("ROLLBACK")
+            raise
+        await db.execute("COMMIT")

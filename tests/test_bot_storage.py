@@ -1,0 +1,97 @@
+"""bot.storage on a real SQLite file: migrations, dedupe, ordering, subscriptions, deliveries."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+from bot.storage import BLOCKED, MIGRATIONS, SENDING, SENT, Storage, content_hash
+from retrieval.article import Article, RelatedLink
+
+
+def make_article(n: int, published: datetime | None = None, **kw: object) -> Article:
+    return Article(
+        id=kw.pop("id", f"a{n}"),  # type: ignore[arg-type]
+        title=f"عنوان الخبر {n}",
+        sentences=(f"الجملة الأولى من الخبر رقم {n}.", f"الجملة الثانية من الخبر رقم {n}."),
+        related=(RelatedLink("خبر ذو صلة", "https://example.org/r"),),
+        source="مصدر",
+        url=f"https://example.org/{n}",
+        published=published,
+    )
+
+
+async def test_schema_pragmas_and_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "bot.sqlite3"
+    storage = await Storage.open(path)
+    row = await storage.add_article(make_article(1))
+    await storage.close()
+    storage = await Storage.open(path)  # migrations are not re-applied
+    try:
+        assert [r for r, _ in await storage.all_articles()] == [row]
+    finally:
+        await storage.close()
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    con.close()
+
+
+async def test_add_article_roundtrip_and_dedupe(tmp_path: Path) -> None:
+    storage = await Storage.open(tmp_path / "db.sqlite3")
+    try:
+        art = make_article(1, datetime(2024, 5, 1, 12, tzinfo=timezone.utc))
+        row = await storage.add_article(art, canonical_url="https://example.org/1")
+        assert row is not None
+        assert await storage.add_article(art) is None  # same id
+        same_text = Article(id="other", title=art.title, sentences=tuple(" " + s for s in art.sentences))
+        assert await storage.add_article(same_text) is None  # same content after whitespace folding
+        assert content_hash(same_text) == content_hash(art)
+        assert await storage.add_article(make_article(2), canonical_url="https://example.org/1") is None
+        [(got_row, got)] = await storage.all_articles()
+        assert got_row == row
+        assert got == art
+        assert await storage.article_count() == 1
+    finally:
+        await storage.close()
+
+
+async def test_latest_and_after(tmp_path: Path) -> None:
+    storage = await Storage.open(tmp_path / "db.sqlite3")
+    try:
+        r1 = await storage.add_article(make_article(1, datetime(2024, 1, 1)))
+        r2 = await storage.add_article(make_article(2))
+        r3 = await storage.add_article(make_article(3, datetime(2024, 6, 1)))
+        assert [a.id for a in await storage.latest(5)] == ["a3", "a1", "a2"]
+        assert [r for r, _ in await storage.articles_after(r1)] == [r2, r3]
+        assert len(await storage.all_articles(max_age_days=10)) == 1  # only the undated one, ingested now
+    finally:
+        await storage.close()
+
+
+async def test_subscriptions_and_deliveries(tmp_path: Path) -> None:
+    storage = await Storage.open(tmp_path / "db.sqlite3")
+    try:
+        await storage.add_article(make_article(1))
+        assert await storage.subscribe(10)
+        assert not await storage.subscribe(10)
+        assert await storage.is_subscribed(10)
+        assert await storage.pending_deliveries() == []  # no back catalogue
+        r2 = await storage.add_article(make_article(2))
+        await storage.subscribe(20)
+        r3 = await storage.add_article(make_article(3))
+        pending = [(d.article_row, d.chat_id) for d in await storage.pending_deliveries()]
+        assert pending == [(r2, 10), (r3, 10), (r3, 20)]
+        await storage.record_delivery(r2, 10, SENDING)
+        assert (await storage.pending_deliveries())[0].attempts == 1
+        await storage.record_delivery(r2, 10, SENT)
+        await storage.record_delivery(r3, 20, BLOCKED)
+        assert [(d.article_row, d.chat_id) for d in await storage.pending_deliveries()] == [(r3, 10)]
+        assert await storage.unsubscribe(10)
+        assert not await storage.unsubscribe(10)
+        assert await storage.subscribers() == [20]
+        await storage.log_query(10, "سؤال", True, 1.5)
+        assert await storage.query_count() == 1
+    finally:
+        await storage.close()
