@@ -1,0 +1,117 @@
+"""`newsbot ingest PATH...`: article files and folders (seeds format) or URLs into the database."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from retrieval.files import article_files, load_article_file
+
+from bot.settings import Settings
+from bot.storage import Storage
+
+# Below this many files a progress bar is only noise.
+PROGRESS_MIN_ITEMS = 20
+
+
+@dataclass
+class IngestSummary:
+    added: int = 0
+    duplicates: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+    def merge(self, other: IngestSummary) -> None:
+        self.added += other.added
+        self.duplicates += other.duplicates
+        self.failed.extend(other.failed)
+
+    def line(self) -> str:
+        text = f"added {self.added}, duplicates {self.duplicates}, failed {len(self.failed)}"
+        if self.failed:
+            text += ": " + "; ".join(f"{item} ({why})" for item, why in self.failed)
+        return text
+
+
+def is_url(item: str) -> bool:
+    return item.startswith(("http://", "https://"))
+
+
+async def ingest_file(storage: Storage, path: Path) -> IngestSummary:
+    summary = IngestSummary()
+    try:
+        article = load_article_file(path)
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSON errors are ValueErrors
+        summary.failed.append((str(path), f"{type(exc).__name__}: {exc}"))
+        return summary
+    if not article.sentences:
+        summary.failed.append((str(path), "no body sentences found"))
+        return summary
+    if await storage.add_article(article) is None:
+        summary.duplicates += 1
+    else:
+        summary.added += 1
+    return summary
+
+
+async def ingest_url(storage: Storage, url: str, settings: Settings) -> IngestSummary:
+    try:
+        from bot import feeds
+    except ImportError:
+        return IngestSummary(failed=[(url, "URL ingest is not available in this build (bot/feeds.py is missing)")])
+    try:
+        return await feeds.ingest_url(storage, url, settings)
+    except Exception as exc:  # one bad URL must not stop the rest of the command
+        return IngestSummary(failed=[(url, f"{type(exc).__name__}: {exc}")])
+
+
+async def ingest_items(
+    storage: Storage, items: Iterable[str], settings: Settings, *, progress: bool = False
+) -> IngestSummary:
+    """Ingest files, folders and URLs; failures are collected, never raised."""
+    summary = IngestSummary()
+    work: list[tuple[str, Path | None]] = []
+    for item in items:
+        if is_url(item):
+            work.append((item, None))
+            continue
+        path = Path(item)
+        if not path.exists():
+            summary.failed.append((item, "no such file or folder"))
+            continue
+        files = article_files(path)
+        if path.is_dir() and not files:
+            summary.failed.append((item, "no .txt article files in this folder"))
+        work += [(str(p), p) for p in files]
+    show = progress and len(work) >= PROGRESS_MIN_ITEMS and sys.stderr.isatty()
+    for item, path in tqdm(work, desc="ingest", unit="item", file=sys.stderr, disable=not show):
+        if path is None:
+            summary.merge(await ingest_url(storage, item, settings))
+        else:
+            summary.merge(await ingest_file(storage, path))
+    return summary
+
+
+async def load_seeds(storage: Storage, settings: Settings) -> IngestSummary:
+    """Put the seed articles in the database; already stored ones are skipped as duplicates."""
+    if not settings.seeds_dir.exists():
+        return IngestSummary()
+    return await ingest_items(storage, [str(settings.seeds_dir)], settings)
+
+
+async def _ingest(settings: Settings, items: list[str]) -> IngestSummary:
+    storage = await Storage.open(settings.database)
+    try:
+        return await ingest_items(storage, items, settings, progress=True)
+    finally:
+        await storage.close()
+
+
+def ingest_command(settings: Settings, paths: list[str]) -> int:
+    summary = asyncio.run(_ingest(settings, paths))
+    print(f"newsbot ingest: {summary.line()}")
+    return 1 if summary.failed else 0

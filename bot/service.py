@@ -1,0 +1,129 @@
+"""NewsService: the one object every handler and job calls; it owns the storage and the current index."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import unicodedata
+from dataclasses import dataclass
+from enum import Enum
+
+from retrieval.answer import NewsIndex, Reply
+from retrieval.article import Article
+
+from bot.ingest import load_seeds
+from bot.settings import Settings
+from bot.storage import Storage
+
+log = logging.getLogger(__name__)
+
+# Questions are cut to this length before analysis: no real question is longer, and a pasted
+# 10,000-character message must not cost the other users time.
+MAX_QUESTION_CHARS = 500
+LATEST_COUNT = 5
+
+
+class Refusal(Enum):
+    EMPTY = "empty"  # nothing but spaces, punctuation or emoji
+    NOT_ARABIC = "not_arabic"  # words, but none in Arabic script
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What came of a question: a Reply, or why it was not looked up; `truncated` if it was cut."""
+
+    reply: Reply | None
+    refusal: Refusal | None = None
+    truncated: bool = False
+
+
+def _has_letters(text: str) -> bool:
+    return any(unicodedata.category(ch).startswith(("L", "N")) for ch in text)
+
+
+def _has_arabic(text: str) -> bool:
+    return any("\u0600" <= ch <= "\u06ff" or "\u0750" <= ch <= "\u077f" or "\ufb50" <= ch <= "\ufefc" for ch in text)
+
+
+def check_question(text: str) -> Refusal | None:
+    if not _has_letters(text):
+        return Refusal.EMPTY
+    if not _has_arabic(text):
+        return Refusal.NOT_ARABIC
+    return None
+
+
+class NewsService:
+    def __init__(self, settings: Settings, storage: Storage, index: NewsIndex, last_row: int) -> None:
+        self.settings = settings
+        self.storage = storage
+        self._index = index
+        self._last_row = last_row
+        self._refresh_lock = asyncio.Lock()
+
+    @classmethod
+    async def start(cls, settings: Settings) -> NewsService:
+        """Open the database, store the seeds on first start, and build the index off the event loop."""
+        storage = await Storage.open(settings.database)
+        try:
+            seeded = await load_seeds(storage, settings)
+            if seeded.added:
+                log.info("seeds stored: %s", seeded.line())
+            for item, why in seeded.failed:
+                log.warning("seed not stored: %s (%s)", item, why)
+            rows = await storage.all_articles(settings.max_age_days)
+            last_row = await storage.max_article_row()
+            index = await asyncio.to_thread(NewsIndex, [article for _, article in rows])
+        except BaseException:
+            await storage.close()
+            raise
+        log.info("index ready: %d articles, %d sentences", len(index.articles), len(index.refs))
+        return cls(settings, storage, index, last_row)
+
+    async def close(self) -> None:
+        await self.storage.close()
+
+    @property
+    def index(self) -> NewsIndex:
+        return self._index
+
+    async def ask(self, chat_id: int | None, question: str) -> Asked:
+        truncated = len(question) > MAX_QUESTION_CHARS
+        question = question[:MAX_QUESTION_CHARS].strip()
+        refusal = check_question(question)
+        if refusal is not None:
+            return Asked(reply=None, refusal=refusal, truncated=truncated)
+        started = time.perf_counter()
+        index = self._index  # one snapshot for the whole question, whatever refresh() does meanwhile
+        reply = await asyncio.to_thread(index.ask, question, self.settings.top_k)
+        latency_ms = (time.perf_counter() - started) * 1000
+        await self.storage.log_query(chat_id, question, reply.answered, latency_ms)
+        return Asked(reply=reply, truncated=truncated)
+
+    async def latest(self, n: int = LATEST_COUNT) -> list[Article]:
+        return await self.storage.latest(n)
+
+    async def remember_chat(self, chat_id: int, type: str | None, title: str | None) -> None:
+        await self.storage.remember_chat(chat_id, type, title)
+
+    async def subscribe(self, chat_id: int) -> bool:
+        return await self.storage.subscribe(chat_id)
+
+    async def unsubscribe(self, chat_id: int) -> bool:
+        return await self.storage.unsubscribe(chat_id)
+
+    async def is_subscribed(self, chat_id: int) -> bool:
+        return await self.storage.is_subscribed(chat_id)
+
+    async def refresh(self) -> list[tuple[int, Article]]:
+        """Add articles stored since the last look (by any process) to the index; return them."""
+        async with self._refresh_lock:
+            new = await self.storage.articles_after(self._last_row)
+            if not new:
+                return []
+            index = await asyncio.to_thread(self._index.with_articles, [article for _, article in new])
+            self._index = index  # a plain assignment: questions in flight keep the snapshot they took
+            self._last_row = max(row for row, _ in new)
+            log.info("index refreshed: %d new articles", len(new))
+            return new
