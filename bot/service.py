@@ -107,7 +107,8 @@ class NewsService:
     async def remember_chat(self, chat_id: int, type: str | None, title: str | None) -> None:
         await self.storage.remember_chat(chat_id, type, title)
 
-    async def subscribe(self, chat_id: int) -> bool:
+    async def subscribe(self, chat_id: int, type: str | None = None, title: str | None = None) -> bool:
+        await self.storage.remember_chat(chat_id, type, title)
         return await self.storage.subscribe(chat_id)
 
     async def unsubscribe(self, chat_id: int) -> bool:

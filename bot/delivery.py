@@ -1,0 +1,126 @@
+"""Pushing new articles to subscribed chats, once each, surviving rate limits, blocks and crashes.
+
+Each delivery is recorded as SENDING before the send and SENT (or FAILED/BLOCKED) after it, and a run
+works through whatever the database says is still owed. So a crash or restart mid-broadcast resumes
+where it stopped: nobody is skipped, and only the one message in flight at the crash can go out twice.
+Sends are sequential for that reason; the rate limiter keeps them within Telegram's limits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from telegram import Bot
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import ContextTypes
+
+from bot import render
+from bot.service import NewsService
+from bot.storage import BLOCKED, FAILED, SENDING, SENT
+
+log = logging.getLogger(__name__)
+
+# Network trouble: a few tries with growing pauses, then the delivery waits for the next run.
+NETWORK_TRIES = 4
+BACKOFF_SECONDS = 0.5
+# After this many attempts over several runs a delivery is given up as failed.
+MAX_ATTEMPTS = 8
+MAX_RETRY_AFTER_SECONDS = 300.0
+
+
+@dataclass
+class DeliveryRun:
+    sent: int = 0
+    failed: int = 0
+    blocked: list[int] = field(default_factory=list)
+    postponed: int = 0
+    new_articles: int = 0
+
+
+def _seconds(value: float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+async def _send_with_retries(bot: Bot, chat_id: int, pieces: list[str]) -> None:
+    """Send every piece; RetryAfter waits as told, network errors back off. Other errors propagate."""
+    for piece in pieces:
+        network_failures = 0
+        while True:
+            try:
+                await bot.send_message(chat_id, piece, parse_mode=ParseMode.HTML)
+                break
+            except RetryAfter as exc:
+                wait = min(_seconds(exc.retry_after), MAX_RETRY_AFTER_SECONDS)
+                log.warning("flood limit for chat %s: waiting %.1fs", chat_id, wait)
+                await asyncio.sleep(wait)
+            except (Forbidden, BadRequest):
+                raise
+            except NetworkError as exc:  # TimedOut is a NetworkError too
+                network_failures += 1
+                if network_failures >= NETWORK_TRIES:
+                    raise
+                wait = BACKOFF_SECONDS * 2 ** (network_failures - 1)
+                log.warning("network error sending to chat %s (%s): retry in %.1fs", chat_id, type(exc).__name__, wait)
+                await asyncio.sleep(wait)
+
+
+async def deliver_pending(bot: Bot, service: NewsService) -> DeliveryRun:
+    """Send every delivery the database says is owed, in article order."""
+    storage = service.storage
+    run = DeliveryRun()
+    rendered: dict[int, list[str]] = {}
+    for delivery in await storage.pending_deliveries():
+        if not await storage.is_subscribed(delivery.chat_id):
+            continue  # blocked or unsubscribed earlier in this run
+        if delivery.article_row not in rendered:
+            article = await storage.article(delivery.article_row)
+            rendered[delivery.article_row] = render.render_push(article) if article else []
+        pieces = rendered[delivery.article_row]
+        await storage.record_delivery(delivery.article_row, delivery.chat_id, SENDING)
+        try:
+            await _send_with_retries(bot, delivery.chat_id, pieces)
+        except Forbidden as exc:
+            log.info("chat %s blocked the bot (%s): subscription dropped", delivery.chat_id, exc.message)
+            await storage.record_delivery(delivery.article_row, delivery.chat_id, BLOCKED, exc.message)
+            await storage.unsubscribe(delivery.chat_id)
+            run.blocked.append(delivery.chat_id)
+            continue
+        except NetworkError as exc:
+            # Still SENDING in the database: the next run tries again, up to MAX_ATTEMPTS.
+            if delivery.attempts + 1 >= MAX_ATTEMPTS:
+                await storage.record_delivery(delivery.article_row, delivery.chat_id, FAILED, str(exc))
+                run.failed += 1
+            else:
+                run.postponed += 1
+            log.warning("delivery to chat %s postponed: %s", delivery.chat_id, type(exc).__name__)
+            continue
+        except TelegramError as exc:  # BadRequest, ChatMigrated, …: retrying will not help
+            log.warning("delivery to chat %s failed: %s", delivery.chat_id, exc)
+            await storage.record_delivery(delivery.article_row, delivery.chat_id, FAILED, str(exc))
+            run.failed += 1
+            continue
+        await storage.record_delivery(delivery.article_row, delivery.chat_id, SENT)
+        run.sent += 1
+    return run
+
+
+async def refresh_and_deliver(bot: Bot, service: NewsService) -> DeliveryRun:
+    new = await service.refresh()
+    run = await deliver_pending(bot, service)
+    run.new_articles = len(new)
+    if new or run.sent or run.failed or run.blocked:
+        log.info(
+            "refresh: %d new articles; delivered %d, failed %d, blocked %d, postponed %d",
+            run.new_articles, run.sent, run.failed, len(run.blocked), run.postponed,
+        )
+    return run
+
+
+async def delivery_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    from bot.handlers import service_of
+
+    await refresh_and_deliver(context.bot, service_of(context))

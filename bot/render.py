@@ -1,0 +1,206 @@
+"""Turning replies and articles into Telegram HTML messages: highlighting, citations, escaping, splitting.
+
+Pure functions: no network. Every string that came from a user or an article goes through html.escape,
+and every message is cut at block or line boundaries into pieces Telegram accepts.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from retrieval.analyzer import term_spans
+from retrieval.answer import Answer, RelatedHit, Reply
+from retrieval.article import Article
+
+from bot import texts
+
+# Telegram's limit is 4096 characters of text after entity parsing; the markup only adds to the
+# length we measure, so measuring the HTML source keeps us under it with room to spare.
+MAX_MESSAGE = 4096
+CALLBACK_SUBSCRIBE = "sub"
+CALLBACK_UNSUBSCRIBE = "unsub"
+# How much of a pushed article's body to show.
+PUSH_SENTENCES = 2
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def esc(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def tg_length(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def link(url: str | None, label: str) -> str:
+    """`label` (already HTML) as a link, when `url` is a web address Telegram will accept."""
+    if url and url.startswith(("http://", "https://")) and len(url) < 2000:
+        return f'<a href="{html.escape(url, quote=True)}">{label}</a>'
+    return label
+
+
+def highlight(text: str, terms: Iterable[str]) -> str:
+    """`text` escaped, with the words whose index term is in `terms` in bold."""
+    spans = term_spans(text, frozenset(terms))
+    out, at = [], 0
+    for start, end in spans:
+        out.append(esc(text[at:start]))
+        out.append(f"<b>{esc(text[start:end])}</b>")
+        at = end
+    out.append(esc(text[at:]))
+    return "".join(out)
+
+
+def format_date(value: datetime | None) -> str | None:
+    return value.strftime("%Y-%m-%d") if value else None
+
+
+def citation_html(answer: Answer) -> str:
+    article = answer.article
+    title = link(article.url, f"«{esc(article.title)}»")
+    source = esc(article.source or texts.UNKNOWN_SOURCE)
+    return f"— {source}، {title}، {texts.SENTENCE} {answer.sentence}"
+
+
+def answer_block(answer: Answer) -> str:
+    return f"<blockquote>{highlight(answer.text, answer.matched_terms)}</blockquote>\n{citation_html(answer)}"
+
+
+def related_block(related: Sequence[RelatedHit]) -> str | None:
+    if not related:
+        return None
+    lines = [f"<b>{texts.RELATED_HEADING}</b>"]
+    lines += [f"• {link(hit.link.url, esc(hit.link.title))}" for hit in related]
+    return "\n".join(lines)
+
+
+def render_reply(reply: Reply, *, truncated_at: int | None = None) -> list[str]:
+    """The messages answering `reply`: quoted answers with citations, or the kind no-answer, then related links."""
+    blocks: list[str] = []
+    if truncated_at is not None:
+        blocks.append(f"<i>{esc(texts.TRUNCATED_NOTE.format(chars=truncated_at))}</i>")
+    if reply.answered:
+        blocks += [answer_block(answer) for answer in reply.answers]
+    else:
+        blocks.append(esc(texts.NO_ANSWER_HTML))
+    related = related_block(reply.related)
+    if related:
+        blocks.append(related)
+    return split_blocks(blocks)
+
+
+def article_lines(article: Article) -> list[str]:
+    lines = [f"<b>{esc(article.title)}</b>"]
+    meta = [esc(article.source or texts.UNKNOWN_SOURCE)]
+    date = format_date(article.published)
+    if date:
+        meta.append(date)
+    lines.append(" · ".join(meta))
+    if article.url and link(article.url, "x") != "x":
+        lines.append(link(article.url, esc(texts.READ_MORE)))
+    return lines
+
+
+def subscription_keyboard(subscribed: bool) -> InlineKeyboardMarkup:
+    if subscribed:
+        button = InlineKeyboardButton(texts.BUTTON_UNSUBSCRIBE, callback_data=CALLBACK_UNSUBSCRIBE)
+    else:
+        button = InlineKeyboardButton(texts.BUTTON_SUBSCRIBE, callback_data=CALLBACK_SUBSCRIBE)
+    return InlineKeyboardMarkup([[button]])
+
+
+def render_latest(articles: Sequence[Article]) -> list[str]:
+    if not articles:
+        return [esc(texts.LATEST_EMPTY)]
+    blocks = [f"<b>{texts.LATEST_HEADING}</b>"]
+    blocks += ["\n".join(article_lines(a)) for a in articles]
+    return split_blocks(blocks)
+
+
+def render_push(article: Article) -> list[str]:
+    """A newly ingested article, as pushed to subscribers."""
+    blocks = [f"🆕 {texts.NEW_ARTICLE}", "\n".join(article_lines(article))]
+    if article.sentences:
+        blocks.append(f"<blockquote>{esc(' '.join(article.sentences[:PUSH_SENTENCES]))}</blockquote>")
+    return split_blocks(blocks)
+
+
+def strip_tags(fragment: str) -> str:
+    return html.unescape(_TAG.sub("", fragment))
+
+
+def _split_line(line: str, limit: int) -> list[str]:
+    """A line too long for one message: its plain text, cut at spaces and escaped piece by piece.
+
+    Markup is dropped here on purpose, since a cut inside a tag or an entity is exactly the 400 to avoid.
+    """
+    words = strip_tags(line).split(" ")
+    pieces, current = [], ""
+    for word in words:
+        candidate = f"{current} {word}" if current else word
+        if tg_length(esc(candidate)) <= limit:
+            current = candidate
+            continue
+        if current:
+            pieces.append(esc(current))
+        # A single word longer than the limit (a pasted blob) is cut by characters.
+        while tg_length(esc(word)) > limit:
+            cut = limit // 6  # worst case: every character escapes to six ("&quot;" is not used: five)
+            pieces.append(esc(word[:cut]))
+            word = word[cut:]
+        current = word
+    if current:
+        pieces.append(esc(current))
+    return pieces
+
+
+def _balanced(fragment: str) -> bool:
+    opened = re.findall(r"<([a-z]+)[ >]", fragment)
+    closed = re.findall(r"</([a-z]+)>", fragment)
+    return sorted(opened) == sorted(closed)
+
+
+def split_blocks(blocks: Sequence[str], limit: int = MAX_MESSAGE) -> list[str]:
+    """Join blocks with blank lines into as few messages as fit in `limit`, never cutting a tag.
+
+    A block that is too long alone is split at its lines, if each line is balanced markup; a line
+    still too long loses its markup and is cut at spaces.
+    """
+    units: list[tuple[str, str]] = []  # (text, separator before it)
+    for block in blocks:
+        if tg_length(block) <= limit:
+            units.append((block, "\n\n"))
+            continue
+        lines = block.split("\n")
+        if not all(_balanced(line) for line in lines):
+            lines = [strip_tags_keep_escaped(block)]
+        first = True
+        for line in lines:
+            for piece in [line] if tg_length(line) <= limit else _split_line(line, limit):
+                units.append((piece, "\n\n" if first else "\n"))
+                first = False
+    messages: list[str] = []
+    current = ""
+    for text, sep in units:
+        if not current:
+            current = text
+        elif tg_length(current) + tg_length(sep) + tg_length(text) <= limit:
+            current += sep + text
+        else:
+            messages.append(current)
+            current = text
+    if current:
+        messages.append(current)
+    return messages
+
+
+def strip_tags_keep_escaped(fragment: str) -> str:
+    """Markup removed, text still escaped (for an unbalanced multi-line block)."""
+    return esc(strip_tags(fragment))
