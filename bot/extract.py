@@ -149,6 +149,7 @@ def extract_page(html: str, url: str) -> PageContent:
         sitename = (doc.sitename or "").strip() or None
         if published is None and doc.date:
             published = parse_published(doc.date)
+    text = _drop_title_lines(text, title, *tree.xpath('//meta[@property="og:title"]/@content'))
     if len(text) < MIN_ARTICLE_CHARS:
         text = ""
     return PageContent(
@@ -159,6 +160,16 @@ def extract_page(html: str, url: str) -> PageContent:
         sitename=sitename,
         related=_related(tree, url, canonical),
     )
+
+
+def _drop_title_lines(text: str, *titles: str | None) -> str:
+    """Drop the headline where the extractor kept it as the first line: the title is stored apart,
+    and as a body "sentence" it would change the content hash between layouts of one story."""
+    known = {" ".join(t.split()) for t in titles if t}
+    lines = text.split("\n")
+    while lines and " ".join(lines[0].split()) in known:
+        lines.pop(0)
+    return "\n".join(lines)
 
 
 def html_to_text(fragment: str) -> str:
@@ -178,7 +189,7 @@ def build_page_article(
     entry_published: datetime | None = None,
 ) -> Article:
     """The Article for a feed entry or a page; the entry's summary stands in when the page has no body."""
-    text = page.text if page is not None else ""
+    text = _drop_title_lines(page.text, entry_title) if page is not None else ""
     url = page.url if page is not None else normalize_url(link)
     if not text:
         summary = html_to_text(entry_summary or "")

@@ -1,0 +1,391 @@
+"""Following RSS/Atom feeds: poll with conditional GET, fetch each new entry's page, extract, store once.
+
+Every fault of a feed or a page ends as a log line and a counted failure in the IngestSummary; a
+feed that fails is retried with exponential backoff, and one broken feed never stops the others.
+Duplicates are caught three ways: an entry already looked at (per feed), a link or canonical URL
+already stored, and the content hash that Storage.add_article checks in the same transaction as
+the insert.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from calendar import timegm
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import feedparser
+import httpx
+from tqdm import tqdm
+
+from retrieval.article import Article
+
+from bot.extract import NoArticleError, PageContent, build_page_article, extract_page, normalize_url
+from bot.fetch import DecodeError, FetchError, FetchResult, fetch, make_client
+from bot.ingest import IngestSummary
+from bot.settings import Settings
+from bot.storage import FeedState, Storage, utc_now
+
+log = logging.getLogger(__name__)
+
+PAGE_CONCURRENCY = 4
+# A page that failed this many polls in a row is given up on; the feed itself is always retried.
+MAX_ENTRY_ATTEMPTS = 3
+MAX_BACKOFF_SECONDS = 6 * 3600
+PROGRESS_MIN_ENTRIES = 10
+
+# Entry states in feed_entries.
+STORED, DUPLICATE, FAILED, OLD = "stored", "duplicate", "failed", "old"
+_SETTLED = (STORED, DUPLICATE, OLD)
+
+# feedparser flags these but still parses the document correctly.
+_BENIGN_BOZO = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+
+
+class FeedError(Exception):
+    """The feed document itself is unusable (malformed XML with nothing recoverable, not a feed)."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str  # the entry's id/guid, else its link: what "already looked at" is keyed on
+    link: str
+    title: str | None
+    summary: str | None
+    published: datetime | None
+
+
+@dataclass(frozen=True)
+class Feed:
+    title: str | None
+    entries: tuple[Entry, ...]
+    skipped: tuple[tuple[str, str], ...] = ()  # (what, why) for entries with no usable link
+
+
+def _entry_time(entry: Any) -> datetime | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = entry.get(key)
+        if value:
+            return datetime.fromtimestamp(timegm(value), tz=timezone.utc)
+    return None
+
+
+def parse_feed(result: FetchResult) -> Feed | None:
+    """The feed in `result`, or None when the document is not a feed at all (an HTML page, say).
+
+    Raises FeedError for a feed so malformed that no entry with a link survives.
+    """
+    parsed = feedparser.parse(
+        result.content,
+        response_headers={"content-type": result.content_type or "application/xml", "content-location": result.url},
+    )
+    exc = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    malformed = exc is not None and not isinstance(exc, _BENIGN_BOZO)
+    if not parsed.get("version") and not parsed.entries:
+        if malformed and result.content.lstrip()[:5] in (b"<?xml", b"<rss ", b"<feed", b"<rdf:"):
+            raise FeedError(f"malformed feed XML: {exc}")
+        return None
+    entries: list[Entry] = []
+    skipped: list[tuple[str, str]] = []
+    for item in parsed.entries:
+        link = (item.get("link") or "").strip()
+        if not link.lower().startswith(("http://", "https://")):
+            skipped.append((str(item.get("title") or item.get("id") or "?")[:80], "entry has no http(s) link"))
+            continue
+        entries.append(
+            Entry(
+                key=str(item.get("id") or link),
+                link=link,
+                title=(item.get("title") or "").strip() or None,
+                summary=item.get("summary") or None,
+                published=_entry_time(item),
+            )
+        )
+    if malformed:
+        if not entries:
+            raise FeedError(f"malformed feed XML: {exc}")
+        log.warning("feed %s is not well-formed (%s); using the %d entries that parsed", result.url, exc, len(entries))
+    title = (parsed.feed.get("title") or "").strip() or None
+    return Feed(title=title, entries=tuple(entries), skipped=tuple(skipped))
+
+
+def backoff_until(errors: int, settings: Settings, now: datetime | None = None) -> str:
+    """When to try a feed again after `errors` failures in a row: 1, 2, 4... poll rounds, capped.
+
+    Half a round is taken off so that jitter in the job's timing never skips a due round.
+    """
+    now = now or datetime.now(timezone.utc)
+    delay = min(settings.feed_seconds * 2 ** max(errors - 1, 0), MAX_BACKOFF_SECONDS) - settings.feed_seconds / 2
+    return (now + timedelta(seconds=max(delay, 0))).isoformat(timespec="seconds")
+
+
+def _cutoff(settings: Settings) -> datetime | None:
+    if settings.max_age_days is None:
+        return None
+    return datetime.now(timezone.utc) - timedelta(days=settings.max_age_days)
+
+
+def _too_old(published: datetime | None, cutoff: datetime | None) -> bool:
+    if cutoff is None or published is None:
+        return False
+    if published.tzinfo is None:
+        published = published.replace(tzinfo=timezone.utc)
+    return published < cutoff
+
+
+async def _page(client: httpx.AsyncClient, url: str, settings: Settings) -> PageContent:
+    result = await fetch(client, url, max_bytes=settings.fetch_max_bytes, timeout=settings.fetch_timeout)
+    return await asyncio.to_thread(_decode_and_extract, result)
+
+
+def _decode_and_extract(result: FetchResult) -> PageContent:
+    # Off the event loop: charset detection and trafilatura are CPU work.
+    return extract_page(result.text(), result.url)
+
+
+async def _entry_article(
+    client: httpx.AsyncClient, entry: Entry, source: str | None, settings: Settings
+) -> Article:
+    """Fetch and extract one entry's page; a page that fails outright keeps its error, one with no body
+    falls back to the entry's summary."""
+    page = await _page(client, entry.link, settings)
+    return build_page_article(
+        page,
+        link=entry.link,
+        source=source,
+        entry_title=entry.title,
+        entry_summary=entry.summary,
+        entry_published=entry.published,
+    )
+
+
+async def _store(
+    storage: Storage, article: Article, feed_url: str | None, summary: IngestSummary, what: str
+) -> int | None:
+    row = await storage.add_article(article, canonical_url=article.url, feed_url=feed_url)
+    if row is None:
+        summary.duplicates += 1
+        log.info("duplicate, not stored: %s", what)
+    else:
+        summary.added += 1
+        log.info("stored article %s: %s", article.id, article.url)
+    return row
+
+
+async def _ingest_entries(
+    storage: Storage,
+    feed_url: str,
+    feed: Feed,
+    settings: Settings,
+    client: httpx.AsyncClient,
+    summary: IngestSummary,
+    progress: bool,
+) -> None:
+    for what, why in feed.skipped:
+        summary.failed.append((f"{feed_url} entry «{what}»", why))
+        log.warning("feed %s: entry «%s» skipped: %s", feed_url, what, why)
+    cutoff = _cutoff(settings)
+    todo: list[Entry] = []
+    for entry in feed.entries:
+        seen = await storage.feed_entry(feed_url, entry.key)
+        if seen is not None and (seen[0] in _SETTLED or seen[1] >= MAX_ENTRY_ATTEMPTS):
+            if seen[0] in (STORED, DUPLICATE):
+                summary.duplicates += 1
+            continue
+        if _too_old(entry.published, cutoff):
+            log.info("feed %s: entry older than NEWSBOT_MAX_AGE_DAYS skipped: %s", feed_url, entry.link)
+            await storage.record_feed_entry(feed_url, entry.key, OLD)
+            continue
+        if await storage.has_canonical_url(normalize_url(entry.link)):
+            summary.duplicates += 1
+            await storage.record_feed_entry(feed_url, entry.key, DUPLICATE)
+            continue
+        todo.append(entry)
+    if not todo:
+        return
+    show = progress and len(todo) >= PROGRESS_MIN_ENTRIES and sys.stderr.isatty()
+    bar = tqdm(total=len(todo), desc=(feed.title or feed_url)[:30], unit="entry", file=sys.stderr, disable=not show)
+    gate = asyncio.Semaphore(PAGE_CONCURRENCY)
+
+    async def prepare(entry: Entry) -> Article | str:
+        async with gate:
+            try:
+                return await _entry_article(client, entry, feed.title, settings)
+            except (FetchError, NoArticleError) as exc:
+                return str(exc)
+            except Exception as exc:  # a page that trips a library bug must not take the feed down
+                log.exception("feed %s: unexpected error on %s", feed_url, entry.link)
+                return f"{type(exc).__name__}: {exc}"
+            finally:
+                bar.update(1)
+
+    try:
+        prepared = await asyncio.gather(*(prepare(entry) for entry in todo))
+    finally:
+        bar.close()
+    # Stored one by one in feed order, each article in its own transaction.
+    for entry, outcome in zip(todo, prepared):
+        if isinstance(outcome, str):
+            summary.failed.append((entry.link, outcome))
+            log.warning("feed %s: entry %s failed: %s", feed_url, entry.link, outcome)
+            await storage.record_feed_entry(feed_url, entry.key, FAILED, outcome)
+            continue
+        if _too_old(outcome.published, cutoff):
+            log.info("feed %s: article older than NEWSBOT_MAX_AGE_DAYS skipped: %s", feed_url, entry.link)
+            await storage.record_feed_entry(feed_url, entry.key, OLD)
+            continue
+        row = await _store(storage, outcome, feed_url, summary, entry.link)
+        await storage.record_feed_entry(feed_url, entry.key, STORED if row is not None else DUPLICATE)
+
+
+async def _feed_failed(storage: Storage, url: str, state: FeedState | None, reason: str, settings: Settings) -> IngestSummary:
+    errors = (state.consecutive_errors if state else 0) + 1
+    retry = backoff_until(errors, settings)
+    log.warning("feed %s failed (%d in a row, next try after %s): %s", url, errors, retry, reason)
+    await storage.record_feed_fetch(url, error=reason, next_attempt=retry)
+    return IngestSummary(failed=[(url, reason)])
+
+
+async def poll_feed(
+    storage: Storage,
+    url: str,
+    settings: Settings,
+    client: httpx.AsyncClient,
+    *,
+    force: bool = False,
+    prefetched: FetchResult | None = None,
+    progress: bool = False,
+) -> IngestSummary:
+    """Poll one feed and ingest its new entries; a feed still backing off is skipped unless `force`."""
+    state = await storage.feed_state(url)
+    if not force and state is not None and state.next_attempt and state.next_attempt > utc_now():
+        log.debug("feed %s backing off until %s", url, state.next_attempt)
+        return IngestSummary()
+    try:
+        result = prefetched or await fetch(
+            client,
+            url,
+            etag=state.etag if state else None,
+            last_modified=state.last_modified if state else None,
+            max_bytes=settings.fetch_max_bytes,
+            timeout=settings.fetch_timeout,
+        )
+        if result.not_modified:
+            log.info("feed %s: not modified", url)
+            await storage.record_feed_fetch(url)
+            return IngestSummary()
+        feed = await asyncio.to_thread(parse_feed, result)
+        if feed is None:
+            raise FeedError("not an RSS or Atom feed")
+    except (FetchError, FeedError) as exc:
+        return await _feed_failed(storage, url, state, str(exc), settings)
+    summary = IngestSummary()
+    await _ingest_entries(storage, url, feed, settings, client, summary, progress)
+    # Validators are saved last: if the process dies mid-feed, the next poll gets the whole feed again.
+    await storage.record_feed_fetch(url, title=feed.title, etag=result.etag, last_modified=result.last_modified)
+    log.info("feed %s: %s", url, summary.line())
+    return summary
+
+
+async def poll_feeds(
+    storage: Storage, urls: list[str], settings: Settings, client: httpx.AsyncClient | None = None
+) -> IngestSummary:
+    """Poll every feed in turn; whatever one feed does, the others are still polled."""
+    total = IngestSummary()
+    own = client is None
+    client = client or make_client(settings.fetch_timeout)
+    try:
+        for url in dict.fromkeys(urls):
+            try:
+                total.merge(await poll_feed(storage, url, settings, client))
+            except Exception as exc:
+                log.exception("feed %s: unexpected error", url)
+                total.failed.append((url, f"{type(exc).__name__}: {exc}"))
+    finally:
+        if own:
+            await client.aclose()
+    return total
+
+
+async def ingest_url(storage: Storage, url: str, settings: Settings) -> IngestSummary:
+    """`newsbot ingest URL`: a feed (every entry) or a single article page, told apart by content."""
+    async with make_client(settings.fetch_timeout) as client:
+        try:
+            result = await fetch(client, url, max_bytes=settings.fetch_max_bytes, timeout=settings.fetch_timeout)
+            feed = await asyncio.to_thread(parse_feed, result)
+        except FeedError as exc:
+            return await _feed_failed(storage, url, await storage.feed_state(url), str(exc), settings)
+        except FetchError as exc:
+            log.warning("%s: %s", url, exc)
+            return IngestSummary(failed=[(url, str(exc))])
+        if feed is not None:
+            return await poll_feed(storage, url, settings, client, force=True, prefetched=result, progress=True)
+        summary = IngestSummary()
+        try:
+            page = await asyncio.to_thread(_decode_and_extract, result)
+            article = build_page_article(page, link=result.url, source=page.sitename)
+        except (NoArticleError, DecodeError) as exc:
+            log.warning("%s: %s", url, exc)
+            summary.failed.append((url, str(exc)))
+            return summary
+        await _store(storage, article, None, summary, url)
+        return summary
+
+
+# `newsbot feeds` -------------------------------------------------------------------------------
+
+
+def _when(value: str | None) -> str:
+    if not value:
+        return "never"
+    parsed = datetime.fromisoformat(value)
+    return parsed.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
+
+
+def _status(state: FeedState | None) -> str:
+    if state is None or state.last_fetch is None:
+        return "not polled yet"
+    if state.last_error is None:
+        return "ok"
+    return f"failing ×{state.consecutive_errors}, retry after {_when(state.next_attempt)}"
+
+
+def feeds_table(states: list[FeedState], configured: list[str]) -> str:
+    by_url = {s.url: s for s in states}
+    urls = list(dict.fromkeys([*configured, *by_url]))
+    if not urls:
+        return (
+            "No feeds yet. Add feed URLs to NEWSBOT_FEEDS (a JSON list, in .env or the environment),\n"
+            'e.g. NEWSBOT_FEEDS=["https://example.com/rss.xml"], or run `newsbot ingest FEED_URL`.'
+        )
+    lines = [f"{'ARTICLES':>8}  {'LAST FETCH (UTC)':<16}  {'LAST OK (UTC)':<16}  STATUS"]
+    for url in urls:
+        state = by_url.get(url)
+        lines.append(
+            f"{state.articles if state else 0:>8}  {_when(state.last_fetch if state else None):<16}"
+            f"  {_when(state.last_ok if state else None):<16}  {_status(state)}"
+        )
+        name = f" — {state.title}" if state and state.title else ""
+        followed = "" if url in configured else "  [not in NEWSBOT_FEEDS: not polled by the bot]"
+        lines.append(f"{'':>8}  {url}{name}{followed}")
+        if state and state.last_error:
+            lines.append(f"{'':>8}  last error: {state.last_error}")
+    total = sum(s.articles for s in states)
+    lines.append(f"{len(urls)} feeds, {total} articles from feeds")
+    return "\n".join(lines)
+
+
+async def _feeds(settings: Settings) -> str:
+    storage = await Storage.open(settings.database)
+    try:
+        return feeds_table(await storage.feed_states(), list(settings.feeds))
+    finally:
+        await storage.close()
+
+
+def feeds_command(settings: Settings) -> int:
+    print(asyncio.run(_feeds(settings)))
+    return 0
