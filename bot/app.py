@@ -84,6 +84,13 @@ def build_application(
             delivery_job, interval=settings.refresh_seconds, first=0, name="delivery",
             job_kwargs={"max_instances": 1, "coalesce": True},
         )
+    if jobs and application.job_queue is not None and settings.feeds:
+        from bot.feeds import feeds_job  # issue 4: poll NEWSBOT_FEEDS, then refresh and deliver
+
+        application.job_queue.run_repeating(
+            feeds_job, interval=settings.feed_seconds, first=1, name="feeds",
+            job_kwargs={"max_instances": 1, "coalesce": True},
+        )
     return application
 
 

@@ -15,7 +15,7 @@ import sys
 from calendar import timegm
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import feedparser
 import httpx
@@ -28,6 +28,12 @@ from bot.fetch import DecodeError, FetchError, FetchResult, fetch, make_client
 from bot.ingest import IngestSummary
 from bot.settings import Settings
 from bot.storage import FeedState, Storage, utc_now
+
+if TYPE_CHECKING:
+    from telegram import Bot
+    from telegram.ext import ContextTypes
+
+    from bot.service import NewsService
 
 log = logging.getLogger(__name__)
 
@@ -333,6 +339,28 @@ async def ingest_url(storage: Storage, url: str, settings: Settings) -> IngestSu
             return summary
         await _store(storage, article, None, summary, url)
         return summary
+
+
+# The bot's job ------------------------------------------------------------------------------------
+
+
+async def poll_and_deliver(bot: Bot, service: NewsService) -> IngestSummary:
+    """One round of the feeds job: poll every followed feed, then index and push what is new through
+    the same path as any other ingest (bot.delivery.refresh_and_deliver)."""
+    from bot.delivery import refresh_and_deliver
+
+    summary = await poll_feeds(service.storage, list(service.settings.feeds), service.settings)
+    if summary.added or summary.failed:
+        log.info("feeds job: %s", summary.line())
+    if summary.added:
+        await refresh_and_deliver(bot, service)
+    return summary
+
+
+async def feeds_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    from bot.handlers import service_of
+
+    await poll_and_deliver(context.bot, service_of(context))
 
 
 # `newsbot feeds` -------------------------------------------------------------------------------
