@@ -54,9 +54,14 @@ def install_redaction(token: str | None, logger: logging.Logger | None = None) -
     # Request lines at INFO are noise at best; at WARNING and above they are still redacted.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)  # one DEBUG line per SQL call otherwise
     return redactor
 
 
 def setup_logging(level: str, token: str | None) -> None:
+    from bot.settings import SettingsError
+
+    if not isinstance(logging.getLevelName(level.upper()), int):
+        raise SettingsError(f"NEWSBOT_LOG_LEVEL: unknown level {level!r} (use DEBUG, INFO, WARNING or ERROR)")
     logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     install_redaction(token)

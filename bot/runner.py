@@ -1,0 +1,95 @@
+"""`newsbot run`: the bot on Telegram, by long polling or, when NEWSBOT_WEBHOOK_URL is set, a webhook."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import signal
+import sys
+from urllib.parse import urlparse
+
+from telegram import Update
+from telegram.error import InvalidToken, NetworkError, TelegramError
+
+from bot.app import build_application, set_commands
+from bot.logs import redact, setup_logging
+from bot.service import NewsService
+from bot.settings import Settings, SettingsError
+
+log = logging.getLogger(__name__)
+
+
+class StartupError(Exception):
+    """The bot cannot start; the message is one line for the operator."""
+
+
+async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):  # not the main thread, or no signals here
+            pass
+    service = await NewsService.start(settings)
+    try:
+        application = build_application(settings, service)
+        try:
+            await application.initialize()  # getMe: checks the token
+        except InvalidToken:
+            raise StartupError("NEWSBOT_TELEGRAM_TOKEN was rejected by the Bot API (check it with @BotFather)") from None
+        except NetworkError as exc:
+            raise StartupError(f"cannot reach the Bot API at NEWSBOT_BOT_API_URL: {exc.message}") from None
+        try:
+            await application.start()
+            try:
+                await set_commands(application)
+            except TelegramError as exc:
+                log.warning("could not publish the command list: %s", exc)
+            updater = application.updater
+            assert updater is not None
+            if settings.webhook_url:
+                # Telegram echoes the secret in a header on every call; PTB rejects requests without it.
+                secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else secrets.token_urlsafe(32)
+                await updater.start_webhook(
+                    listen=settings.webhook_listen,
+                    port=settings.webhook_port,
+                    url_path=urlparse(settings.webhook_url).path.lstrip("/"),
+                    webhook_url=settings.webhook_url,
+                    secret_token=secret,
+                    allowed_updates=Update.ALL_TYPES,
+                )
+                log.info("webhook mode on %s:%s", settings.webhook_listen, settings.webhook_port)
+            else:
+                await updater.start_polling(allowed_updates=Update.ALL_TYPES)
+                log.info("long polling as @%s", application.bot.username)
+            await stop.wait()
+            log.info("stopping")
+            await updater.stop()
+            await application.stop()
+        finally:
+            await application.shutdown()
+    finally:
+        await service.close()
+
+
+def run_command(settings: Settings) -> int:
+    token = settings.token
+    if not token:
+        print("newsbot: NEWSBOT_TELEGRAM_TOKEN is not set (create a bot with @BotFather and put its token there)",
+              file=sys.stderr)
+        return 2
+    try:
+        setup_logging(settings.log_level, token)
+    except SettingsError as exc:
+        print(f"newsbot: {exc}", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(serve(settings))
+    except StartupError as exc:
+        print(f"newsbot: {redact(str(exc), token)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        pass
+    return 0

@@ -1,0 +1,86 @@
+"""A tiny Bot API server on loopback for end-to-end tests: hands out queued updates, records calls."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+BOT = {"id": 42, "is_bot": True, "first_name": "NewsBot", "username": "newsbot_e2e_bot",
+       "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
+
+
+class BotAPIServer:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, dict[str, Any]]] = []  # (token part of the path, method, params)
+        self.updates: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._message_id = 100
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length).decode("utf-8")
+                params = _decode(body, self.headers.get("Content-Type", ""))
+                _, _, rest = self.path.partition("/bot")
+                token, _, method = rest.rpartition("/")
+                result = server.answer(token, method, params)
+                payload = json.dumps({"ok": True, "result": result}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/bot"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> BotAPIServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def answer(self, token: str, method: str, params: dict[str, Any]) -> Any:
+        with self._lock:
+            self.calls.append((token, method, params))
+        if method == "getMe":
+            return BOT
+        if method == "getUpdates":
+            offset = int(params.get("offset") or 0)
+            with self._lock:
+                pending = [u for u in self.updates if u["update_id"] >= offset]
+            if not pending:
+                time.sleep(0.2)  # a short long-poll
+            return pending
+        if method == "sendMessage":
+            with self._lock:
+                self._message_id += 1
+                message_id = self._message_id
+            return {"message_id": message_id, "date": int(time.time()),
+                    "chat": {"id": int(params["chat_id"]), "type": "private"}, "from": BOT, "text": params.get("text", "")}
+        return True
+
+    def sent(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [p for _, m, p in self.calls if m == "sendMessage"]
+
+
+def _decode(body: str, content_type: str) -> dict[str, Any]:
+    if not body:
+        return {}
+    if "json" in content_type:
+        return json.loads(body)
+    return {k: v[0] for k, v in parse_qs(body).items()}

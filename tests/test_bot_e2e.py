@@ -1,0 +1,83 @@
+"""`newsbot run` as a subprocess against a Bot API server on loopback: one conversation, end to end."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bot.settings import PROJECT_ROOT
+from tests.botapi_server import BotAPIServer
+
+TOKEN = "987654321:E2E-secret-token-abcdefghijklmnop"
+QUESTION = "من هو وزير الدفاع التركي الذي ترأس الوفد؟"
+
+
+def wait_for(predicate, seconds: float = 60.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_newsbot_run_answers_over_http(tmp_path: Path) -> None:
+    with BotAPIServer() as server:
+        server.updates.append({
+            "update_id": 1,
+            "message": {"message_id": 1, "date": int(time.time()), "text": QUESTION,
+                        "chat": {"id": 777, "type": "private", "first_name": "Test"},
+                        "from": {"id": 777, "is_bot": False, "first_name": "Test"}},
+        })
+        env = {
+            **os.environ,
+            "NEWSBOT_TELEGRAM_TOKEN": TOKEN,
+            "NEWSBOT_BOT_API_URL": server.url,
+            "NEWSBOT_DATABASE": str(tmp_path / "bot.sqlite3"),
+            "NEWSBOT_SEEDS_DIR": str(PROJECT_ROOT / "seeds"),
+            "NEWSBOT_LOG_LEVEL": "DEBUG",
+            "PYTHONPATH": str(PROJECT_ROOT),
+        }
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        try:
+            answered = wait_for(lambda: any("خلوصي أكار" in p.get("text", "") for p in server.sent()))
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                output, _ = proc.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                output, _ = proc.communicate()
+        assert answered, output[-3000:]
+        [reply] = [p for p in server.sent() if "خلوصي أكار" in p["text"]]
+        assert reply["chat_id"] == "777" and reply["parse_mode"] == "HTML"
+        assert "الجملة 2" in reply["text"] and "<b>الدفاع</b>" in reply["text"]
+        assert {token for token, _, _ in server.calls} == {TOKEN}  # the token went where it belongs…
+        assert proc.returncode == 0, output[-3000:]
+        assert "long polling" in output
+        assert TOKEN not in output and TOKEN.partition(":")[2] not in output  # …and nowhere else
+
+
+def test_run_without_token_is_one_line(tmp_path: Path) -> None:
+    env = {**os.environ, "NEWSBOT_TELEGRAM_TOKEN": "", "PYTHONPATH": str(PROJECT_ROOT)}
+    done = subprocess.run([sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0 and "NEWSBOT_TELEGRAM_TOKEN" in done.stderr
+
+
+def test_malformed_setting_is_one_line(tmp_path: Path) -> None:
+    env = {**os.environ, "NEWSBOT_REFRESH_SECONDS": "soon", "PYTHONPATH": str(PROJECT_ROOT)}
+    done = subprocess.run([sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0 and "NEWSBOT_REFRESH_SECONDS" in done.stderr
+    env = {**os.environ, "NEWSBOT_TELEGRAM_TOKEN": TOKEN, "NEWSBOT_LOG_LEVEL": "LOUD", "PYTHONPATH": str(PROJECT_ROOT)}
+    done = subprocess.run([sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0 and "NEWSBOT_LOG_LEVEL" in done.stderr and TOKEN not in done.stderr
