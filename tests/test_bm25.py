@@ -154,68 +154,96 @@ def test_top_breaks_ties_by_lower_doc_id() -> None:
     assert scorer.top(["nothing"], 5) == []
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug in PostingsScorer.top: argpartition keeps an arbitrary subset of the documents tied at the "
+    "n-th score, so the documented 'ties go to the lower doc id' does not hold at the cut",
+)
+def test_top_ties_at_the_cut_go_to_the_lower_doc_id() -> None:
+    twice = {1, 3, 4, 7, 10, 12, 14, 16, 17, 18, 19, 20, 22, 23, 26, 28, 29, 30, 31, 33, 35, 36}
+    tokens = [["x", "x"] if d in twice else ["x"] for d in range(40)] + [["q"]]
+    scorer = PostingsScorer(LuceneIdfBM25(tokens))
+    assert [d for d, _ in scorer.top(["x"], 8)] == sorted(twice)[:8]
+
+
 # --- the idf edge case: the article's own topic is in half its sentences or more ---------------
+# Written against whatever the analyzer makes of تركيا (a stem of its own, or merged with التركي/
+# التركية): the subsets below are built from the document frequency, not from a fixed count.
 
 TURKEY = analyze("تركيا")
+WANTS = "إن تركيا تريد حل هذه المسألة من جذورها"
 
 
-def test_turkey_is_one_stem_and_common_in_the_seed(seed_tokens: list[list[str]]) -> None:
-    assert TURKEY == ["تركيا"]
-    df = sum(TURKEY[0] in doc for doc in seed_tokens)
-    # The most frequent body term of the seed: 5 of its 13 sentences.
-    assert df == max(sum(t in doc for doc in seed_tokens) for t in {t for doc in seed_tokens for t in doc})
-    assert df >= 5
+def turkey_subsets(article: Article, tokens: list[list[str]]) -> dict[str, list[int]]:
+    """Seed sentence numbers (0-based, in article order) where the Turkey term is in half or more."""
+    term = TURKEY[0]
+    wants = next(i for i, s in enumerate(article.sentences) if WANTS in s)
+    containing = [i for i, doc in enumerate(tokens) if term in doc and i != wants]
+    others = [i for i, doc in enumerate(tokens) if term not in doc]
+    assert others and containing, "the seed has sentences with and without the term"
+    m = min(len(containing), len(others))
+    subsets = {
+        # Exactly half: Okapi idf is exactly 0, which rank-bm25 does not floor.
+        "half": sorted([wants, *containing[: m - 1], *others[:m]]),
+        # One more containing than not: Okapi idf < 0, floored to epsilon * average idf.
+        "majority": sorted([wants, *containing[:m], *others[:m]]),
+    }
+    if 2 * (len(containing) + 1) >= len(tokens):
+        subsets["whole seed"] = list(range(len(tokens)))
+    return {name: ids for name, ids in subsets.items() if ids}
 
 
-def _prefixes_where_turkey_is_common(seed_tokens: list[list[str]]) -> list[int]:
-    """Lengths k for which تركيا is in at least half of the seed's first k sentences (k >= 4)."""
-    out = []
-    for k in range(4, len(seed_tokens) + 1):
-        df = sum(TURKEY[0] in doc for doc in seed_tokens[:k])
-        if 2 * df >= k:
-            out.append(k)
-    return out
+def test_turkey_is_one_frequent_term_of_the_seed(seed_tokens: list[list[str]]) -> None:
+    assert len(TURKEY) == 1
+    assert sum(TURKEY[0] in doc for doc in seed_tokens) >= 5
 
 
-def test_okapi_idf_collapses_where_lucene_idf_stays_positive(seed_tokens: list[list[str]]) -> None:
-    prefixes = _prefixes_where_turkey_is_common(seed_tokens)
-    # Both cases occur in the seed: exactly half (idf 0) and more than half (floored idf).
-    assert {2 * sum(TURKEY[0] in d for d in seed_tokens[:k]) == k for k in prefixes} == {True, False}
-    for k in prefixes:
-        tokens = seed_tokens[:k]
-        term = TURKEY[0]
+def test_okapi_idf_collapses_where_lucene_idf_stays_positive(
+    seed_article: Article, seed_tokens: list[list[str]]
+) -> None:
+    term = TURKEY[0]
+    subsets = turkey_subsets(seed_article, seed_tokens)
+    assert {"half", "majority"} <= subsets.keys()
+    for name, ids in subsets.items():
+        tokens = [seed_tokens[i] for i in ids]
+        df = {t: sum(t in d for d in tokens) for d in tokens for t in d}
+        assert 2 * df[term] >= len(tokens), name
         okapi = BM25Okapi(tokens, k1=0.9, b=0.4)
         lucene = LuceneIdfBM25(tokens, k1=0.9, b=0.4)
         floor = okapi.epsilon * okapi.average_idf
-        assert okapi.idf[term] <= 0 or okapi.idf[term] == floor, k
-        assert lucene.idf[term] > 0, k
-        df = {t: sum(t in d for d in tokens) for t in lucene.idf}
+        assert okapi.idf[term] <= 0 or okapi.idf[term] == floor, name
+        if 2 * df[term] == len(tokens):
+            assert okapi.idf[term] == 0.0, name
+        else:
+            assert okapi.idf[term] == floor, name
+        assert lucene.idf[term] > 0, name
         for other, n in df.items():
             if n < df[term]:
-                assert lucene.idf[other] > lucene.idf[term], (k, other)
+                assert lucene.idf[other] > lucene.idf[term], (name, other)
             elif n == df[term]:
-                assert lucene.idf[other] == lucene.idf[term], (k, other)
+                assert lucene.idf[other] == lucene.idf[term], (name, other)
 
 
-def test_turkey_alone_ranks_by_term_frequency_where_okapi_scores_nothing(seed_tokens: list[list[str]]) -> None:
-    # Exactly half of the first 8 sentences mention تركيا: rank-bm25 gives every sentence 0.
-    tokens = seed_tokens[:8]
-    assert 2 * sum(TURKEY[0] in d for d in tokens) == len(tokens)
+def test_turkey_alone_ranks_by_term_frequency_where_okapi_scores_nothing(
+    seed_article: Article, seed_tokens: list[list[str]]
+) -> None:
+    tokens = [seed_tokens[i] for i in turkey_subsets(seed_article, seed_tokens)["half"]]
     assert not BM25Okapi(tokens, k1=0.9, b=0.4).get_scores(TURKEY).any()
     top = PostingsScorer(LuceneIdfBM25(tokens, k1=0.9, b=0.4)).top(TURKEY, 3)
-    assert top[0][1] > 0
-    # Sentence 6 names Turkey twice ("… تركيا الان، إن تركيا تريد …").
-    assert top[0][0] == 5 and tokens[5].count(TURKEY[0]) == 2
+    assert top and all(score > 0 for _, score in top)
+    assert tokens[top[0][0]].count(TURKEY[0]) == max(d.count(TURKEY[0]) for d in tokens) >= 2
 
 
-@pytest.mark.parametrize("k", [8, 13])
-def test_question_about_the_common_term_still_finds_its_sentence(seed_article: Article, k: int) -> None:
-    article = dataclasses.replace(seed_article, sentences=seed_article.sentences[:k])
+@pytest.mark.parametrize("subset", ["half", "majority", "whole"])
+def test_question_about_the_common_term_still_finds_its_sentence(
+    seed_article: Article, seed_tokens: list[list[str]], subset: str
+) -> None:
+    ids = turkey_subsets(seed_article, seed_tokens).get(subset, list(range(len(seed_tokens))))
+    article = dataclasses.replace(seed_article, sentences=tuple(seed_article.sentences[i] for i in ids))
     reply = NewsIndex([article]).ask("ماذا تريد تركيا؟")
     assert reply.answered
-    assert "إن تركيا تريد حل هذه المسألة من جذورها" in reply.answers[0].text
-    assert reply.answers[0].sentence == 6
-    assert "تركيا" in reply.answers[0].matched_terms
+    assert WANTS in reply.answers[0].text
+    assert TURKEY[0] in reply.answers[0].matched_terms
 
 
 # --- degenerate corpora never crash --------------------------------------------------------------
