@@ -325,6 +325,9 @@ async def ingest_url(storage: Storage, url: str, settings: Settings) -> IngestSu
         except FeedError as exc:
             return await _feed_failed(storage, url, await storage.feed_state(url), str(exc), settings)
         except FetchError as exc:
+            state = await storage.feed_state(url)
+            if state is not None or url in settings.feeds:  # a known feed: its status shows the failure
+                return await _feed_failed(storage, url, state, str(exc), settings)
             log.warning("%s: %s", url, exc)
             return IngestSummary(failed=[(url, str(exc))])
         if feed is not None:

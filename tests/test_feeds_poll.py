@@ -192,13 +192,20 @@ async def test_ingest_url_takes_a_page_or_a_feed(tmp_path: Path, storage: Storag
     assert (feed.added, feed.duplicates, feed.failed) == (2, 1, [])
     missing = await feeds.ingest_url(storage, feed_server.url("/status/404"), settings)
     assert missing.failed == [(feed_server.url("/status/404"), "HTTP 404")]
+    assert await storage.feed_state(feed_server.url("/status/404")) is None  # not known to be a feed
+    followed = make_settings(tmp_path, feeds=[feed_server.url("/status/503")])
+    await feeds.ingest_url(storage, feed_server.url("/status/503"), followed)
+    state = await storage.feed_state(feed_server.url("/status/503"))
+    assert state is not None and state.last_error == "HTTP 503"
     empty = await feeds.ingest_url(storage, feed_server.url("/news/empty.html"), settings)
     assert empty.failed == [(feed_server.url("/news/empty.html"), "no article text on the page and no summary in the feed")]
     broken = await feeds.ingest_url(storage, feed_server.url("/malformed.xml"), settings)
     assert broken.failed[0][1].startswith("malformed feed XML")
     assert await storage.article_count() == 3
     # A feed given to `ingest` is remembered, so `newsbot feeds` shows it.
-    assert {s.url for s in await storage.feed_states()} == {feed_server.url("/rss.xml"), feed_server.url("/malformed.xml")}
+    assert {s.url for s in await storage.feed_states()} == {
+        feed_server.url(p) for p in ("/rss.xml", "/malformed.xml", "/status/503")
+    }
 
 
 def test_cli_ingest_and_feeds_print_a_summary_and_a_table(
