@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -41,7 +42,11 @@ class DeliveryRun:
     new_articles: int = 0
 
 
-def _seconds(value: float | timedelta) -> float:
+def _retry_after(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        # PTB 22 warns that the attribute becomes a timedelta; both are handled.
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
@@ -54,7 +59,7 @@ async def _send_with_retries(bot: Bot, chat_id: int, pieces: list[str]) -> None:
                 await bot.send_message(chat_id, piece, parse_mode=ParseMode.HTML)
                 break
             except RetryAfter as exc:
-                wait = min(_seconds(exc.retry_after), MAX_RETRY_AFTER_SECONDS)
+                wait = min(_retry_after(exc), MAX_RETRY_AFTER_SECONDS)
                 log.warning("flood limit for chat %s: waiting %.1fs", chat_id, wait)
                 await asyncio.sleep(wait)
             except (Forbidden, BadRequest):
@@ -89,6 +94,11 @@ async def deliver_pending(bot: Bot, service: NewsService) -> DeliveryRun:
             await storage.unsubscribe(delivery.chat_id)
             run.blocked.append(delivery.chat_id)
             continue
+        except BadRequest as exc:  # a NetworkError subclass in PTB, but retrying will not help
+            log.warning("delivery to chat %s failed: %s", delivery.chat_id, exc)
+            await storage.record_delivery(delivery.article_row, delivery.chat_id, FAILED, str(exc))
+            run.failed += 1
+            continue
         except NetworkError as exc:
             # Still SENDING in the database: the next run tries again, up to MAX_ATTEMPTS.
             if delivery.attempts + 1 >= MAX_ATTEMPTS:
@@ -98,7 +108,7 @@ async def deliver_pending(bot: Bot, service: NewsService) -> DeliveryRun:
                 run.postponed += 1
             log.warning("delivery to chat %s postponed: %s", delivery.chat_id, type(exc).__name__)
             continue
-        except TelegramError as exc:  # BadRequest, ChatMigrated, …: retrying will not help
+        except TelegramError as exc:  # ChatMigrated, InvalidToken, …: retrying will not help
             log.warning("delivery to chat %s failed: %s", delivery.chat_id, exc)
             await storage.record_delivery(delivery.article_row, delivery.chat_id, FAILED, str(exc))
             run.failed += 1

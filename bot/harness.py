@@ -164,7 +164,7 @@ class FakeRequest(BaseRequest):
             if failure.kind == "crash":
                 raise SimulatedCrash(endpoint)
             if failure.kind == "network":
-                raise NetworkError("simulated network failure")
+                raise NetworkError(f"simulated network failure: POST {url}")  # httpx errors name the URL
             if failure.kind == "timeout":
                 raise TimedOut("simulated timeout")
             return _error(failure)

@@ -1,0 +1,128 @@
+"""Pushing new articles to subscribers: once each, through 429s, network errors, blocks and crashes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.harness import Harness, SimulatedCrash
+from bot.ingest import ingest_items
+from bot.settings import Settings
+from bot.storage import BLOCKED, FAILED, SENT
+
+WHEAT = "اجتمع وزير الزراعة مع المزارعين في مدينة الأقصر لمناقشة محصول القمح هذا العام.\nوقال الوزير إن المحصول وفير.\n"
+
+
+async def ingest(h: Harness, folder: Path, name: str, title: str, text: str = WHEAT) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.txt"
+    path.write_text(text, encoding="utf-8")
+    path.with_suffix(".json").write_text(f'{{"title": "{title}", "source": "وكالة", "url": "https://example.org/{name}"}}')
+    summary = await ingest_items(h.service.storage, [str(path)], h.settings)
+    assert summary.added == 1
+
+
+def pushes(h: Harness, chat_id: int, title: str) -> int:
+    return sum(title in c.text for c in h.request.sent(chat_id))
+
+
+async def subscribe(h: Harness, *chats: int) -> None:
+    for chat in chats:
+        await h.send_text("/subscribe", chat)
+
+
+async def test_subscribe_ingest_push(harness: Harness, tmp_path: Path) -> None:
+    await subscribe(harness, 1001)
+    assert (await harness.deliver()).sent == 0  # no back catalogue for a new subscriber
+    await ingest(harness, tmp_path / "news", "wheat", "محصول القمح في الأقصر")
+    run = await harness.deliver()
+    assert run.new_articles == 1 and run.sent == 1
+    assert pushes(harness, 1001, "محصول القمح في الأقصر") == 1
+    assert 'href="https://example.org/wheat"' in harness.request.sent(1001)[-1].text
+    assert (await harness.deliver()).sent == 0  # each article once
+    assert pushes(harness, 1001, "محصول القمح في الأقصر") == 1
+    # The refreshed index answers from the new article.
+    calls = await harness.send_text("أين اجتمع وزير الزراعة مع المزارعين؟", 1002)
+    assert "الأقصر" in calls[-1].text and "محصول القمح في الأقصر" in calls[-1].text
+
+
+async def test_429_during_push_is_retried_and_delivered_once(harness: Harness, tmp_path: Path) -> None:
+    await subscribe(harness, 1001, 1002)
+    await ingest(harness, tmp_path / "news", "wheat", "محصول القمح")
+    # Twice: the rate limiter's own retry meets the second 429, then the delivery loop waits and retries.
+    harness.request.fail("sendMessage", "429", chat_id=1001, times=2, retry_after=1)
+    run = await harness.deliver()
+    assert run.sent == 2
+    assert pushes(harness, 1001, "محصول القمح") == 1 and pushes(harness, 1002, "محصول القمح") == 1
+    assert [c.ok for c in harness.request.calls if c.method == "sendMessage" and c.chat_id == 1001][-3:] == [
+        False, False, True]
+    assert {status for _, _, status, _ in await harness.service.storage.deliveries()} == {SENT}
+
+
+async def test_network_errors_back_off_then_deliver(harness: Harness, tmp_path: Path) -> None:
+    await subscribe(harness, 1001)
+    await ingest(harness, tmp_path / "news", "wheat", "محصول القمح")
+    harness.request.fail("sendMessage", "timeout", chat_id=1001)
+    harness.request.fail("sendMessage", "network", chat_id=1001)
+    assert (await harness.deliver()).sent == 1
+    assert pushes(harness, 1001, "محصول القمح") == 1
+
+
+async def test_blocked_chat_loses_its_subscription(harness: Harness, tmp_path: Path) -> None:
+    await subscribe(harness, 1001, 1002)
+    harness.request.fail("sendMessage", "403", chat_id=1002, times=None)
+    await ingest(harness, tmp_path / "news", "wheat", "محصول القمح")
+    run = await harness.deliver()
+    assert run.sent == 1 and run.blocked == [1002]
+    assert not await harness.service.is_subscribed(1002) and await harness.service.is_subscribed(1001)
+    statuses = {chat: status for _, chat, status, _ in await harness.service.storage.deliveries()}
+    assert statuses == {1001: SENT, 1002: BLOCKED}
+    await ingest(harness, tmp_path / "news", "rain", "أمطار غزيرة", "هطلت أمطار غزيرة على مدينة الإسكندرية أمس.\n")
+    await harness.deliver()
+    assert [c for c in harness.request.calls if c.chat_id == 1002 and "أمطار" in c.text] == []
+
+
+async def test_bad_request_is_recorded_failed_not_retried(harness: Harness, tmp_path: Path) -> None:
+    await subscribe(harness, 1001)
+    harness.request.fail("sendMessage", "400", chat_id=1001)
+    await ingest(harness, tmp_path / "news", "wheat", "محصول القمح")
+    assert (await harness.deliver()).failed == 1
+    assert [s for _, _, s, _ in await harness.service.storage.deliveries()] == [FAILED]
+    assert (await harness.deliver()).failed == 0
+
+
+async def test_crash_mid_broadcast_then_restart(bot_settings: Settings, tmp_path: Path) -> None:
+    chats = (1001, 1002, 1003)
+    async with Harness(bot_settings) as first:
+        await subscribe(first, *chats)
+        await ingest(first, tmp_path / "news", "wheat", "محصول القمح")
+        await ingest(first, tmp_path / "news", "rain", "أمطار غزيرة", "هطلت أمطار غزيرة على مدينة الإسكندرية أمس.\n")
+        # The process dies while the first article's message to 1002 is in flight.
+        first.request.fail("sendMessage", "crash", chat_id=1002)
+        with pytest.raises(SimulatedCrash):
+            await first.deliver()
+        before = {chat: first.request.sent(chat) for chat in chats}
+        first.application.bot_data.clear()
+    assert [len(v) for v in before.values()] == [1 + 1, 1, 1]  # /subscribe replies, plus 1001's push
+
+    async with Harness(bot_settings) as second:  # the restart
+        run = await second.deliver()
+        assert run.sent == 5  # 1002 and 1003 for the first article, all three for the second
+        for chat in chats:
+            for title in ("محصول القمح", "أمطار غزيرة"):
+                total = pushes(second, chat, title) + sum(title in c.text for c in before[chat])
+                assert total == 1, (chat, title)  # nobody skipped; the crashed call never completed here
+        assert (await second.deliver()).sent == 0
+    attempts = {(row, chat): n for row, chat, _, n in await _deliveries(bot_settings)}
+    assert max(attempts.values()) == 2 and list(attempts.values()).count(2) == 1  # only the in-flight one
+
+
+async def _deliveries(settings: Settings):
+    from bot.storage import Storage
+
+    storage = await Storage.open(settings.database)
+    try:
+        return await storage.deliveries()
+    finally:
+        await storage.close()
