@@ -54,6 +54,10 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.corpus import load_index
 
     index = load_index(settings)
+    # Whatever the locale, read and write UTF-8 and never die on a bad byte: one line in, one reply out.
+    for stream in (sys.stdin, sys.stdout):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="replace")
     questions = [args.question] if args.question is not None else (line.rstrip("\r\n") for line in sys.stdin)
     for question in questions:
         reply = index.ask(_clean_line(question), top_k=args.top_k or settings.top_k)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from retrieval.answer import NewsIndex
+from retrieval.answer import AnswerPolicy, NewsIndex
 from retrieval.article import Article
 from retrieval.index import BM25Params
 from retrieval.sentences import split_sentences
@@ -89,7 +89,7 @@ def squad_corpus(path: Path) -> tuple[list[Article], list[SquadQuestion]]:
     return articles, questions
 
 
-def squad_metrics(index: NewsIndex, questions: Iterable[SquadQuestion]) -> Metrics:
+def squad_metrics(index: NewsIndex, questions: Iterable[SquadQuestion], abstention: bool = True) -> Metrics:
     m = Metrics()
     for q in questions:
         m.questions += 1
@@ -108,14 +108,16 @@ def squad_metrics(index: NewsIndex, questions: Iterable[SquadQuestion]) -> Metri
             m.hit3 += 1
         if rank is not None:
             m.mrr10 += 1.0 / rank
-        if not index.ask(q.question).answered:
+        if abstention and not index.ask(q.question).answered:
             m.abstained += 1
     n = max(m.questions, 1)
     m.hit1, m.hit3, m.mrr10, m.abstained = m.hit1 / n, m.hit3 / n, m.mrr10 / n, m.abstained / n
     return m
 
 
-def squad_false_answer_rate(articles: list[Article], questions: list[SquadQuestion], params: BM25Params) -> float:
+def squad_false_answer_rate(
+    articles: list[Article], questions: list[SquadQuestion], params: BM25Params, policy: AnswerPolicy = AnswerPolicy()
+) -> float:
     """Share of questions answered anyway once every paragraph of their topic is removed from the pool.
 
     Removing the whole topic (not only the paragraph) leaves nothing that can answer the question,
@@ -127,7 +129,7 @@ def squad_false_answer_rate(articles: list[Article], questions: list[SquadQuesti
         by_topic.setdefault(q.topic, []).append(q)
     wrong = total = 0
     for topic, asked in by_topic.items():
-        index = NewsIndex([a for a in articles if topic_of.get(a.id) != topic], params)
+        index = NewsIndex([a for a in articles if topic_of.get(a.id) != topic], params, policy)
         for q in asked:
             total += 1
             wrong += index.ask(q.question).answered

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from retrieval.analyzer import analyze
@@ -11,11 +11,16 @@ from retrieval.bm25 import LuceneIdfBM25, PostingsScorer, lucene_idf
 from retrieval.spelling import SpellingIndex
 
 
+Analyzer = Callable[[str], list[str]]
+
+
 @dataclass(frozen=True)
 class BM25Params:
-    # Chosen on pooled XQuAD-ar sentences (see README, "Retrieval quality").
+    # Chosen on pooled XQuAD-ar sentences (see BENCHMARKS.md, "Retrieval quality").
     k1: float = 0.9
     b: float = 0.4
+    # Read unknown question terms as the corpus term one edit away (typos).
+    spelling: bool = True
 
 
 @dataclass(frozen=True)
@@ -42,9 +47,10 @@ class Hit:
 class TermIndex:
     """BM25 over a list of texts (sentences or headlines); knows nothing of articles."""
 
-    def __init__(self, texts: Sequence[str], params: BM25Params = BM25Params()) -> None:
+    def __init__(self, texts: Sequence[str], params: BM25Params = BM25Params(), analyzer: Analyzer = analyze) -> None:
         self.params = params
-        self.tokens: list[list[str]] = [analyze(t) for t in texts]
+        self.analyzer = analyzer
+        self.tokens: list[list[str]] = [analyzer(t) for t in texts]
         self.size = len(self.tokens)
         self.model: LuceneIdfBM25 | None = None
         self.scorer: PostingsScorer | None = None
@@ -57,8 +63,8 @@ class TermIndex:
         self.spelling = SpellingIndex(doc_freqs)
 
     def query(self, text: str) -> Query:
-        raw = analyze(text)
-        corrected = self.spelling.correct_all(dict.fromkeys(raw))
+        raw = self.analyzer(text)
+        corrected = self.spelling.correct_all(dict.fromkeys(raw)) if self.params.spelling else {}
         terms = tuple(corrected.get(t, t) for t in raw)
         weights = {t: lucene_idf(self.doc_freqs.get(t, 0), self.size) for t in dict.fromkeys(raw)}
         return Query(terms=terms, weights=weights, corrected=corrected)

@@ -8,7 +8,7 @@ Input must already be normalized (ة→ه, ى→ي), so only the folded forms ar
 from __future__ import annotations
 
 PREFIXES: tuple[str, ...] = ("ال", "وال", "بال", "كال", "فال", "لل", "و")
-SUFFIXES: tuple[str, ...] = ("ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي")
+SUFFIXES: tuple[str, ...] = ("ها", "ان", "ات", "ون", "ين", "يه", "ه", "وا", "ا", "ي")
 
 # A stem keeps at least this many letters: shorter remnants are mostly ambiguous.
 MIN_STEM = 2

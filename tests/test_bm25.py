@@ -154,11 +154,6 @@ def test_top_breaks_ties_by_lower_doc_id() -> None:
     assert scorer.top(["nothing"], 5) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug in PostingsScorer.top: argpartition keeps an arbitrary subset of the documents tied at the "
-    "n-th score, so the documented 'ties go to the lower doc id' does not hold at the cut",
-)
 def test_top_ties_at_the_cut_go_to_the_lower_doc_id() -> None:
     twice = {1, 3, 4, 7, 10, 12, 14, 16, 17, 18, 19, 20, 22, 23, 26, 28, 29, 30, 31, 33, 35, 36}
     tokens = [["x", "x"] if d in twice else ["x"] for d in range(40)] + [["q"]]

@@ -189,11 +189,6 @@ def test_stdin_last_line_without_newline_and_empty_input(tmp_path: Path) -> None
     assert proc.returncode == 0 and proc.stdout == b""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug in bot/cli.py: stdin is decoded with the locale's error handler; under a UTF-8 locale with "
-    "strict errors (PYTHONIOENCODING=utf-8, en_US.UTF-8) a line of invalid UTF-8 raises UnicodeDecodeError",
-)
 def test_stdin_invalid_utf8_under_strict_locale(tmp_path: Path) -> None:
     stdin = f"{ANSWERABLE}\n".encode() + b"\xff\xfe\xc3(\xed\xa0\x80 bad bytes\n" + f"{ANSWERABLE}\n".encode()
     proc = newsbot(tmp_path, "ask", "--json", stdin=stdin, env={"PYTHONIOENCODING": "utf-8"})

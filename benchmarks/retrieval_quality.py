@@ -1,0 +1,56 @@
+"""Retrieval quality on pooled XQuAD-ar sentences, one analyzer step at a time.
+
+Prints the table recorded in BENCHMARKS.md: Hit@1 / Hit@3 / MRR@10 for each stage of the chain
+(whitespace tokens → normalization → stopwords → light stemming → tuned BM25 → typo tolerance), and
+the abstention trade-off: answerable questions left unanswered vs. questions answered anyway once
+their whole topic is removed from the pool. Usage: python benchmarks/retrieval_quality.py [xquad.json]
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from retrieval import evaluate
+from retrieval.analyzer import analyze
+from retrieval.answer import AnswerPolicy, NewsIndex
+from retrieval.index import BM25Params
+from retrieval.normalize import normalize
+from retrieval.stem import stem
+from retrieval.stopwords import drop_stopwords
+from retrieval.tokenize import tokenize
+
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "xquad.ar.json"
+OKAPI_DEFAULTS = BM25Params(k1=1.5, b=0.75, spelling=False)
+
+
+def stages() -> list[tuple[str, object, BM25Params]]:
+    return [
+        ("whitespace split", str.split, OKAPI_DEFAULTS),
+        ("+ normalize, tokenize", lambda t: tokenize(normalize(t)), OKAPI_DEFAULTS),
+        ("+ stopwords", lambda t: drop_stopwords(tokenize(normalize(t))), OKAPI_DEFAULTS),
+        ("+ light stem", analyze, OKAPI_DEFAULTS),
+        ("+ k1=0.9 b=0.4", analyze, BM25Params(k1=0.9, b=0.4, spelling=False)),
+        ("+ typo tolerance (shipped)", analyze, BM25Params()),
+    ]
+
+
+def main() -> None:
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else DATA
+    articles, questions = evaluate.squad_corpus(path)
+    print(f"{len(questions)} questions, {sum(len(a.sentences) for a in articles)} pooled sentences\n")
+    print(f"{'analyzer / ranking':<30}{'Hit@1':>7}{'Hit@3':>7}{'MRR@10':>8}")
+    for name, analyzer, params in stages():
+        m = evaluate.squad_metrics(NewsIndex(articles, params, analyzer=analyzer), questions, abstention=False)  # type: ignore[arg-type]
+        print(f"{name:<30}{m.hit1:>7.3f}{m.hit3:>7.3f}{m.mrr10:>8.3f}")
+    print(f"\n{'min_coverage':<14}{'unanswered (answerable)':>25}{'answered (topic removed)':>26}")
+    for threshold in (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6):
+        policy = replace(AnswerPolicy(), min_coverage=threshold)
+        m = evaluate.squad_metrics(NewsIndex(articles, policy=policy), questions)
+        wrong = evaluate.squad_false_answer_rate(articles, questions, BM25Params(), policy)
+        print(f"{threshold:<14}{m.abstained:>25.3f}{wrong:>26.3f}")
+
+
+if __name__ == "__main__":
+    main()

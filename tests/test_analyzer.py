@@ -1,0 +1,126 @@
+"""Each rule of the analyzer chain, table-driven: normalize → tokenize → stopwords → stem."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.analyzer import analyze, term_spans
+from retrieval.normalize import normalize
+from retrieval.stem import stem, strip_prefix, strip_suffixes
+from retrieval.stopwords import drop_stopwords, stopwords
+from retrieval.tokenize import tokenize
+
+
+@pytest.mark.parametrize(
+    ("raw", "folded", "rule"),
+    [
+        ("أحمد", "احمد", "alef with hamza above"),
+        ("إسلام", "اسلام", "alef with hamza below"),
+        ("آمال", "امال", "alef with madda"),
+        ("ٱلله", "الله", "alef wasla"),
+        ("مستشفى", "مستشفي", "alef maksura to yeh"),
+        ("مدرسة", "مدرسه", "teh marbuta to heh"),
+        ("مُحَمَّدٌ", "محمد", "harakat, shadda, tanwin removed"),
+        ("الرحمٰن", "الرحمن", "dagger alef removed"),
+        ("دبـــابات", "دبابات", "tatweel removed"),
+        ("١٩٩٣", "1993", "Arabic-Indic digits"),
+        ("۲۰۲۴", "2024", "Persian digits"),
+        ("ﻻ", "لا", "lam-alef ligature (presentation form)"),
+        ("ﺍﻟﻌﺮﺑﻴﺔ", "العربيه", "presentation forms"),
+        ("فارسی", "فارسي", "Persian yeh"),
+        ("COVID", "covid", "Latin case folded"),
+        ("مسؤول", "مسؤول", "waw with hamza kept (Lucene keeps it)"),
+        ("رئيس", "رئيس", "yeh with hamza kept"),
+    ],
+)
+def test_normalize(raw: str, folded: str, rule: str) -> None:
+    assert normalize(raw) == folded, rule
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("قال، «نعم» ؛ لا؟", ["قال", "نعم", "لا"]),
+        ("“جمهورية قره باغ”…", ["جمهورية", "قره", "باغ"]),
+        ("عام 1993.", ["عام", "1993"]),
+        ("snake_case و-شرطة", ["snake", "case", "و", "شرطة"]),
+        ("😀 🇹🇷", []),
+        ("", []),
+    ],
+)
+def test_tokenize_splits_on_any_punctuation(text: str, tokens: list[str]) -> None:
+    assert tokenize(text) == tokens
+
+
+@pytest.mark.parametrize("word", ["مين", "شو", "ايش", "وين", "امتى", "ليش", "كام", "ماذا", "متى", "في", "التي", "إلى"])
+def test_stopwords_cover_standard_and_dialect_question_words(word: str) -> None:
+    assert normalize(word) in stopwords()
+    assert drop_stopwords(tokenize(normalize(f"{word} تركيا"))) == ["تركيا"]
+
+
+def test_stopwords_are_normalized_when_loaded() -> None:
+    # Listed as "إلى" and "أين": stored in folded form so folded text matches them.
+    assert "الي" in stopwords() and "اين" in stopwords()
+    assert "إلى" not in stopwords()
+
+
+@pytest.mark.parametrize(
+    ("word", "stemmed", "rule"),
+    [
+        ("الكتاب", "كتاب", "prefix ال"),
+        ("والكتاب", "كتاب", "prefix وال"),
+        ("بالكتاب", "كتاب", "prefix بال"),
+        ("كالكتاب", "كتاب", "prefix كال"),
+        ("فالكتاب", "كتاب", "prefix فال"),
+        ("للكتاب", "كتاب", "prefix لل"),
+        ("وكتاب", "كتاب", "prefix و on a word of four letters or more"),
+        ("وقت", "وقت", "و kept on a three-letter word"),
+        ("كتابها", "كتاب", "suffix ها"),
+        ("مسلمان", "مسلم", "suffix ان"),
+        ("مسلمات", "مسلم", "suffix ات"),
+        ("مسلمون", "مسلم", "suffix ون"),
+        ("مسلمين", "مسلم", "suffix ين"),
+        ("تركيه", "ترك", "suffix يه (ية after normalization)"),
+        ("كتابه", "كتاب", "suffix ه (also ة after normalization)"),
+        ("اجتمعوا", "اجتمع", "suffix وا (plural verb)"),
+        ("اجتمعا", "اجتمع", "suffix ا (dual verb; also country names: تركيا ~ تركي)"),
+        ("تركي", "ترك", "suffix ي"),
+        ("ال", "ال", "nothing left: kept whole"),
+        ("به", "به", "stem would be shorter than two letters"),
+        ("1993", "1993", "numbers kept whole"),
+    ],
+)
+def test_light_stemmer(word: str, stemmed: str, rule: str) -> None:
+    assert stem(word) == stemmed, rule
+
+
+def test_only_one_prefix_is_removed() -> None:
+    assert strip_prefix("والولد") == "ولد"
+    assert strip_suffixes("مكتبتها") == "مكتبت"
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("التركية", "تركيا"),
+        ("الوفدين", "الوفدان"),
+        ("أنقرة", "انقره"),
+        ("مستشفى", "المستشفي"),
+        ("دبـابات", "الدبابات"),
+        ("عام ١٩٩٣", "عام 1993"),
+        ("مَوْقِفُ", "موقف"),
+    ],
+)
+def test_spelling_variants_meet_in_one_term(a: str, b: str) -> None:
+    assert analyze(a) == analyze(b)
+
+
+def test_analyze_is_the_same_chain_for_articles_and_questions() -> None:
+    assert analyze("ما هو موقف تركيا؟") == ["موقف", "ترك"]
+    assert analyze("موقفُ تُركيا") == ["موقف", "ترك"]
+
+
+def test_term_spans_point_at_the_original_words() -> None:
+    text = "دمرت أربع دبـابات تابعة للقوات"
+    spans = term_spans(text, set(analyze("الدبابات")))
+    assert [text[a:b] for a, b in spans] == ["دبـابات"]
