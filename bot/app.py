@@ -91,6 +91,13 @@ def build_application(
             feeds_job, interval=settings.feed_seconds, first=1, name="feeds",
             job_kwargs={"max_instances": 1, "coalesce": True},
         )
+        if settings.feeds and not application.job_queue.get_jobs_by_name("feeds"):
+            from bot.feeds import feeds_job
+
+            application.job_queue.run_repeating(
+                feeds_job, interval=settings.feed_seconds, first=5, name="feeds",
+                job_kwargs={"max_instances": 1, "coalesce": True},
+            )
     return application
 
 

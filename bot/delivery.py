@@ -74,7 +74,12 @@ async def _send_with_retries(bot: Bot, chat_id: int, pieces: list[str]) -> None:
 
 
 async def deliver_pending(bot: Bot, service: NewsService) -> DeliveryRun:
-    """Send every delivery the database says is owed, in article order."""
+    """Send every delivery the database says is owed, in article order; one run at a time."""
+    async with service.delivery_lock:
+        return await _deliver_pending(bot, service)
+
+
+async def _deliver_pending(bot: Bot, service: NewsService) -> DeliveryRun:
     storage = service.storage
     run = DeliveryRun()
     rendered: dict[int, list[str]] = {}

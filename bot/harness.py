@@ -122,6 +122,7 @@ class FakeRequest(BaseRequest):
         self.calls: list[Call] = []
         self.failures: list[Failure] = []
         self._message_ids = itertools.count(1000)
+        self._holds: dict[int, asyncio.Event] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -136,6 +137,11 @@ class FakeRequest(BaseRequest):
     def fail(self, method: str, kind: str, *, chat_id: int | None = None, times: int | None = 1,
              retry_after: int = 1) -> None:
         self.failures.append(Failure(method, kind, chat_id, times, retry_after))
+
+    def hold(self, chat_id: int) -> asyncio.Event:
+        """Calls for `chat_id` wait until the returned event is set: a slow Telegram for one chat."""
+        self._holds[chat_id] = asyncio.Event()
+        return self._holds[chat_id]
 
     def sent(self, chat_id: int | None = None) -> list[Call]:
         """Messages the bot sent (successfully), to one chat or all."""
@@ -157,6 +163,9 @@ class FakeRequest(BaseRequest):
         endpoint = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
         call = Call(endpoint, params)
+        hold = self._holds.get(call.chat_id) if call.chat_id is not None else None
+        if hold is not None:
+            await hold.wait()
         self.calls.append(call)
         failure = self._failure_for(endpoint, call.chat_id)
         if failure is not None:

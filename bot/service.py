@@ -61,6 +61,8 @@ class NewsService:
         self._index = index
         self._last_row = last_row
         self._refresh_lock = asyncio.Lock()
+        # Delivery runs (the refresh job, the feeds job) take turns, or two could send the same message.
+        self.delivery_lock = asyncio.Lock()
 
     @classmethod
     async def start(cls, settings: Settings) -> NewsService:
