@@ -81,3 +81,67 @@ def test_malformed_setting_is_one_line(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path, capture_output=True, text=True)
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0 and "NEWSBOT_LOG_LEVEL" in done.stderr and TOKEN not in done.stderr
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_webhook_mode_checks_the_secret_token(tmp_path: Path) -> None:
+    import json
+    import urllib.error
+    import urllib.request
+
+    port = free_port()
+    update = {"update_id": 5, "message": {"message_id": 1, "date": int(time.time()), "text": QUESTION,
+                                          "chat": {"id": 778, "type": "private", "first_name": "T"},
+                                          "from": {"id": 778, "is_bot": False, "first_name": "T"}}}
+
+    def post(secret: str | None) -> int:
+        headers = {"Content-Type": "application/json"}
+        if secret:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/hook", json.dumps(update).encode(), headers)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                return resp.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+        except OSError:
+            return 0
+
+    with BotAPIServer() as server:
+        env = {
+            **os.environ,
+            "NEWSBOT_TELEGRAM_TOKEN": TOKEN,
+            "NEWSBOT_BOT_API_URL": server.url,
+            "NEWSBOT_DATABASE": str(tmp_path / "bot.sqlite3"),
+            "NEWSBOT_WEBHOOK_URL": f"http://127.0.0.1:{port}/hook",
+            "NEWSBOT_WEBHOOK_LISTEN": "127.0.0.1",
+            "NEWSBOT_WEBHOOK_PORT": str(port),
+            "NEWSBOT_WEBHOOK_SECRET": "s3cret-header-value",
+            "PYTHONPATH": str(PROJECT_ROOT),
+        }
+        proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            assert wait_for(lambda: any(m == "setWebhook" for _, m, _ in server.calls))
+            assert wait_for(lambda: post(None) == 403)  # no secret header: refused
+            assert post("wrong") == 403
+            assert post("s3cret-header-value") == 200
+            assert wait_for(lambda: any("خلوصي أكار" in p.get("text", "") for p in server.sent()))
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                output, _ = proc.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                output, _ = proc.communicate()
+        [hook] = [p for _, m, p in server.calls if m == "setWebhook"]
+        assert hook["secret_token"] == "s3cret-header-value" and hook["url"].endswith("/hook")
+        assert sum("خلوصي أكار" in p["text"] for p in server.sent()) == 1
+        assert TOKEN not in output
