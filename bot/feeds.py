@@ -24,7 +24,7 @@ from tqdm import tqdm
 from retrieval.article import Article
 
 from bot.extract import NoArticleError, PageContent, build_page_article, extract_page, normalize_url
-from bot.fetch import DecodeError, FetchError, FetchResult, fetch, make_client
+from bot.fetch import AddressPolicy, DecodeError, FetchError, FetchResult, fetch, make_client
 from bot.ingest import IngestSummary
 from bot.settings import Settings
 from bot.storage import FeedState, Storage, utc_now
@@ -142,8 +142,8 @@ def _too_old(published: datetime | None, cutoff: datetime | None) -> bool:
     return published < cutoff
 
 
-async def _page(client: httpx.AsyncClient, url: str, settings: Settings) -> PageContent:
-    result = await fetch(client, url, max_bytes=settings.fetch_max_bytes, timeout=settings.fetch_timeout)
+async def _page(client: httpx.AsyncClient, url: str, settings: Settings, policy: AddressPolicy) -> PageContent:
+    result = await fetch(client, url, max_bytes=settings.fetch_max_bytes, timeout=settings.fetch_timeout, policy=policy)
     return await asyncio.to_thread(_decode_and_extract, result)
 
 
@@ -153,11 +153,11 @@ def _decode_and_extract(result: FetchResult) -> PageContent:
 
 
 async def _entry_article(
-    client: httpx.AsyncClient, entry: Entry, source: str | None, settings: Settings
+    client: httpx.AsyncClient, entry: Entry, source: str | None, settings: Settings, policy: AddressPolicy
 ) -> Article:
     """Fetch and extract one entry's page; a page that fails outright keeps its error, one with no body
     falls back to the entry's summary."""
-    page = await _page(client, entry.link, settings)
+    page = await _page(client, entry.link, settings, policy)
     return build_page_article(
         page,
         link=entry.link,
@@ -189,6 +189,7 @@ async def _ingest_entries(
     client: httpx.AsyncClient,
     summary: IngestSummary,
     progress: bool,
+    policy: AddressPolicy,
 ) -> None:
     for what, why in feed.skipped:
         summary.failed.append((f"{feed_url} entry «{what}»", why))
@@ -219,7 +220,7 @@ async def _ingest_entries(
     async def prepare(entry: Entry) -> Article | str:
         async with gate:
             try:
-                return await _entry_article(client, entry, feed.title, settings)
+                return await _entry_article(client, entry, feed.title, settings, policy)
             except (FetchError, NoArticleError) as exc:
                 return str(exc)
             except Exception as exc:  # a page that trips a library bug must not take the feed down
@@ -264,12 +265,18 @@ async def poll_feed(
     force: bool = False,
     prefetched: FetchResult | None = None,
     progress: bool = False,
+    policy: AddressPolicy | None = None,
 ) -> IngestSummary:
-    """Poll one feed and ingest its new entries; a feed still backing off is skipped unless `force`."""
+    """Poll one feed and ingest its new entries; a feed still backing off is skipped unless `force`.
+
+    `policy` holds the feed's redirects and entry links (SSRF guard); by default it follows from the
+    feed URL's own address, which the operator chose and which may itself point anywhere.
+    """
     state = await storage.feed_state(url)
     if not force and state is not None and state.next_attempt and state.next_attempt > utc_now():
         log.debug("feed %s backing off until %s", url, state.next_attempt)
         return IngestSummary()
+    policy = policy or await AddressPolicy.for_origin(url, timeout=settings.fetch_timeout)
     try:
         result = prefetched or await fetch(
             client,
@@ -278,6 +285,8 @@ async def poll_feed(
             last_modified=state.last_modified if state else None,
             max_bytes=settings.fetch_max_bytes,
             timeout=settings.fetch_timeout,
+            policy=policy,
+            operator_url=True,
         )
         if result.not_modified:
             log.info("feed %s: not modified", url)
@@ -289,7 +298,7 @@ async def poll_feed(
     except (FetchError, FeedError) as exc:
         return await _feed_failed(storage, url, state, str(exc), settings)
     summary = IngestSummary()
-    await _ingest_entries(storage, url, feed, settings, client, summary, progress)
+    await _ingest_entries(storage, url, feed, settings, client, summary, progress, policy)
     # Validators are saved last: if the process dies mid-feed, the next poll gets the whole feed again.
     await storage.record_feed_fetch(url, title=feed.title, etag=result.etag, last_modified=result.last_modified)
     log.info("feed %s: %s", url, summary.line())

@@ -2,13 +2,19 @@
 
 Every failure is a `FetchError` subclass with a one-line reason, so a caller can log it, count it
 and move on; nothing here raises anything else for a bad server or a bad page.
+
+SSRF guard: a URL the operator gave may point anywhere, but a URL that came from fetched content
+(a feed's entry link, every redirect hop) is held to an `AddressPolicy`: http(s) only, and a
+non-public address only when the operator's URL it descends from is on a non-public address too.
 """
 
 from __future__ import annotations
 
 import asyncio
 import codecs
+import ipaddress
 import re
+import socket
 from dataclasses import dataclass, field
 
 import httpx
@@ -66,6 +72,104 @@ class DecodeError(FetchError):
     pass
 
 
+class BlockedAddressError(FetchError):
+    """A URL from fetched content that the AddressPolicy refuses: not http(s), or a non-public address."""
+
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+
+
+def is_public_address(ip: IPAddress) -> bool:
+    """True for a globally routable unicast address; the IPv4 inside a v6 wrapper is judged too."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return is_public_address(ip.ipv4_mapped)
+        # 6to4 and NAT64 carry an IPv4 address that a relay or gateway would connect to.
+        embedded = ip.sixtofour or (ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF) if ip in _NAT64 else None)
+        if embedded is not None and not is_public_address(embedded):
+            return False
+    # ipaddress counts multicast as global.
+    return ip.is_global and not ip.is_multicast
+
+
+def _address_kind(ip: IPAddress) -> str:
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    for kind in ("loopback", "link_local", "multicast", "unspecified", "private", "reserved"):
+        if getattr(ip, f"is_{kind}"):
+            return kind.replace("_", "-")
+    return "non-public"
+
+
+def _is_literal(host: str, ip: IPAddress) -> bool:
+    try:
+        return ipaddress.ip_address(host) == ip
+    except ValueError:
+        return False
+
+
+async def _resolve(host: str, port: int) -> list[IPAddress]:
+    # loop.getaddrinfo runs in the default executor: DNS never blocks the event loop.
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    # A link-local IPv6 answer may carry a zone ("fe80::1%eth0"), which ipaddress does not parse.
+    return list(dict.fromkeys(ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos))
+
+
+def _host_port(url: httpx.URL) -> tuple[str, int]:
+    return url.raw_host.decode("ascii"), url.port or (443 if url.scheme == "https" else 80)
+
+
+@dataclass(frozen=True)
+class AddressPolicy:
+    """Where a URL that came from fetched content may point.
+
+    `origin_is_public` describes the operator-given URL it descends from (a feed in NEWSBOT_FEEDS,
+    a `newsbot ingest` argument): a feed on loopback or the LAN may link there, a public one may not.
+    """
+
+    origin_is_public: bool = True
+
+    @classmethod
+    async def for_origin(cls, url: str, timeout: float = DEFAULT_TIMEOUT) -> AddressPolicy:
+        """The policy for what `url` links or redirects to: private allowed only if `url` itself
+        resolves to non-public addresses alone. Unresolvable or mixed counts as public (the strict side)."""
+        try:
+            parsed = httpx.URL(url)
+            async with asyncio.timeout(timeout):
+                addresses = await _resolve(*_host_port(parsed))
+        except (httpx.InvalidURL, UnicodeError, OSError, ValueError, TimeoutError):
+            return cls(origin_is_public=True)
+        return cls(origin_is_public=not addresses or any(is_public_address(ip) for ip in addresses))
+
+    async def check(self, url: str | httpx.URL) -> None:
+        """Raise BlockedAddressError unless `url` is http(s) and every address its host resolves to is
+        allowed; a host that does not resolve is a NetworkError."""
+        try:
+            parsed = url if isinstance(url, httpx.URL) else httpx.URL(url)
+        except httpx.InvalidURL as exc:
+            raise FetchError(f"invalid URL: {exc}") from None
+        if parsed.scheme not in ("http", "https"):
+            raise BlockedAddressError(f"refused: not an http(s) URL: {str(parsed)[:200]}")
+        if not parsed.raw_host:
+            raise BlockedAddressError(f"refused: no host in {str(parsed)[:200]}")
+        if not self.origin_is_public:
+            return
+        host, port = _host_port(parsed)
+        try:
+            addresses = await _resolve(host, port)
+        except (OSError, UnicodeError) as exc:
+            raise NetworkError(f"cannot resolve {host}: {exc}") from None
+        for ip in addresses:
+            if not is_public_address(ip):
+                kind = _address_kind(ip)
+                where = host if _is_literal(host, ip) else f"{host} ({ip})"
+                article = "an" if kind[0] in "aeiou" else "a"
+                raise BlockedAddressError(
+                    f"refused: {where} is {article} {kind} address, not allowed from a public feed or page"
+                )
+
+
 @dataclass(frozen=True)
 class FetchResult:
     url: str  # after redirects
@@ -115,11 +219,16 @@ async def fetch(
     last_modified: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     timeout: float | None = None,
+    policy: AddressPolicy | None = None,
+    operator_url: bool = False,
 ) -> FetchResult:
     """GET `url`; a 304 comes back as a result with `not_modified`, any other failure as a FetchError.
 
     `timeout` bounds the whole exchange: httpx's timeouts are per read, so a server trickling a byte
     a second would otherwise never time out.
+
+    `policy` holds every redirect hop, and `url` itself unless `operator_url` says the operator gave
+    it. Without a policy, `url` is the operator's and its redirects get `AddressPolicy.for_origin(url)`.
     """
     if not url.lower().startswith(("http://", "https://")):
         raise FetchError(f"not an http(s) URL: {url[:200]}")
@@ -131,7 +240,9 @@ async def fetch(
     total = timeout if timeout is not None else _read_timeout(client)
     try:
         async with asyncio.timeout(total):
-            return await _get(client, url, headers, max_bytes)
+            if policy is not None and not operator_url:
+                await policy.check(url)
+            return await _get(client, url, headers, max_bytes, policy)
     except TimeoutError:
         raise FetchTimeoutError(f"no complete answer within {total:g} s") from None
     except httpx.TimeoutException:
@@ -148,8 +259,31 @@ def _read_timeout(client: httpx.AsyncClient) -> float:
     return client.timeout.read or DEFAULT_TIMEOUT
 
 
-async def _get(client: httpx.AsyncClient, url: str, headers: dict[str, str], max_bytes: int) -> FetchResult:
-    async with client.stream("GET", url, headers=headers) as response:
+async def _follow(
+    client: httpx.AsyncClient, url: str, headers: dict[str, str], policy: AddressPolicy | None
+) -> httpx.Response:
+    """Send the GET and follow redirects by hand, so that every hop is checked before it is requested."""
+    request = client.build_request("GET", url, headers=headers)
+    hops = 0
+    while True:
+        response = await client.send(request, stream=True, follow_redirects=False)
+        if response.next_request is None:
+            return response
+        await response.aclose()
+        hops += 1
+        if hops > client.max_redirects:
+            raise TooManyRedirectsError("too many redirects")
+        request = response.next_request
+        if policy is None:
+            policy = await AddressPolicy.for_origin(url)
+        await policy.check(request.url)
+
+
+async def _get(
+    client: httpx.AsyncClient, url: str, headers: dict[str, str], max_bytes: int, policy: AddressPolicy | None
+) -> FetchResult:
+    response = await _follow(client, url, headers, policy)
+    try:
         final = str(response.url)
         kept = {k.lower(): v for k, v in response.headers.items()}
         if response.status_code == 304:
@@ -166,6 +300,8 @@ async def _get(client: httpx.AsyncClient, url: str, headers: dict[str, str], max
             if len(body) > max_bytes:
                 raise TooLargeError(final, max_bytes)
         return FetchResult(url=final, status=response.status_code, content=bytes(body), headers=kept)
+    finally:
+        await response.aclose()
 
 
 def _codec(label: bytes | str | None) -> str | None:
