@@ -6,7 +6,6 @@ Articles and questions go through the very same chain, so a word matches whateve
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from retrieval.normalize import normalize
 from retrieval.stem import stem
@@ -14,14 +13,9 @@ from retrieval.stopwords import drop_stopwords
 from retrieval.tokenize import tokenize
 
 
-@lru_cache(maxsize=200_000)
-def _stem_cached(token: str) -> str:
-    return stem(token)
-
-
 def analyze(text: str) -> list[str]:
     """Index terms of `text`, in order, repeats kept (BM25 counts them)."""
-    return [_stem_cached(t) for t in drop_stopwords(tokenize(normalize(text)))]
+    return [stem(t) for t in drop_stopwords(tokenize(normalize(text)))]
 
 
 # A surface word: letters and digits with the marks and tatweel that may sit inside them.

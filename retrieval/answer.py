@@ -92,13 +92,14 @@ class NewsIndex:
         params: BM25Params = BM25Params(),
         policy: AnswerPolicy = AnswerPolicy(),
         analyzer: Analyzer = analyze,
+        _reuse: list[list[str]] | None = None,
     ) -> None:
         self.articles: tuple[Article, ...] = tuple(articles)
         self.params = params
         self.policy = policy
         self.analyzer = analyzer
         self.refs = sentence_refs(self.articles)
-        self.sentences = TermIndex([r.text for r in self.refs], params, analyzer)
+        self.sentences = TermIndex([r.text for r in self.refs], params, analyzer, tokens=_reuse)
         links: dict[str, RelatedLink] = {}
         for article in self.articles:
             for link in article.related:
@@ -111,11 +112,15 @@ class NewsIndex:
     def with_articles(self, more: Iterable[Article]) -> NewsIndex:
         known = {a.id for a in self.articles}
         fresh = [a for a in more if a.id not in known]
-        return NewsIndex([*self.articles, *fresh], self.params, self.policy, self.analyzer)
+        # New sentences go at the end, so the analyzed tokens of the old ones are reused as they are.
+        tokens = self.sentences.tokens + [self.analyzer(s) for a in fresh for s in a.sentences]
+        return NewsIndex([*self.articles, *fresh], self.params, self.policy, self.analyzer, _reuse=tokens)
 
     def rank(self, question: str, n: int) -> list[tuple[SentenceRef, Hit]]:
         """The n best sentences for `question`, without any abstention (used by evaluation)."""
-        query = self.sentences.query(question)
+        return self._rank(question, self.sentences.query(question), n)
+
+    def _rank(self, question: str, query: Query, n: int) -> list[tuple[SentenceRef, Hit]]:
         hits = self.sentences.search(query, max(n, self.policy.pool))
         kind = answer_type(question)
         if kind is not None and self.policy.answer_type_boost:
@@ -124,9 +129,16 @@ class NewsIndex:
         return [(self.refs[h.doc], h) for h in hits[:n]]
 
     def _boost_answer_type(self, hits: list[Hit], kind: AnswerType, query: Query) -> list[Hit]:
+        if not hits:
+            return hits
         terms = frozenset(query.terms)
         bonus = 1.0 + self.policy.answer_type_boost
-        boosted = [replace(h, score=h.score * bonus) if offers(self.refs[h.doc].text, kind, terms) else h for h in hits]
+        # Only sentences the bonus could lift above the current best are worth checking.
+        reach = hits[0].score / bonus
+        boosted = [
+            replace(h, score=h.score * bonus) if h.score >= reach and offers(self.refs[h.doc].text, kind, terms) else h
+            for h in hits
+        ]
         return sorted(boosted, key=lambda h: (-h.score, h.doc))
 
     def _prefer_newer(self, hits: list[Hit]) -> list[Hit]:
@@ -149,9 +161,10 @@ class NewsIndex:
         return tuple(RelatedHit(self.links[h.doc], h.score) for h in keep[: self.policy.related_limit])
 
     def ask(self, question: str, top_k: int = 3) -> Reply:
-        ranked = self.rank(question, max(top_k, 1))
+        query = self.sentences.query(question)
+        ranked = self._rank(question, query, max(top_k, 1))
         related = self.related(question)
-        terms = self.sentences.query(question).terms
+        terms = query.terms
         if not ranked or ranked[0][1].coverage < self.policy.min_coverage:
             return Reply(question=question, answered=False, related=related, terms=terms)
         best = ranked[0][1].score

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 from rank_bm25 import BM25Okapi
@@ -35,47 +34,61 @@ def lucene_idf(doc_freq: int, corpus_size: int) -> float:
     return math.log(1.0 + (corpus_size - doc_freq + 0.5) / (doc_freq + 0.5))
 
 
-@dataclass(frozen=True)
-class Posting:
-    docs: np.ndarray  # int32 document ids, ascending
-    weights: np.ndarray  # float64 BM25 contribution of the term to each of those documents
-
-
 class PostingsScorer:
-    """Query-time BM25 over precomputed postings of a fitted rank-bm25 model."""
+    """Query-time BM25 over the precomputed postings of a fitted rank-bm25 model.
+
+    Postings are stored term-sorted in flat arrays (CSR layout: one offset per term), so the build is
+    a handful of vectorized operations and a term's postings are a slice, not an object.
+    """
 
     def __init__(self, model: BM25Okapi) -> None:
         self.corpus_size: int = model.corpus_size
-        doc_len = np.array(model.doc_len)
-        by_term: dict[str, tuple[list[int], list[int]]] = {}
+        term_ids: dict[str, int] = {}
+        flat_terms: list[int] = []
+        flat_docs: list[int] = []
+        flat_tfs: list[int] = []
         for doc_id, freqs in enumerate(model.doc_freqs):
             for term, tf in freqs.items():
-                entry = by_term.setdefault(term, ([], []))
-                entry[0].append(doc_id)
-                entry[1].append(tf)
+                flat_terms.append(term_ids.setdefault(term, len(term_ids)))
+                flat_docs.append(doc_id)
+                flat_tfs.append(tf)
+        terms = np.array(flat_terms, dtype=np.int64)
+        order = np.argsort(terms, kind="stable")  # stable: each term's documents stay ascending
+        self.docs = np.array(flat_docs, dtype=np.int32)[order]
+        q_freq = np.array(flat_tfs, dtype=np.int64)[order]
+        idf = np.array([model.idf.get(t) or 0 for t in term_ids], dtype=np.float64)[terms[order]]
+        dl = np.array(model.doc_len)[self.docs]
         k1, b, avgdl = model.k1, model.b, model.avgdl or 1.0
-        self.postings: dict[str, Posting] = {}
-        for term, (docs, tfs) in by_term.items():
-            ids = np.array(docs, dtype=np.int32)
-            q_freq = np.array(tfs)
-            dl = doc_len[ids]
-            # rank-bm25's expression, term for term, so the floating-point result is identical.
-            weights = (model.idf.get(term) or 0) * (q_freq * (k1 + 1) / (q_freq + k1 * (1 - b + b * dl / avgdl)))
-            self.postings[term] = Posting(ids, weights)
+        # rank-bm25's expression, term for term, so the floating-point result is identical.
+        self.weights = idf * (q_freq * (k1 + 1) / (q_freq + k1 * (1 - b + b * dl / avgdl)))
+        self.term_ids = term_ids
+        self.offsets = np.searchsorted(terms[order], np.arange(len(term_ids) + 1)).astype(np.int64)
 
     def doc_freq(self, term: str) -> int:
-        posting = self.postings.get(term)
-        return 0 if posting is None else len(posting.docs)
+        t = self.term_ids.get(term)
+        return 0 if t is None else int(self.offsets[t + 1] - self.offsets[t])
+
+    def doc_freqs(self) -> dict[str, int]:
+        counts = np.diff(self.offsets)
+        return {term: int(counts[t]) for term, t in self.term_ids.items()}
+
+    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """Document ids (ascending) holding `term`, and the term's BM25 weight in each."""
+        t = self.term_ids.get(term)
+        if t is None:
+            return self.docs[:0], self.weights[:0]
+        start, end = self.offsets[t], self.offsets[t + 1]
+        return self.docs[start:end], self.weights[start:end]
 
     def score(self, query: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Candidate document ids (ascending) and their scores; documents sharing no term score 0."""
-        hits = [self.postings[t] for t in query if t in self.postings]
+        hits = [self.postings(t) for t in query if t in self.term_ids]
         if not hits:
             return np.empty(0, dtype=np.int32), np.empty(0)
         acc = np.zeros(self.corpus_size)
-        for posting in hits:
-            acc[posting.docs] += posting.weights
-        candidates = np.unique(np.concatenate([p.docs for p in hits]))
+        for docs, weights in hits:
+            acc[docs] += weights
+        candidates = np.unique(np.concatenate([docs for docs, _ in hits]))
         return candidates, acc[candidates]
 
     def top(self, query: Sequence[str], n: int) -> list[tuple[int, float]]:

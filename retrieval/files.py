@@ -65,12 +65,13 @@ def load_article_file(path: Path) -> Article:
     return build_article(path.stem, text, meta)
 
 
-def article_files(path: Path) -> list[Path]:
+def article_files(path: Path | str) -> list[Path]:
     """The article files at `path`: the file itself, or every `.txt` below a folder, in name order."""
+    path = Path(path)
     if path.is_dir():
         return sorted(p for p in path.rglob("*.txt") if p.is_file())
     return [path]
 
 
-def load_folder(folder: Path) -> list[Article]:
+def load_folder(folder: Path | str) -> list[Article]:
     return [load_article_file(p) for p in article_files(folder)]

@@ -47,20 +47,25 @@ class Hit:
 class TermIndex:
     """BM25 over a list of texts (sentences or headlines); knows nothing of articles."""
 
-    def __init__(self, texts: Sequence[str], params: BM25Params = BM25Params(), analyzer: Analyzer = analyze) -> None:
+    def __init__(
+        self,
+        texts: Sequence[str],
+        params: BM25Params = BM25Params(),
+        analyzer: Analyzer = analyze,
+        tokens: Sequence[list[str]] | None = None,
+    ) -> None:
+        """`tokens`, when given, are the already analyzed `texts` (a rebuild reuses them)."""
         self.params = params
         self.analyzer = analyzer
-        self.tokens: list[list[str]] = [analyzer(t) for t in texts]
+        self.tokens: list[list[str]] = list(tokens) if tokens is not None else [analyzer(t) for t in texts]
         self.size = len(self.tokens)
-        self.model: LuceneIdfBM25 | None = None
         self.scorer: PostingsScorer | None = None
-        doc_freqs: dict[str, int] = {}
-        if self.size and any(self.tokens):
-            self.model = LuceneIdfBM25(self.tokens, k1=params.k1, b=params.b)
-            self.scorer = PostingsScorer(self.model)
-            doc_freqs = {term: len(p.docs) for term, p in self.scorer.postings.items()}
-        self.doc_freqs = doc_freqs
-        self.spelling = SpellingIndex(doc_freqs)
+        self.doc_freqs: dict[str, int] = {}
+        if any(self.tokens):
+            # The fitted model is only needed to compute the postings; its per-sentence dicts are dropped.
+            self.scorer = PostingsScorer(LuceneIdfBM25(self.tokens, k1=params.k1, b=params.b))
+            self.doc_freqs = self.scorer.doc_freqs()
+        self.spelling = SpellingIndex(self.doc_freqs)
 
     def query(self, text: str) -> Query:
         raw = self.analyzer(text)

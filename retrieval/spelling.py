@@ -1,7 +1,8 @@
-"""Typo tolerance for question terms the corpus does not hold (ترائس for ترأس, اردوغن for اردوغان).
+"""Typo tolerance for question terms the corpus does not hold (ترائس for ترأس, اردغان for اردوغان).
 
-A symmetric-delete dictionary (as in SymSpell) finds every corpus term within one edit of an unknown
-question term in a few dictionary look-ups, without scanning the vocabulary.
+Every string one edit away from the unknown term (a letter dropped, added, replaced, or two
+neighbours swapped) is looked up in the corpus vocabulary, as in Norvig's corrector: a few hundred
+dictionary look-ups per unknown term, and no index to build or keep in memory.
 """
 
 from __future__ import annotations
@@ -11,9 +12,20 @@ from collections.abc import Iterable, Mapping
 # Shorter words have too many neighbours one edit away to guess which was meant.
 MIN_LENGTH = 4
 
+# Letters as they stand after normalization (أ إ آ → ا, ى → ي, ة → ه are already folded).
+ARABIC_LETTERS = "ءابتثجحخدذرزسشصضطظعغفقكلمنهويؤئ"
+LATIN_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
-def _deletes(word: str) -> set[str]:
-    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+def edits1(word: str) -> set[str]:
+    """Every string one deletion, insertion, substitution or adjacent swap away from `word`."""
+    letters = LATIN_LETTERS if word[:1].isascii() else ARABIC_LETTERS
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = {a + b[1:] for a, b in splits if b}
+    swaps = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    replaces = {a + c + b[1:] for a, b in splits if b for c in letters}
+    inserts = {a + c + b for a, b in splits for c in letters}
+    return (deletes | swaps | replaces | inserts) - {word}
 
 
 def within_one_edit(a: str, b: str) -> bool:
@@ -34,24 +46,12 @@ def within_one_edit(a: str, b: str) -> bool:
 class SpellingIndex:
     def __init__(self, doc_freqs: Mapping[str, int]) -> None:
         self._doc_freqs = doc_freqs
-        self._by_delete: dict[str, list[str]] = {}
-        for term in doc_freqs:
-            if len(term) >= MIN_LENGTH and term.isalpha():
-                for key in _deletes(term):
-                    self._by_delete.setdefault(key, []).append(term)
 
     def correct(self, term: str) -> str | None:
         """The most frequent corpus term one edit from `term`, or None when there is none."""
         if term in self._doc_freqs or len(term) < MIN_LENGTH or not term.isalpha():
             return None
-        candidates: set[str] = set()
-        for key in _deletes(term) | {term}:
-            candidates.update(self._by_delete.get(key, ()))
-        if term in self._doc_freqs:
-            candidates.add(term)
-        # A deleted letter of the question may be the whole difference (اردوغن → اردوغان).
-        candidates.update(t for t in _deletes(term) if t in self._doc_freqs and len(t) >= MIN_LENGTH)
-        matches = [c for c in candidates if within_one_edit(term, c)]
+        matches = [c for c in edits1(term) if len(c) >= MIN_LENGTH and c in self._doc_freqs]
         if not matches:
             return None
         return max(matches, key=lambda c: (self._doc_freqs[c], c))

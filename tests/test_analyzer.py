@@ -6,7 +6,7 @@ import pytest
 
 from retrieval.analyzer import analyze, term_spans
 from retrieval.normalize import normalize
-from retrieval.stem import stem, strip_prefix, strip_suffixes
+from retrieval.stem import stem, strip_article, strip_suffixes
 from retrieval.stopwords import drop_stopwords, stopwords
 from retrieval.tokenize import tokenize
 
@@ -73,8 +73,12 @@ def test_stopwords_are_normalized_when_loaded() -> None:
         ("كالكتاب", "كتاب", "prefix كال"),
         ("فالكتاب", "كتاب", "prefix فال"),
         ("للكتاب", "كتاب", "prefix لل"),
-        ("وكتاب", "كتاب", "prefix و on a word of four letters or more"),
-        ("وقت", "وقت", "و kept on a three-letter word"),
+        ("وكتاب", "كتاب", "conjunction و when three letters stay"),
+        ("وقت", "وقت", "و kept when fewer than three letters would stay"),
+        ("وزير", "زير", "conjunction و stripped last…"),
+        ("الوزير", "زير", "…so the article and و forms meet"),
+        ("والوزير", "زير", "…whatever the prefix"),
+        ("الوطنيه", "وطن", "و kept when the stem would shrink to two letters"),
         ("كتابها", "كتاب", "suffix ها"),
         ("مسلمان", "مسلم", "suffix ان"),
         ("مسلمات", "مسلم", "suffix ات"),
@@ -95,7 +99,7 @@ def test_light_stemmer(word: str, stemmed: str, rule: str) -> None:
 
 
 def test_only_one_prefix_is_removed() -> None:
-    assert strip_prefix("والولد") == "ولد"
+    assert strip_article("والولد") == "ولد"
     assert strip_suffixes("مكتبتها") == "مكتبت"
 
 
@@ -109,6 +113,7 @@ def test_only_one_prefix_is_removed() -> None:
         ("دبـابات", "الدبابات"),
         ("عام ١٩٩٣", "عام 1993"),
         ("مَوْقِفُ", "موقف"),
+        ("وزير", "الوزير"),
     ],
 )
 def test_spelling_variants_meet_in_one_term(a: str, b: str) -> None:
