@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 from retrieval.article import Article
 
+from bot.age import age_cutoff, too_old
 from bot.extract import NoArticleError, PageContent, build_page_article, extract_page, normalize_url
 from bot.fetch import AddressPolicy, DecodeError, FetchError, FetchResult, fetch, make_client
 from bot.ingest import IngestSummary
@@ -128,20 +129,6 @@ def backoff_until(errors: int, settings: Settings, now: datetime | None = None) 
     return (now + timedelta(seconds=max(delay, 0))).isoformat(timespec="seconds")
 
 
-def _cutoff(settings: Settings) -> datetime | None:
-    if settings.max_age_days is None:
-        return None
-    return datetime.now(timezone.utc) - timedelta(days=settings.max_age_days)
-
-
-def _too_old(published: datetime | None, cutoff: datetime | None) -> bool:
-    if cutoff is None or published is None:
-        return False
-    if published.tzinfo is None:
-        published = published.replace(tzinfo=timezone.utc)
-    return published < cutoff
-
-
 async def _page(client: httpx.AsyncClient, url: str, settings: Settings, policy: AddressPolicy) -> PageContent:
     result = await fetch(client, url, max_bytes=settings.fetch_max_bytes, timeout=settings.fetch_timeout, policy=policy)
     return await asyncio.to_thread(_decode_and_extract, result)
@@ -194,7 +181,7 @@ async def _ingest_entries(
     for what, why in feed.skipped:
         summary.failed.append((f"{feed_url} entry «{what}»", why))
         log.warning("feed %s: entry «%s» skipped: %s", feed_url, what, why)
-    cutoff = _cutoff(settings)
+    cutoff = age_cutoff(settings.max_age_days)
     todo: list[Entry] = []
     for entry in feed.entries:
         seen = await storage.feed_entry(feed_url, entry.key)
@@ -202,7 +189,7 @@ async def _ingest_entries(
             if seen[0] in (STORED, DUPLICATE):
                 summary.duplicates += 1
             continue
-        if _too_old(entry.published, cutoff):
+        if too_old(entry.published, cutoff):
             log.info("feed %s: entry older than NEWSBOT_MAX_AGE_DAYS skipped: %s", feed_url, entry.link)
             await storage.record_feed_entry(feed_url, entry.key, OLD)
             continue
@@ -240,7 +227,7 @@ async def _ingest_entries(
             log.warning("feed %s: entry %s failed: %s", feed_url, entry.link, outcome)
             await storage.record_feed_entry(feed_url, entry.key, FAILED, outcome)
             continue
-        if _too_old(outcome.published, cutoff):
+        if too_old(outcome.published, cutoff):
             log.info("feed %s: article older than NEWSBOT_MAX_AGE_DAYS skipped: %s", feed_url, entry.link)
             await storage.record_feed_entry(feed_url, entry.key, OLD)
             continue

@@ -7,11 +7,13 @@ import logging
 import time
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from enum import Enum
 
 from retrieval.answer import NewsIndex, Reply
 from retrieval.article import Article
 
+from bot.age import age_cutoff
 from bot.ingest import load_seeds
 from bot.settings import Settings
 from bot.storage import Storage
@@ -55,11 +57,16 @@ def check_question(text: str) -> Refusal | None:
 
 
 class NewsService:
-    def __init__(self, settings: Settings, storage: Storage, index: NewsIndex, last_row: int) -> None:
+    def __init__(
+        self, settings: Settings, storage: Storage, index: NewsIndex, last_row: int, cutoff: datetime | None = None
+    ) -> None:
         self.settings = settings
         self.storage = storage
         self._index = index
         self._last_row = last_row
+        # The age cutoff the index was last built from; once a newer cutoff passes an indexed article,
+        # the index is rebuilt without it (NewsIndex can only grow).
+        self._cutoff = cutoff
         self._refresh_lock = asyncio.Lock()
         # Delivery runs (the refresh job, the feeds job) take turns, or two could send the same message.
         self.delivery_lock = asyncio.Lock()
@@ -74,14 +81,13 @@ class NewsService:
                 log.info("seeds stored: %s", seeded.line())
             for item, why in seeded.failed:
                 log.warning("seed not stored: %s (%s)", item, why)
-            rows = await storage.all_articles(settings.max_age_days)
-            last_row = await storage.max_article_row()
-            index = await asyncio.to_thread(NewsIndex, [article for _, article in rows])
+            now = datetime.now(timezone.utc)
+            last_row, index = await _build(storage, settings, now)
         except BaseException:
             await storage.close()
             raise
         log.info("index ready: %d articles, %d sentences", len(index.articles), len(index.refs))
-        return cls(settings, storage, index, last_row)
+        return cls(settings, storage, index, last_row, age_cutoff(settings.max_age_days, now))
 
     async def close(self) -> None:
         await self.storage.close()
@@ -104,7 +110,7 @@ class NewsService:
         return Asked(reply=reply, truncated=truncated)
 
     async def latest(self, n: int = LATEST_COUNT) -> list[Article]:
-        return await self.storage.latest(n)
+        return await self.storage.latest(n, self.settings.max_age_days)
 
     async def remember_chat(self, chat_id: int, type: str | None, title: str | None) -> None:
         await self.storage.remember_chat(chat_id, type, title)
@@ -119,14 +125,46 @@ class NewsService:
     async def is_subscribed(self, chat_id: int) -> bool:
         return await self.storage.is_subscribed(chat_id)
 
-    async def refresh(self) -> list[tuple[int, Article]]:
-        """Add articles stored since the last look (by any process) to the index; return them."""
+    async def refresh(self, now: datetime | None = None) -> list[tuple[int, Article]]:
+        """Bring the index up to date with storage (written by any process) at time `now`: add the
+        articles stored since the last look, and drop those aged past NEWSBOT_MAX_AGE_DAYS.
+        Returns the newly indexed articles."""
         async with self._refresh_lock:
-            new = await self.storage.articles_after(self._last_row)
-            if not new:
-                return []
-            index = await asyncio.to_thread(self._index.with_articles, [article for _, article in new])
-            self._index = index  # a plain assignment: questions in flight keep the snapshot they took
-            self._last_row = max(row for row, _ in new)
-            log.info("index refreshed: %d new articles", len(new))
+            now = now or datetime.now(timezone.utc)
+            cutoff = age_cutoff(self.settings.max_age_days, now)
+            aged = (
+                cutoff is not None
+                and self._cutoff is not None
+                and await self.storage.aged_between(self._cutoff, cutoff, self._last_row)
+            )
+            if aged:
+                before = len(self._index.articles)
+                last_row, index = await _build(self.storage, self.settings, now)
+                new = await self.storage.articles_after(self._last_row, upto_row=last_row,
+                                                        max_age_days=self.settings.max_age_days, now=now)
+                self._cutoff = cutoff
+                log.info("index rebuilt: %d articles aged out, %d new",
+                         before + len(new) - len(index.articles), len(new))
+            else:
+                last_row = await self.storage.max_article_row()
+                new = await self.storage.articles_after(self._last_row, upto_row=last_row,
+                                                        max_age_days=self.settings.max_age_days, now=now)
+                index = self._index
+                if new:
+                    index = await asyncio.to_thread(index.with_articles, [article for _, article in new])
+                    log.info("index refreshed: %d new articles", len(new))
+            # Plain assignments: questions in flight keep the snapshot they took.
+            self._index, self._last_row = index, last_row
             return new
+
+
+async def _build(storage: Storage, settings: Settings, now: datetime) -> tuple[int, NewsIndex]:
+    """A fresh index of every stored article young enough at `now`, and the last row it covers.
+
+    The row is read first and the load stops there, so an article stored meanwhile is left to the
+    next refresh instead of being counted as seen without being indexed.
+    """
+    last_row = await storage.max_article_row()
+    rows = await storage.all_articles(settings.max_age_days, now=now, upto_row=last_row)
+    index = await asyncio.to_thread(NewsIndex, [article for _, article in rows])
+    return last_row, index

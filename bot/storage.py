@@ -13,7 +13,7 @@ import re
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,8 @@ import aiosqlite
 from retrieval.article import Article, RelatedLink
 from retrieval.files import parse_published
 from retrieval.normalize import normalize
+
+from bot.age import age_cutoff, cutoff_text
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -143,6 +145,17 @@ def _published_text(value: datetime | None) -> str | None:
     if value.tzinfo is not None:
         value = value.astimezone(timezone.utc)
     return value.isoformat()
+
+
+# An article's age: its publication date, or when it was ingested if it has none (an undated
+# article still ages out, counted from when the bot first saw it).
+AGE_SQL = "coalesce(a.published, a.ingested_at)"
+
+
+def _young(max_age_days: float | None, now: datetime | None) -> tuple[str, tuple[Any, ...]]:
+    """SQL condition (on alias `a`) for articles within `max_age_days` of `now`, with its parameters."""
+    cutoff = cutoff_text(age_cutoff(max_age_days, now))
+    return ("1", ()) if cutoff is None else (f"{AGE_SQL} >= ?", (cutoff,))
 
 
 @dataclass(frozen=True)
@@ -276,6 +289,9 @@ class Storage:
         row = await self._fetchone("SELECT count(*) FROM articles")
         return int(row[0]) if row else 0
 
+    async def article_ids(self) -> set[str]:
+        return {str(r[0]) for r in await self._fetchall("SELECT article_id FROM articles")}
+
     async def max_article_row(self) -> int:
         row = await self._fetchone("SELECT coalesce(max(id), 0) FROM articles")
         return int(row[0]) if row else 0
@@ -318,24 +334,52 @@ class Storage:
             for row, article_id, title, source, url, published in heads
         ]
 
-    async def all_articles(self, max_age_days: float | None = None) -> list[tuple[int, Article]]:
-        """Every stored article in ingest order; with `max_age_days`, only those that recent."""
-        if max_age_days is None:
-            return await self._load("1", ())
-        cutoff = (datetime.now(timezone.utc) - timedelta(days=max_age_days)).isoformat(timespec="seconds")
-        return await self._load("coalesce(a.published, a.ingested_at) >= ?", (cutoff,))
+    async def all_articles(
+        self, max_age_days: float | None = None, *, now: datetime | None = None, upto_row: int | None = None
+    ) -> list[tuple[int, Article]]:
+        """Every stored article in ingest order; with `max_age_days`, only those that recent (at `now`);
+        with `upto_row`, only rows up to it, so a caller can pair the list with a row it read first."""
+        where, params = _young(max_age_days, now)
+        if upto_row is not None:
+            where, params = f"{where} AND a.id <= ?", (*params, upto_row)
+        return await self._load(where, params)
 
-    async def articles_after(self, row_id: int) -> list[tuple[int, Article]]:
-        return await self._load("a.id > ?", (row_id,))
+    async def articles_after(
+        self,
+        row_id: int,
+        *,
+        upto_row: int | None = None,
+        max_age_days: float | None = None,
+        now: datetime | None = None,
+    ) -> list[tuple[int, Article]]:
+        where, params = _young(max_age_days, now)
+        where, params = f"{where} AND a.id > ?", (*params, row_id)
+        if upto_row is not None:
+            where, params = f"{where} AND a.id <= ?", (*params, upto_row)
+        return await self._load(where, params)
+
+    async def aged_between(self, since: datetime, until: datetime, upto_row: int) -> bool:
+        """Whether an article up to `upto_row` dates from [since, until): young enough when the index
+        was built at cutoff `since`, too old at cutoff `until`."""
+        row = await self._fetchone(
+            f"SELECT 1 FROM articles a WHERE a.id <= ? AND {AGE_SQL} >= ? AND {AGE_SQL} < ? LIMIT 1",
+            (upto_row, cutoff_text(since), cutoff_text(until)),
+        )
+        return row is not None
 
     async def article(self, row_id: int) -> Article | None:
         found = await self._load("a.id = ?", (row_id,))
         return found[0][1] if found else None
 
-    async def latest(self, n: int) -> list[Article]:
+    async def latest(
+        self, n: int, max_age_days: float | None = None, *, now: datetime | None = None
+    ) -> list[Article]:
         """The `n` newest articles: by publication date, undated ones after, then by ingest order."""
+        where, params = _young(max_age_days, now)
         heads = await self._fetchall(
-            "SELECT id FROM articles ORDER BY published IS NULL, published DESC, id DESC LIMIT ?", (n,)
+            f"SELECT a.id FROM articles a WHERE {where}"
+            " ORDER BY a.published IS NULL, a.published DESC, a.id DESC LIMIT ?",
+            (*params, n),
         )
         if not heads:
             return []
