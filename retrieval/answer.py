@@ -126,7 +126,7 @@ class NewsIndex:
         if kind is not None and self.policy.answer_type_boost:
             hits = self._boost_answer_type(hits, kind, query)
         hits = self._prefer_newer(hits)
-        return [(self.refs[h.doc], h) for h in hits[:n]]
+        return [(self.refs[h.doc], self.sentences.describe(query, h)) for h in hits[:n]]
 
     def _boost_answer_type(self, hits: list[Hit], kind: AnswerType, query: Query) -> list[Hit]:
         if not hits:
@@ -143,20 +143,25 @@ class NewsIndex:
 
     def _prefer_newer(self, hits: list[Hit]) -> list[Hit]:
         hits = list(hits)
+        published = {h.doc: _published_key(self.refs[h.doc].article) for h in hits}
+        if len(set(published.values())) < 2:
+            return hits  # one date (or none) among the candidates: nothing to prefer
         margin = self.policy.tie_margin
         # Insertion pass: a newer article moves ahead of an older one scoring within the margin.
         for i in range(1, len(hits)):
             j = i
-            while j > 0 and hits[j - 1].score - hits[j].score <= margin * hits[j - 1].score and _published_key(
-                self.refs[hits[j].doc].article
-            ) > _published_key(self.refs[hits[j - 1].doc].article):
+            while (
+                j > 0
+                and hits[j - 1].score - hits[j].score <= margin * hits[j - 1].score
+                and published[hits[j].doc] > published[hits[j - 1].doc]
+            ):
                 hits[j - 1], hits[j] = hits[j], hits[j - 1]
                 j -= 1
         return hits
 
     def related(self, question: str) -> tuple[RelatedHit, ...]:
         query = self.headlines.query(question)
-        hits = self.headlines.search(query, self.policy.related_limit * 4)
+        hits = [self.headlines.describe(query, h) for h in self.headlines.search(query, self.policy.related_limit * 4)]
         keep = [h for h in hits if h.coverage >= self.policy.related_min_coverage]
         return tuple(RelatedHit(self.links[h.doc], h.score) for h in keep[: self.policy.related_limit])
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from retrieval.analyzer import analyze
 from retrieval.article import Article
@@ -40,8 +40,9 @@ class Query:
 class Hit:
     doc: int
     score: float
-    coverage: float  # share of the question's informative weight that the unit matches
-    matched: frozenset[str]
+    # Filled in by TermIndex.describe, only for the hits that are kept (it costs more than the scoring).
+    coverage: float = 0.0  # share of the question's informative weight that the unit matches
+    matched: frozenset[str] = frozenset()
 
 
 class TermIndex:
@@ -74,22 +75,21 @@ class TermIndex:
         weights = {t: lucene_idf(self.doc_freqs.get(t, 0), self.size) for t in dict.fromkeys(raw)}
         return Query(terms=terms, weights=weights, corrected=corrected)
 
-    def coverage(self, query: Query, doc: int) -> tuple[float, frozenset[str]]:
-        present = set(self.tokens[doc])
-        matched = frozenset(t for t in query.weights if query.corrected.get(t, t) in present)
+    def describe(self, query: Query, hit: Hit) -> Hit:
+        """`hit` with its coverage of the question and the corpus terms it matched."""
+        present = set(self.tokens[hit.doc])
+        matched = [t for t in query.weights if query.corrected.get(t, t) in present]
         total = query.total_weight
         # A typo-corrected term earns half its weight: the correction may be a guess.
         got = sum(query.weights[t] * (0.5 if t in query.corrected else 1.0) for t in matched)
-        return (got / total if total else 0.0), frozenset(query.corrected.get(t, t) for t in matched)
+        coverage = got / total if total else 0.0
+        return replace(hit, coverage=coverage, matched=frozenset(query.corrected.get(t, t) for t in matched))
 
     def search(self, query: Query, n: int) -> list[Hit]:
+        """The n best units by BM25 score, not yet described."""
         if self.scorer is None or not query.terms or n <= 0:
             return []
-        hits = []
-        for doc, score in self.scorer.top(query.terms, n):
-            cov, matched = self.coverage(query, doc)
-            hits.append(Hit(doc=doc, score=score, coverage=cov, matched=matched))
-        return hits
+        return [Hit(doc=doc, score=score) for doc, score in self.scorer.top(query.terms, n)]
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping
 
 # Shorter words have too many neighbours one edit away to guess which was meant.
 MIN_LENGTH = 4
+# Longer "words" are not typos of a word (and their edits would take memory quadratic in the length).
+MAX_LENGTH = 20
 
 # Letters as they stand after normalization (أ إ آ → ا, ى → ي, ة → ه are already folded).
 ARABIC_LETTERS = "ءابتثجحخدذرزسشصضطظعغفقكلمنهويؤئ"
@@ -49,7 +51,7 @@ class SpellingIndex:
 
     def correct(self, term: str) -> str | None:
         """The most frequent corpus term one edit from `term`, or None when there is none."""
-        if term in self._doc_freqs or len(term) < MIN_LENGTH or not term.isalpha():
+        if term in self._doc_freqs or not MIN_LENGTH <= len(term) <= MAX_LENGTH or not term.isalpha():
             return None
         matches = [c for c in edits1(term) if len(c) >= MIN_LENGTH and c in self._doc_freqs]
         if not matches:

@@ -117,6 +117,7 @@ def test_short_and_known_terms_are_not_corrected() -> None:
     assert spelling.correct("سلام") is None
     assert spelling.correct("سلا") is None  # under four letters: too many neighbours to guess
     assert spelling.correct("سلامم") == "سلام"
+    assert spelling.correct("ا" * 10_000) is None  # not a typo; its edits alone would take gigabytes
 
 
 @pytest.mark.parametrize(
