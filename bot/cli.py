@@ -160,14 +160,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"newsbot: {exc}", file=sys.stderr)
         return 2
-    if args.command is None:
-        if settings.token:
-            return cmd_run(args, settings)
-        from bot import texts
+    try:
+        if args.command is None:
+            if settings.token:
+                return cmd_run(args, settings)
+            from bot import texts
 
-        print(texts.NO_TOKEN_NOTICE, file=sys.stderr)
-        return cmd_chat(args, settings)
-    return int(args.func(args, settings))
+            print(texts.NO_TOKEN_NOTICE, file=sys.stderr)
+            return cmd_chat(args, settings)
+        return int(args.func(args, settings))
+    except SettingsError as exc:  # found only when used, e.g. a NEWSBOT_DATABASE that cannot be opened
+        print(f"newsbot: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

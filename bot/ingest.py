@@ -59,10 +59,8 @@ async def ingest_file(storage: Storage, path: Path) -> IngestSummary:
 
 
 async def ingest_url(storage: Storage, url: str, settings: Settings) -> IngestSummary:
-    try:
-        from bot import feeds
-    except ImportError:
-        return IngestSummary(failed=[(url, "URL ingest is not available in this build (bot/feeds.py is missing)")])
+    from bot import feeds  # lazy: it imports this module, and feed parsing loads slowly
+
     try:
         return await feeds.ingest_url(storage, url, settings)
     except Exception as exc:  # one bad URL must not stop the rest of the command

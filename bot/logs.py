@@ -59,9 +59,6 @@ def install_redaction(token: str | None, logger: logging.Logger | None = None) -
 
 
 def setup_logging(level: str, token: str | None) -> None:
-    from bot.settings import SettingsError
-
-    if not isinstance(logging.getLevelName(level.upper()), int):
-        raise SettingsError(f"NEWSBOT_LOG_LEVEL: unknown level {level!r} (use DEBUG, INFO, WARNING or ERROR)")
+    """`level` is already checked by Settings (NEWSBOT_LOG_LEVEL)."""
     logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     install_redaction(token)

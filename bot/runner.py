@@ -80,16 +80,17 @@ def run_command(settings: Settings) -> int:
         print("newsbot: NEWSBOT_TELEGRAM_TOKEN is not set (create a bot with @BotFather and put its token there)",
               file=sys.stderr)
         return 2
-    try:
-        setup_logging(settings.log_level, token)
-    except SettingsError as exc:
-        print(f"newsbot: {exc}", file=sys.stderr)
-        return 2
+    setup_logging(settings.log_level, token)
     try:
         asyncio.run(serve(settings))
-    except StartupError as exc:
+    except (StartupError, SettingsError) as exc:
         print(f"newsbot: {redact(str(exc), token)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         pass
+    except Exception:
+        # Through the log, not Python's own traceback printer: only the log redacts the token, and an
+        # httpx error's text can hold the request URL.
+        log.critical("newsbot stopped by an unexpected error", exc_info=True)
+        return 1
     return 0

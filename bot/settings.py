@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError as PydanticSettingsError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS_FILE = PROJECT_ROOT / "config" / "defaults.env"
@@ -43,6 +46,29 @@ class Settings(BaseSettings):
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError(f"unknown level {value!r} (use DEBUG, INFO, WARNING or ERROR)")
+        return level
+
+    @field_validator("bot_api_url", "webhook_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is not None and not _is_web_address(value):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+    @field_validator("feeds")
+    @classmethod
+    def _feed_addresses(cls, value: list[str]) -> list[str]:
+        bad = [url for url in value if not _is_web_address(url)]
+        if bad:
+            raise ValueError(f"{bad[0]!r} is not an http(s) URL")
+        return value
+
     @property
     def token(self) -> str | None:
         return self.telegram_token.get_secret_value() if self.telegram_token else None
@@ -52,10 +78,21 @@ class SettingsError(Exception):
     """A setting is missing or malformed; the message names it in one line."""
 
 
+def _is_web_address(url: str) -> bool:
+    parts = urlsplit(url.strip())
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
 def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
         name = "NEWSBOT_" + str(first["loc"][0]).upper() if first.get("loc") else "a setting"
-        raise SettingsError(f"{name}: {first['msg']}") from None
+        # A validator's ValueError comes as "Value error, …": the prefix says nothing to an operator.
+        raise SettingsError(f"{name}: {first['msg'].removeprefix('Value error, ')}") from None
+    except PydanticSettingsError as exc:
+        # A list setting (NEWSBOT_ADMIN_IDS, NEWSBOT_FEEDS) that is not JSON fails before validation.
+        found = re.search(r'field "(\w+)"', str(exc))
+        name = "NEWSBOT_" + found.group(1).upper() if found else "a setting"
+        raise SettingsError(f"{name}: not a JSON list (write it like [1, 2] or [\"https://…\"])") from None

@@ -11,7 +11,8 @@ import asyncio
 import hashlib
 import re
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,6 +25,7 @@ from retrieval.files import parse_published
 from retrieval.normalize import normalize
 
 from bot.age import age_cutoff, cutoff_text
+from bot.settings import SettingsError
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -189,15 +191,25 @@ class Storage:
 
     @classmethod
     async def open(cls, path: Path | str) -> Storage:
+        """Open (creating if needed) and migrate the database; SettingsError if `path` cannot be used."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(str(path), isolation_level=None)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Probe with plain sqlite3 first: a failed aiosqlite.connect leaves its worker thread behind,
+            # which prints a traceback at exit.
+            await asyncio.to_thread(_probe, path)
+            db = await aiosqlite.connect(str(path), isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise SettingsError(f"NEWSBOT_DATABASE: cannot open {path}: {exc}") from None
         try:
             await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             await db.execute("PRAGMA journal_mode = WAL")
             await db.execute("PRAGMA foreign_keys = ON")
             await db.execute("PRAGMA synchronous = NORMAL")
             await _migrate(db)
+        except sqlite3.DatabaseError as exc:  # "file is not a database", a read-only file…
+            await db.close()
+            raise SettingsError(f"NEWSBOT_DATABASE: cannot use {path}: {exc}") from None
         except BaseException:
             await db.close()
             raise
@@ -221,16 +233,17 @@ class Storage:
             row = await cursor.fetchone()
         return tuple(row) if row is not None else None
 
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[None]:
+        """One write transaction, taken in turn: coroutines share the connection, so without the lock
+        their statements would land inside each other's transactions."""
+        async with self._write, _immediate(self._db):
+            yield
+
     async def _transaction(self, statements: Iterable[tuple[str, Sequence[Any]]]) -> None:
-        async with self._write:
-            await self._db.execute("BEGIN IMMEDIATE")
-            try:
-                for sql, params in statements:
-                    await self._db.execute(sql, params)
-            except BaseException:
-                await self._db.execute("ROLLBACK")
-                raise
-            await self._db.execute("COMMIT")
+        async with self._writing():
+            for sql, params in statements:
+                await self._db.execute(sql, params)
 
     # Articles ----------------------------------------------------------------------------------
 
@@ -244,44 +257,37 @@ class Storage:
     ) -> int | None:
         """Store `article` in one transaction; its row id, or None if it duplicates a stored one."""
         digest = content_hash if content_hash is not None else _content_hash(article)
-        async with self._write:
-            await self._db.execute("BEGIN IMMEDIATE")
-            try:
-                dup = await self._fetchone(
-                    "SELECT id FROM articles WHERE article_id = ? OR canonical_url = ? OR content_hash = ?",
-                    (article.id, canonical_url, digest),
-                )
-                if dup is not None:
-                    await self._db.execute("ROLLBACK")
-                    return None
-                cursor = await self._db.execute(
-                    "INSERT INTO articles (article_id, title, source, url, canonical_url, content_hash,"
-                    " published, ingested_at, feed_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        article.id,
-                        article.title,
-                        article.source,
-                        article.url,
-                        canonical_url,
-                        digest,
-                        _published_text(article.published),
-                        utc_now(),
-                        feed_url,
-                    ),
-                )
-                row_id = cursor.lastrowid
-                await self._db.executemany(
-                    "INSERT INTO sentences (article, position, text) VALUES (?, ?, ?)",
-                    [(row_id, i, s) for i, s in enumerate(article.sentences)],
-                )
-                await self._db.executemany(
-                    "INSERT INTO related (article, position, title, url) VALUES (?, ?, ?, ?)",
-                    [(row_id, i, link.title, link.url) for i, link in enumerate(article.related)],
-                )
-            except BaseException:
-                await self._db.execute("ROLLBACK")
-                raise
-            await self._db.execute("COMMIT")
+        async with self._writing():
+            dup = await self._fetchone(
+                "SELECT id FROM articles WHERE article_id = ? OR canonical_url = ? OR content_hash = ?",
+                (article.id, canonical_url, digest),
+            )
+            if dup is not None:
+                return None
+            cursor = await self._db.execute(
+                "INSERT INTO articles (article_id, title, source, url, canonical_url, content_hash,"
+                " published, ingested_at, feed_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    article.id,
+                    article.title,
+                    article.source,
+                    article.url,
+                    canonical_url,
+                    digest,
+                    _published_text(article.published),
+                    utc_now(),
+                    feed_url,
+                ),
+            )
+            row_id = cursor.lastrowid
+            await self._db.executemany(
+                "INSERT INTO sentences (article, position, text) VALUES (?, ?, ?)",
+                [(row_id, i, s) for i, s in enumerate(article.sentences)],
+            )
+            await self._db.executemany(
+                "INSERT INTO related (article, position, title, url) VALUES (?, ?, ?, ?)",
+                [(row_id, i, link.title, link.url) for i, link in enumerate(article.related)],
+            )
         assert row_id is not None
         return int(row_id)
 
@@ -403,19 +409,13 @@ class Storage:
 
     async def subscribe(self, chat_id: int) -> bool:
         """Subscribe `chat_id` to articles ingested from now on; False if it already was."""
-        async with self._write:
-            await self._db.execute("BEGIN IMMEDIATE")
-            try:
-                cursor = await self._db.execute(
-                    "INSERT OR IGNORE INTO subscriptions (chat_id, since_article, created)"
-                    " VALUES (?, (SELECT coalesce(max(id), 0) FROM articles), ?)",
-                    (chat_id, utc_now()),
-                )
-                added = cursor.rowcount > 0
-            except BaseException:
-                await self._db.execute("ROLLBACK")
-                raise
-            await self._db.execute("COMMIT")
+        async with self._writing():
+            cursor = await self._db.execute(
+                "INSERT OR IGNORE INTO subscriptions (chat_id, since_article, created)"
+                " VALUES (?, (SELECT coalesce(max(id), 0) FROM articles), ?)",
+                (chat_id, utc_now()),
+            )
+            added = cursor.rowcount > 0
         return added
 
     async def unsubscribe(self, chat_id: int) -> bool:
@@ -558,9 +558,40 @@ class Storage:
             ]
         )
 
+    async def counts(self) -> dict[str, int]:
+        """Totals for the admins' /stats: articles, chats, subscribers, questions answered and abstained."""
+        row = await self._fetchone(
+            "SELECT (SELECT count(*) FROM articles),"
+            " (SELECT count(*) FROM (SELECT chat_id FROM chats UNION"
+            "  SELECT chat_id FROM query_log WHERE chat_id IS NOT NULL)),"
+            " (SELECT count(*) FROM subscriptions),"
+            " (SELECT count(*) FROM query_log WHERE answered),"
+            " (SELECT count(*) FROM query_log WHERE NOT answered)"
+        )
+        assert row is not None
+        names = ("articles", "chats", "subscribers", "answered", "abstained")
+        return dict(zip(names, (int(v) for v in row), strict=True))
+
     async def query_count(self) -> int:
         row = await self._fetchone("SELECT count(*) FROM query_log")
         return int(row[0]) if row else 0
+
+
+@asynccontextmanager
+async def _immediate(db: aiosqlite.Connection) -> AsyncIterator[None]:
+    """BEGIN IMMEDIATE … COMMIT (the write lock taken up front, so no deadlock upgrading a read);
+    rolled back if the body raises or is cancelled."""
+    await db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        await db.execute("ROLLBACK")
+        raise
+    await db.execute("COMMIT")
+
+
+def _probe(path: Path) -> None:
+    sqlite3.connect(path).close()
 
 
 def _statements(script: str) -> list[str]:
@@ -578,15 +609,10 @@ async def _migrate(db: aiosqlite.Connection) -> None:
     for version, sql in enumerate(MIGRATIONS, start=1):
         # One transaction per migration, version bump included, so a crash never half-applies one;
         # the version is read inside it, so two processes starting together apply each migration once.
-        await db.execute("BEGIN IMMEDIATE")
-        try:
+        async with _immediate(db):
             async with db.execute("PRAGMA user_version") as cursor:
                 row = await cursor.fetchone()
             if int(row[0] if row else 0) < version:
                 for statement in _statements(sql):
                     await db.execute(statement)
                 await db.execute(f"PRAGMA user_version = {version}")
-        except BaseException:
-            await db.execute("ROLLBACK")
-            raise
-        await db.execute("COMMIT")

@@ -1,0 +1,63 @@
+"""A missing or malformed setting is a one-line error naming it, for every command."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.settings import PROJECT_ROOT, SettingsError, load_settings
+
+BAD = [
+    ("NEWSBOT_ADMIN_IDS", "[x]"),  # not JSON: pydantic-settings fails before validation
+    ("NEWSBOT_ADMIN_IDS", "12"),
+    ("NEWSBOT_FEEDS", "https://example.com/rss.xml"),  # a bare URL, not a JSON list
+    ("NEWSBOT_FEEDS", '["ftp://example.com/rss"]'),
+    ("NEWSBOT_BOT_API_URL", "api.telegram.org/bot"),
+    ("NEWSBOT_WEBHOOK_URL", "bot.example.com/hook"),
+    ("NEWSBOT_LOG_LEVEL", "LOUD"),
+    ("NEWSBOT_MAX_AGE_DAYS", "-1"),
+    ("NEWSBOT_REFRESH_SECONDS", "soon"),
+]
+
+
+@pytest.mark.parametrize(("name", "value"), BAD)
+def test_malformed_setting_names_itself_in_one_line(monkeypatch, tmp_path: Path, name: str, value: str) -> None:
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert message.startswith(name + ":") and "\n" not in message and "Value error" not in message
+
+
+def newsbot(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
+    clean |= {"PYTHONPATH": str(PROJECT_ROOT), "NEWSBOT_DATABASE": str(tmp_path / "db.sqlite3"), **env}
+    return subprocess.run([sys.executable, "-m", "bot", *args], env=clean, cwd=tmp_path, capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL, timeout=120)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["ask", "سؤال"], ["eval", str(PROJECT_ROOT / "tests" / "seed_questions.jsonl")],
+     ["ingest", str(PROJECT_ROOT / "seeds")], ["feeds"], ["chat"], ["run"], []],
+)
+def test_every_command_reports_a_bad_setting_in_one_line(tmp_path: Path, command: list[str]) -> None:
+    done = newsbot(tmp_path, *command, NEWSBOT_ADMIN_IDS="[x]", NEWSBOT_TELEGRAM_TOKEN="1:abcdefghijkl")
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0 and done.stderr.startswith("newsbot: NEWSBOT_ADMIN_IDS:")
+
+
+@pytest.mark.parametrize(
+    "command", [["ask", "سؤال"], ["ingest", str(PROJECT_ROOT / "seeds")], ["feeds"], ["chat"], ["run"]]
+)
+def test_an_unusable_database_is_one_line(tmp_path: Path, command: list[str]) -> None:
+    (tmp_path / "junk.sqlite3").write_text("not a database", "utf-8")
+    for database in (tmp_path / "junk.sqlite3", tmp_path):  # a file that is no database; a folder
+        done = newsbot(tmp_path, *command, NEWSBOT_DATABASE=str(database), NEWSBOT_TELEGRAM_TOKEN="1:abcdefghijkl")
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.strip().count("\n") == 0 and done.stderr.startswith("newsbot: NEWSBOT_DATABASE:")
