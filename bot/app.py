@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import LinkPreviewOptions, Update
+from telegram import BotCommand, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
@@ -20,7 +20,6 @@ from bot.delivery import delivery_job
 from bot.service import NewsService
 from bot.settings import Settings, SettingsError
 
-COMMANDS = ("start", "help", "latest", "subscribe", "unsubscribe", "ask")
 NON_TEXT = (
     filters.Sticker.ALL
     | filters.PHOTO
@@ -85,19 +84,12 @@ def build_application(
             job_kwargs={"max_instances": 1, "coalesce": True},
         )
     if jobs and application.job_queue is not None and settings.feeds:
-        from bot.feeds import feeds_job  # issue 4: poll NEWSBOT_FEEDS, then refresh and deliver
+        from bot.feeds import feeds_job  # lazy: feed parsing and extraction load slowly, and only this job needs them
 
         application.job_queue.run_repeating(
             feeds_job, interval=settings.feed_seconds, first=1, name="feeds",
             job_kwargs={"max_instances": 1, "coalesce": True},
         )
-        if settings.feeds and not application.job_queue.get_jobs_by_name("feeds"):
-            from bot.feeds import feeds_job
-
-            application.job_queue.run_repeating(
-                feeds_job, interval=settings.feed_seconds, first=5, name="feeds",
-                job_kwargs={"max_instances": 1, "coalesce": True},
-            )
     return application
 
 
@@ -109,6 +101,7 @@ def register_handlers(application: Application) -> None:
     application.add_handler(CommandHandler("subscribe", handlers.on_subscribe))
     application.add_handler(CommandHandler("unsubscribe", handlers.on_unsubscribe))
     application.add_handler(CommandHandler("ask", handlers.on_ask))
+    application.add_handler(CommandHandler("stats", handlers.on_stats))
     application.add_handler(CallbackQueryHandler(handlers.on_button))
     message = filters.UpdateType.MESSAGE
     application.add_handler(MessageHandler(message & filters.COMMAND, handlers.on_unknown_command))
@@ -118,9 +111,7 @@ def register_handlers(application: Application) -> None:
 
 
 async def set_commands(application: Application) -> None:
-    """Publish the command list shown in Telegram's menu (best effort)."""
-    from telegram import BotCommand
-
+    """Publish the command list shown in Telegram's menu (best effort); /stats stays out, being admins' only."""
     await application.bot.set_my_commands(
         [
             BotCommand("latest", "آخر الأخبار"),

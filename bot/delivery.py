@@ -12,7 +12,9 @@ import asyncio
 import logging
 import warnings
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import timedelta
+from typing import Any
 
 from telegram import Bot
 from telegram.constants import ParseMode
@@ -20,6 +22,8 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import ContextTypes
 
 from bot import render
+from bot.logs import redact
+from bot.sending import send_pieces
 from bot.service import NewsService
 from bot.storage import BLOCKED, FAILED, SENDING, SENT
 
@@ -50,27 +54,27 @@ def _retry_after(exc: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-async def _send_with_retries(bot: Bot, chat_id: int, pieces: list[str]) -> None:
-    """Send every piece; RetryAfter waits as told, network errors back off. Other errors propagate."""
-    for piece in pieces:
-        network_failures = 0
-        while True:
-            try:
-                await bot.send_message(chat_id, piece, parse_mode=ParseMode.HTML)
-                break
-            except RetryAfter as exc:
-                wait = min(_retry_after(exc), MAX_RETRY_AFTER_SECONDS)
-                log.warning("flood limit for chat %s: waiting %.1fs", chat_id, wait)
-                await asyncio.sleep(wait)
-            except (Forbidden, BadRequest):
+async def _send_with_retries(bot: Bot, chat_id: int, text: str, **kwargs: Any) -> None:
+    """Send one message; RetryAfter waits as told, network errors back off. Other errors propagate."""
+    kwargs.setdefault("parse_mode", ParseMode.HTML)  # whatever the Application's defaults say
+    network_failures = 0
+    while True:
+        try:
+            await bot.send_message(chat_id, text, **kwargs)
+            return
+        except RetryAfter as exc:
+            wait = min(_retry_after(exc), MAX_RETRY_AFTER_SECONDS)
+            log.warning("flood limit for chat %s: waiting %.1fs", chat_id, wait)
+            await asyncio.sleep(wait)
+        except (Forbidden, BadRequest):
+            raise
+        except NetworkError as exc:  # TimedOut is a NetworkError too
+            network_failures += 1
+            if network_failures >= NETWORK_TRIES:
                 raise
-            except NetworkError as exc:  # TimedOut is a NetworkError too
-                network_failures += 1
-                if network_failures >= NETWORK_TRIES:
-                    raise
-                wait = BACKOFF_SECONDS * 2 ** (network_failures - 1)
-                log.warning("network error sending to chat %s (%s): retry in %.1fs", chat_id, type(exc).__name__, wait)
-                await asyncio.sleep(wait)
+            wait = BACKOFF_SECONDS * 2 ** (network_failures - 1)
+            log.warning("network error sending to chat %s (%s): retry in %.1fs", chat_id, type(exc).__name__, wait)
+            await asyncio.sleep(wait)
 
 
 async def deliver_pending(bot: Bot, service: NewsService) -> DeliveryRun:
@@ -82,6 +86,11 @@ async def deliver_pending(bot: Bot, service: NewsService) -> DeliveryRun:
 async def _deliver_pending(bot: Bot, service: NewsService) -> DeliveryRun:
     storage = service.storage
     run = DeliveryRun()
+
+    def detail(exc: TelegramError) -> str:
+        # Kept in the database: an httpx error's text can hold the request URL, and so the token.
+        return redact(str(exc), bot.token)
+
     rendered: dict[int, list[str]] = {}
     for delivery in await storage.pending_deliveries():
         if not await storage.is_subscribed(delivery.chat_id):
@@ -92,30 +101,23 @@ async def _deliver_pending(bot: Bot, service: NewsService) -> DeliveryRun:
         pieces = rendered[delivery.article_row]
         await storage.record_delivery(delivery.article_row, delivery.chat_id, SENDING)
         try:
-            await _send_with_retries(bot, delivery.chat_id, pieces)
+            await send_pieces(partial(_send_with_retries, bot, delivery.chat_id), pieces)
         except Forbidden as exc:
             log.info("chat %s blocked the bot (%s): subscription dropped", delivery.chat_id, exc.message)
-            await storage.record_delivery(delivery.article_row, delivery.chat_id, BLOCKED, exc.message)
+            await storage.record_delivery(delivery.article_row, delivery.chat_id, BLOCKED, detail(exc))
             await storage.unsubscribe(delivery.chat_id)
             run.blocked.append(delivery.chat_id)
             continue
-        except BadRequest as exc:  # a NetworkError subclass in PTB, but retrying will not help
-            log.warning("delivery to chat %s failed: %s", delivery.chat_id, exc)
-            await storage.record_delivery(delivery.article_row, delivery.chat_id, FAILED, str(exc))
-            run.failed += 1
-            continue
-        except NetworkError as exc:
-            # Still SENDING in the database: the next run tries again, up to MAX_ATTEMPTS.
-            if delivery.attempts + 1 >= MAX_ATTEMPTS:
-                await storage.record_delivery(delivery.article_row, delivery.chat_id, FAILED, str(exc))
-                run.failed += 1
-            else:
-                run.postponed += 1
-            log.warning("delivery to chat %s postponed: %s", delivery.chat_id, type(exc).__name__)
-            continue
-        except TelegramError as exc:  # ChatMigrated, InvalidToken, …: retrying will not help
-            log.warning("delivery to chat %s failed: %s", delivery.chat_id, exc)
-            await storage.record_delivery(delivery.article_row, delivery.chat_id, FAILED, str(exc))
+        except TelegramError as exc:
+            # BadRequest subclasses NetworkError in PTB, but retrying it (or ChatMigrated, InvalidToken…) will not help.
+            if isinstance(exc, NetworkError) and not isinstance(exc, BadRequest):
+                if delivery.attempts + 1 < MAX_ATTEMPTS:
+                    # Still SENDING in the database: the next run tries again.
+                    log.warning("delivery to chat %s postponed: %s", delivery.chat_id, type(exc).__name__)
+                    run.postponed += 1
+                    continue
+            log.warning("delivery to chat %s failed: %s", delivery.chat_id, detail(exc))
+            await storage.record_delivery(delivery.article_row, delivery.chat_id, FAILED, detail(exc))
             run.failed += 1
             continue
         await storage.record_delivery(delivery.article_row, delivery.chat_id, SENT)

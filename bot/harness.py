@@ -70,6 +70,7 @@ class Failure:
     chat_id: int | None = None
     times: int | None = 1  # None: every matching call
     retry_after: int = 1
+    description: str | None = None  # a 400's text, e.g. "Bad Request: message is too long"
 
 
 class _TelegramHTML(HTMLParser):
@@ -135,8 +136,8 @@ class FakeRequest(BaseRequest):
         pass
 
     def fail(self, method: str, kind: str, *, chat_id: int | None = None, times: int | None = 1,
-             retry_after: int = 1) -> None:
-        self.failures.append(Failure(method, kind, chat_id, times, retry_after))
+             retry_after: int = 1, description: str | None = None) -> None:
+        self.failures.append(Failure(method, kind, chat_id, times, retry_after, description))
 
     def hold(self, chat_id: int) -> asyncio.Event:
         """Calls for `chat_id` wait until the returned event is set: a slow Telegram for one chat."""
@@ -215,7 +216,7 @@ def _error(failure: Failure) -> tuple[int, bytes]:
     if failure.kind == "403":
         body = {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
         return 403, json.dumps(body).encode()
-    body = {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}
+    body = {"ok": False, "error_code": 400, "description": failure.description or "Bad Request: chat not found"}
     return 400, json.dumps(body).encode()
 
 

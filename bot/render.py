@@ -10,6 +10,7 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -18,6 +19,10 @@ from retrieval.answer import Answer, RelatedHit, Reply
 from retrieval.article import Article
 
 from bot import texts
+from bot.questions import MAX_QUESTION_CHARS, Asked, Refusal
+
+if TYPE_CHECKING:
+    from bot.service import Stats
 
 # Telegram's limit is 4096 characters of text after entity parsing; the markup only adds to the
 # length we measure, so measuring the HTML source keeps us under it with room to spare.
@@ -96,6 +101,27 @@ def render_reply(reply: Reply, *, truncated_at: int | None = None) -> list[str]:
     return split_blocks(blocks)
 
 
+def render_asked(asked: Asked) -> list[str]:
+    """The reply to a question: the answer, or why it was not looked up."""
+    if asked.reply is None:
+        return [esc(texts.EMPTY_QUESTION if asked.refusal is Refusal.EMPTY else texts.NOT_ARABIC)]
+    return render_reply(asked.reply, truncated_at=MAX_QUESTION_CHARS if asked.truncated else None)
+
+
+def render_help(admin: bool) -> str:
+    # Admin commands are listed to admins only: nobody else can use them.
+    return texts.HELP_HTML + (texts.HELP_ADMIN_HTML if admin else "")
+
+
+def render_stats(stats: Stats | None) -> str:
+    if stats is None:
+        return esc(texts.ADMINS_ONLY)
+    return texts.STATS_HTML.format(
+        articles=stats.articles, indexed=stats.indexed, chats=stats.chats, subscribers=stats.subscribers,
+        answered=stats.answered, abstained=stats.abstained,
+    )
+
+
 def article_lines(article: Article) -> list[str]:
     lines = [f"<b>{esc(article.title)}</b>"]
     meta = [esc(article.source or texts.UNKNOWN_SOURCE)]
@@ -134,6 +160,26 @@ def render_push(article: Article) -> list[str]:
 
 def strip_tags(fragment: str) -> str:
     return html.unescape(_TAG.sub("", fragment))
+
+
+def plain_pieces(fragment: str, limit: int = MAX_MESSAGE) -> list[str]:
+    """An HTML message as plain text (sent without parse mode) in pieces of at most `limit` UTF-16
+    units, cut at a space or line break where one is near: the fallback when Telegram refuses the HTML."""
+    text = strip_tags(fragment).strip()
+    pieces: list[str] = []
+    while tg_length(text) > limit:
+        units, fit = 0, 0
+        for fit, ch in enumerate(text):  # the loop leaves `fit` at the first character past the limit
+            units += 2 if ord(ch) > 0xFFFF else 1
+            if units > limit:
+                break
+        space = max(text.rfind(" ", 0, fit), text.rfind("\n", 0, fit))
+        cut = space if space > fit // 2 else fit
+        pieces.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    if text:
+        pieces.append(text)
+    return pieces
 
 
 def _split_line(line: str, limit: int) -> list[str]:

@@ -5,55 +5,39 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from enum import Enum
 
-from retrieval.answer import NewsIndex, Reply
+from retrieval.answer import NewsIndex
 from retrieval.article import Article
 
 from bot.age import age_cutoff
 from bot.ingest import load_seeds
+from bot.questions import MAX_QUESTION_CHARS, Asked, check_question
 from bot.settings import Settings
 from bot.storage import Storage
 
 log = logging.getLogger(__name__)
 
-# Questions are cut to this length before analysis: no real question is longer, and a pasted
-# 10,000-character message must not cost the other users time.
-MAX_QUESTION_CHARS = 500
 LATEST_COUNT = 5
 
 
-class Refusal(Enum):
-    EMPTY = "empty"  # nothing but spaces, punctuation or emoji
-    NOT_ARABIC = "not_arabic"  # words, but none in Arabic script
+@dataclass(frozen=True)
+class Latest:
+    articles: list[Article]
+    subscribed: bool
 
 
 @dataclass(frozen=True)
-class Asked:
-    """What came of a question: a Reply, or why it was not looked up; `truncated` if it was cut."""
+class Stats:
+    """What /stats shows an admin."""
 
-    reply: Reply | None
-    refusal: Refusal | None = None
-    truncated: bool = False
-
-
-def _has_letters(text: str) -> bool:
-    return any(unicodedata.category(ch).startswith(("L", "N")) for ch in text)
-
-
-def _has_arabic(text: str) -> bool:
-    return any("\u0600" <= ch <= "\u06ff" or "\u0750" <= ch <= "\u077f" or "\ufb50" <= ch <= "\ufefc" for ch in text)
-
-
-def check_question(text: str) -> Refusal | None:
-    if not _has_letters(text):
-        return Refusal.EMPTY
-    if not _has_arabic(text):
-        return Refusal.NOT_ARABIC
-    return None
+    articles: int  # stored
+    indexed: int  # in the index now (NEWSBOT_MAX_AGE_DAYS leaves older ones out)
+    chats: int  # that asked a question or subscribed
+    subscribers: int
+    answered: int  # questions answered, from the query log
+    abstained: int  # questions looked up with no answer good enough to give
 
 
 class NewsService:
@@ -109,11 +93,21 @@ class NewsService:
         await self.storage.log_query(chat_id, question, reply.answered, latency_ms)
         return Asked(reply=reply, truncated=truncated)
 
-    async def latest(self, n: int = LATEST_COUNT) -> list[Article]:
-        return await self.storage.latest(n, self.settings.max_age_days)
+    async def latest(self, chat_id: int, n: int = LATEST_COUNT) -> Latest:
+        """The newest articles within NEWSBOT_MAX_AGE_DAYS, and whether `chat_id` is subscribed
+        (for the button under them)."""
+        articles = await self.storage.latest(n, self.settings.max_age_days)
+        return Latest(articles, await self.storage.is_subscribed(chat_id))
 
-    async def remember_chat(self, chat_id: int, type: str | None, title: str | None) -> None:
-        await self.storage.remember_chat(chat_id, type, title)
+    def is_admin(self, user_id: int | None) -> bool:
+        return user_id is not None and user_id in self.settings.admin_ids
+
+    async def stats(self, user_id: int | None) -> Stats | None:
+        """The bot's figures for an admin (NEWSBOT_ADMIN_IDS); None for anyone else."""
+        if not self.is_admin(user_id):
+            return None
+        counts = await self.storage.counts()
+        return Stats(indexed=len(self._index.articles), **counts)
 
     async def subscribe(self, chat_id: int, type: str | None = None, title: str | None = None) -> bool:
         await self.storage.remember_chat(chat_id, type, title)

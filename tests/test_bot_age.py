@@ -69,7 +69,7 @@ async def test_running_bot_drops_articles_as_they_age_out(tmp_path: Path) -> Non
         assert indexed(service) == {"park", "coach", "undated"}  # 400 days old: never indexed
         assert await answered_from(service, PARK) == {"park"}
         assert await answered_from(service, CARAVAN) == set()
-        assert [a.id for a in await service.latest()] == ["coach", "park", "undated"]
+        assert [a.id for a in (await service.latest(1)).articles] == ["coach", "park", "undated"]
 
         # Two days on, the 29-day-old article is past 30 days: the next refresh drops it.
         later = NOW + timedelta(days=2)
@@ -105,7 +105,7 @@ async def test_without_max_age_nothing_ages_out(tmp_path: Path) -> None:
     try:
         await service.refresh(now=NOW + timedelta(days=3650))
         assert indexed(service) == {"park", "old"}
-        assert [a.id for a in await service.latest()] == ["park", "old"]
+        assert [a.id for a in (await service.latest(1)).articles] == ["park", "old"]
     finally:
         await service.close()
 

@@ -7,7 +7,7 @@ import re
 from bot import texts
 from bot.harness import BOT_ID, BOT_USERNAME, Harness, check_html
 from bot.render import CALLBACK_SUBSCRIBE, CALLBACK_UNSUBSCRIBE
-from bot.service import MAX_QUESTION_CHARS
+from bot.questions import MAX_QUESTION_CHARS
 
 QUESTION = "من هو وزير الدفاع التركي الذي ترأس الوفد؟"
 
@@ -128,3 +128,17 @@ async def test_seeds_loaded_once(harness: Harness, bot_settings) -> None:
     async with Harness(bot_settings) as again:
         assert await again.service.storage.article_count() == 1
         assert re.search("خلوصي", only_text(await again.send_text(QUESTION)))
+
+
+async def test_admin_stats_and_help(bot_settings) -> None:
+    settings = bot_settings.model_copy(update={"admin_ids": [1001]})
+    async with Harness(settings) as h:
+        assert "/stats" in only_text(await h.send_text("/help", 1001))
+        assert "/stats" not in only_text(await h.send_text("/help", 2002))
+        assert only_text(await h.send_text("/stats", 2002)) == texts.ADMINS_ONLY
+        await h.send_text(QUESTION, 2002)
+        await h.send_text("ما هي عاصمة البرازيل؟", 3003)
+        await h.send_text("/subscribe", 3003)
+        text = only_text(await h.send_text("/stats", 1001))
+        expected = texts.STATS_HTML.format(articles=1, indexed=1, chats=2, subscribers=1, answered=1, abstained=1)
+        assert text == expected

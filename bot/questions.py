@@ -1,0 +1,43 @@
+"""A question as the bot takes it: cut to a sane length, refused when there is nothing to look up."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from enum import Enum
+
+from retrieval.answer import Reply
+
+# Questions are cut to this length before analysis: no real question is longer, and a pasted
+# 10,000-character message must not cost the other users time.
+MAX_QUESTION_CHARS = 500
+
+
+class Refusal(Enum):
+    EMPTY = "empty"  # nothing but spaces, punctuation or emoji
+    NOT_ARABIC = "not_arabic"  # words, but none in Arabic script
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What came of a question: a Reply, or why it was not looked up; `truncated` if it was cut."""
+
+    reply: Reply | None
+    refusal: Refusal | None = None
+    truncated: bool = False
+
+
+def _has_letters(text: str) -> bool:
+    return any(unicodedata.category(ch).startswith(("L", "N")) for ch in text)
+
+
+def _has_arabic(text: str) -> bool:
+    return any("\u0600" <= ch <= "\u06ff" or "\u0750" <= ch <= "\u077f" or "\ufb50" <= ch <= "\ufefc" for ch in text)
+
+
+def check_question(text: str) -> Refusal | None:
+    if not _has_letters(text):
+        return Refusal.EMPTY
+    if not _has_arabic(text):
+        return Refusal.NOT_ARABIC
+    return None
