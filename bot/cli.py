@@ -7,12 +7,15 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.settings import Settings, SettingsError, load_settings
 
+if TYPE_CHECKING:
+    from retrieval.answer import Reply
 
-def reply_to_json(reply: Any) -> dict[str, Any]:
+
+def reply_to_json(reply: Reply) -> dict[str, Any]:
     """The `ask --json` object; its field names are a contract (see README)."""
     return {
         "question": reply.question,
@@ -32,7 +35,7 @@ def reply_to_json(reply: Any) -> dict[str, Any]:
     }
 
 
-def reply_to_text(reply: Any) -> str:
+def reply_to_text(reply: Reply) -> str:
     from bot import texts
 
     if not reply.answered:

@@ -17,7 +17,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from typing import Any
+from typing import Any, TextIO
 
 from telegram import Update
 from telegram.error import NetworkError, TimedOut
@@ -338,7 +338,7 @@ def readable(text: str) -> str:
     return html.unescape(text)
 
 
-def print_calls(calls: list[Call], out: Any = None) -> None:
+def print_calls(calls: list[Call], out: TextIO | None = None) -> None:
     out = out or sys.stdout
     for call in calls:
         if call.method == "answerCallbackQuery" and call.params.get("text"):

@@ -345,10 +345,7 @@ class Storage:
     ) -> list[tuple[int, Article]]:
         """Every stored article in ingest order; with `max_age_days`, only those that recent (at `now`);
         with `upto_row`, only rows up to it, so a caller can pair the list with a row it read first."""
-        where, params = _young(max_age_days, now)
-        if upto_row is not None:
-            where, params = f"{where} AND a.id <= ?", (*params, upto_row)
-        return await self._load(where, params)
+        return await self.articles_after(0, upto_row=upto_row, max_age_days=max_age_days, now=now)
 
     async def articles_after(
         self,

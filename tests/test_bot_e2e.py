@@ -49,12 +49,7 @@ def test_newsbot_run_answers_over_http(tmp_path: Path) -> None:
         try:
             answered = wait_for(lambda: any("خلوصي أكار" in p.get("text", "") for p in server.sent()))
         finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                output, _ = proc.communicate(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                output, _ = proc.communicate()
+            output = stop(proc)
         assert answered, output[-3000:]
         [reply] = [p for p in server.sent() if "خلوصي أكار" in p["text"]]
         assert reply["chat_id"] == "777" and reply["parse_mode"] == "HTML"
@@ -63,6 +58,17 @@ def test_newsbot_run_answers_over_http(tmp_path: Path) -> None:
         assert proc.returncode == 0, output[-3000:]
         assert "long polling" in output
         assert TOKEN not in output and TOKEN.partition(":")[2] not in output  # …and nowhere else
+
+
+def stop(proc: subprocess.Popen[str]) -> str:
+    """SIGTERM, as a process manager would send; the bot's whole output."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        output, _ = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        output, _ = proc.communicate()
+    return output
 
 
 def test_run_without_token_is_one_line(tmp_path: Path) -> None:
@@ -135,12 +141,7 @@ def test_webhook_mode_checks_the_secret_token(tmp_path: Path) -> None:
             assert post("s3cret-header-value") == 200
             assert wait_for(lambda: any("خلوصي أكار" in p.get("text", "") for p in server.sent()))
         finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                output, _ = proc.communicate(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                output, _ = proc.communicate()
+            output = stop(proc)
         [hook] = [p for _, m, p in server.calls if m == "setWebhook"]
         assert hook["secret_token"] == "s3cret-header-value" and hook["url"].endswith("/hook")
         assert sum("خلوصي أكار" in p["text"] for p in server.sent()) == 1
