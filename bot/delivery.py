@@ -92,7 +92,7 @@ async def _deliver_pending(bot: Bot, service: NewsService) -> DeliveryRun:
         return redact(str(exc), bot.token)
 
     rendered: dict[int, list[str]] = {}
-    for delivery in await storage.pending_deliveries():
+    for delivery in await storage.pending_deliveries(max_age_days=service.settings.max_age_days):
         if not await storage.is_subscribed(delivery.chat_id):
             continue  # blocked or unsubscribed earlier in this run
         if delivery.article_row not in rendered:

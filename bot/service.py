@@ -133,7 +133,7 @@ class NewsService:
             )
             if aged:
                 before = len(self._index.articles)
-                last_row, index = await _build(self.storage, self.settings, now)
+                last_row, index = await _build(self.storage, self.settings, now, self._index)
                 new = await self.storage.articles_after(self._last_row, upto_row=last_row,
                                                         max_age_days=self.settings.max_age_days, now=now)
                 self._cutoff = cutoff
@@ -152,13 +152,18 @@ class NewsService:
             return new
 
 
-async def _build(storage: Storage, settings: Settings, now: datetime) -> tuple[int, NewsIndex]:
-    """A fresh index of every stored article young enough at `now`, and the last row it covers.
+async def _build(
+    storage: Storage, settings: Settings, now: datetime, previous: NewsIndex | None = None
+) -> tuple[int, NewsIndex]:
+    """An index of every stored article young enough at `now`, and the last row it covers.
 
     The row is read first and the load stops there, so an article stored meanwhile is left to the
-    next refresh instead of being counted as seen without being indexed.
+    next refresh instead of being counted as seen without being indexed. A `previous` index lends
+    the analysis of the articles it already holds.
     """
     last_row = await storage.max_article_row()
     rows = await storage.all_articles(settings.max_age_days, now=now, upto_row=last_row)
-    index = await asyncio.to_thread(NewsIndex, [article for _, article in rows])
+    articles = [article for _, article in rows]
+    build = previous.rebuilt if previous is not None else NewsIndex
+    index = await asyncio.to_thread(build, articles)
     return last_row, index

@@ -429,18 +429,23 @@ class Storage:
 
     # Deliveries --------------------------------------------------------------------------------
 
-    async def pending_deliveries(self, limit: int | None = None) -> list[Delivery]:
-        """(article, chat) pairs still owed: articles newer than the subscription, not finally recorded.
+    async def pending_deliveries(
+        self, limit: int | None = None, max_age_days: float | None = None, now: datetime | None = None
+    ) -> list[Delivery]:
+        """(article, chat) pairs still owed: articles newer than the subscription, not finally recorded,
+        and not older than `max_age_days` (an archive ingested late is not news to push).
 
         Ordered by article then chat, so a broadcast resumes in the order it was going.
         """
+        young, young_params = _young(max_age_days, now)
         rows = await self._fetchall(
             "SELECT a.id, s.chat_id, coalesce(d.attempts, 0) FROM subscriptions s"
             " JOIN articles a ON a.id > s.since_article"
             " LEFT JOIN deliveries d ON d.article = a.id AND d.chat_id = s.chat_id"
-            f" WHERE d.status IS NULL OR d.status NOT IN ({','.join('?' * len(FINAL_STATUSES))})"
+            f" WHERE (d.status IS NULL OR d.status NOT IN ({','.join('?' * len(FINAL_STATUSES))}))"
+            f" AND {young}"
             " ORDER BY a.id, s.chat_id LIMIT ?",
-            (*FINAL_STATUSES, -1 if limit is None else limit),
+            (*FINAL_STATUSES, *young_params, -1 if limit is None else limit),
         )
         return [Delivery(article_row=r[0], chat_id=r[1], attempts=r[2]) for r in rows]
 

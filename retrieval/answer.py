@@ -110,11 +110,30 @@ class NewsIndex:
         self.headlines = TermIndex([link.title for link in self.links], params, analyzer)
 
     def with_articles(self, more: Iterable[Article]) -> NewsIndex:
+        """This index plus the articles of `more` it does not hold yet."""
         known = {a.id for a in self.articles}
-        fresh = [a for a in more if a.id not in known]
-        # New sentences go at the end, so the analyzed tokens of the old ones are reused as they are.
-        tokens = self.sentences.tokens + [self.analyzer(s) for a in fresh for s in a.sentences]
-        return NewsIndex([*self.articles, *fresh], self.params, self.policy, self.analyzer, _reuse=tokens)
+        return self.rebuilt([*self.articles, *(a for a in more if a.id not in known)])
+
+    def rebuilt(self, articles: Iterable[Article]) -> NewsIndex:
+        """An index over `articles`, reusing the analysis of every article this one already holds.
+
+        Analysis is most of the build time, so adding news or dropping old news costs little more
+        than the BM25 statistics, which depend on the whole corpus and are computed afresh.
+        """
+        held: dict[str, tuple[Article, int]] = {}
+        start = 0
+        for article in self.articles:
+            held[article.id] = (article, start)
+            start += len(article.sentences)
+        tokens: list[list[str]] = []
+        chosen = list(articles)
+        for article in chosen:
+            old, first = held.get(article.id, (None, 0))
+            if old is not None and old.sentences == article.sentences:
+                tokens += self.sentences.tokens[first : first + len(article.sentences)]
+            else:
+                tokens += [self.analyzer(s) for s in article.sentences]
+        return NewsIndex(chosen, self.params, self.policy, self.analyzer, _reuse=tokens)
 
     def rank(self, question: str, n: int) -> list[tuple[SentenceRef, Hit]]:
         """The n best sentences for `question`, without any abstention (used by evaluation)."""

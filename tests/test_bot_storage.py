@@ -95,3 +95,17 @@ async def test_subscriptions_and_deliveries(tmp_path: Path) -> None:
         assert await storage.query_count() == 1
     finally:
         await storage.close()
+
+
+async def test_old_news_is_not_pushed(tmp_path: Path) -> None:
+    storage = await Storage.open(tmp_path / "db.sqlite3")
+    try:
+        await storage.subscribe(10)
+        old = await storage.add_article(make_article(1, datetime(2020, 1, 1)))
+        fresh = await storage.add_article(make_article(2, datetime(2026, 11, 28)))
+        now = datetime(2026, 11, 29, tzinfo=timezone.utc)
+        owed = [d.article_row for d in await storage.pending_deliveries(max_age_days=30, now=now)]
+        assert owed == [fresh]
+        assert [d.article_row for d in await storage.pending_deliveries()] == [old, fresh]  # no limit set
+    finally:
+        await storage.close()
