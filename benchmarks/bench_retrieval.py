@@ -58,7 +58,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import bm25s  # noqa: E402
-import rank_bm25  # noqa: E402
 
 from retrieval.analyzer import analyze  # noqa: E402
 from retrieval.answer import NewsIndex  # noqa: E402

@@ -18,7 +18,6 @@ from retrieval.analyzer import analyze
 from retrieval.answer import AnswerPolicy, NewsIndex
 from retrieval.index import BM25Params
 from retrieval.normalize import normalize
-from retrieval.stem import stem
 from retrieval.stopwords import drop_stopwords
 from retrieval.tokenize import tokenize
 

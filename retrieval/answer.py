@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from dataclasses import dataclass, replace
+from datetime import timezone
 
 from retrieval.article import Article, RelatedLink
 from retrieval.analyzer import analyze
@@ -66,7 +66,7 @@ class Reply:
     answered: bool
     answers: tuple[Answer, ...] = ()
     related: tuple[RelatedHit, ...] = ()
-    terms: tuple[str, ...] = field(default=())
+    terms: tuple[str, ...] = ()
 
 
 def citation(article: Article, sentence: int) -> str:
