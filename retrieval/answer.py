@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import timezone
 
@@ -66,7 +66,6 @@ class Reply:
     answered: bool
     answers: tuple[Answer, ...] = ()
     related: tuple[RelatedHit, ...] = ()
-    terms: tuple[str, ...] = ()
 
 
 def citation(article: Article, sentence: int) -> str:
@@ -92,14 +91,14 @@ class NewsIndex:
         params: BM25Params = BM25Params(),
         policy: AnswerPolicy = AnswerPolicy(),
         analyzer: Analyzer = analyze,
-        _reuse: list[list[str]] | None = None,
+        _analyzed: Mapping[str, list[str]] | None = None,
     ) -> None:
+        """`_analyzed` maps texts to their tokens already known (see `rebuilt`)."""
         self.articles: tuple[Article, ...] = tuple(articles)
         self.params = params
         self.policy = policy
         self.analyzer = analyzer
         self.refs = sentence_refs(self.articles)
-        self.sentences = TermIndex([r.text for r in self.refs], params, analyzer, tokens=_reuse)
         links: dict[str, RelatedLink] = {}
         for article in self.articles:
             for link in article.related:
@@ -107,7 +106,15 @@ class NewsIndex:
                 if link.title not in links or (link.url and not links[link.title].url):
                     links[link.title] = link
         self.links = list(links.values())
-        self.headlines = TermIndex([link.title for link in self.links], params, analyzer)
+        known = _analyzed or {}
+
+        def tokens(texts: list[str]) -> list[list[str]]:
+            return [known[t] if t in known else analyzer(t) for t in texts]
+
+        sentence_texts = [r.text for r in self.refs]
+        self.sentences = TermIndex(sentence_texts, params, analyzer, tokens(sentence_texts))
+        titles = [link.title for link in self.links]
+        self.headlines = TermIndex(titles, params, analyzer, tokens(titles))
 
     def with_articles(self, more: Iterable[Article]) -> NewsIndex:
         """This index plus the articles of `more` it does not hold yet."""
@@ -115,25 +122,14 @@ class NewsIndex:
         return self.rebuilt([*self.articles, *(a for a in more if a.id not in known)])
 
     def rebuilt(self, articles: Iterable[Article]) -> NewsIndex:
-        """An index over `articles`, reusing the analysis of every article this one already holds.
+        """An index over `articles`, reusing the analysis of every text this one already holds.
 
         Analysis is most of the build time, so adding news or dropping old news costs little more
         than the BM25 statistics, which depend on the whole corpus and are computed afresh.
         """
-        held: dict[str, tuple[Article, int]] = {}
-        start = 0
-        for article in self.articles:
-            held[article.id] = (article, start)
-            start += len(article.sentences)
-        tokens: list[list[str]] = []
-        chosen = list(articles)
-        for article in chosen:
-            old, first = held.get(article.id, (None, 0))
-            if old is not None and old.sentences == article.sentences:
-                tokens += self.sentences.tokens[first : first + len(article.sentences)]
-            else:
-                tokens += [self.analyzer(s) for s in article.sentences]
-        return NewsIndex(chosen, self.params, self.policy, self.analyzer, _reuse=tokens)
+        analyzed = dict(zip((r.text for r in self.refs), self.sentences.tokens, strict=True))
+        analyzed.update(zip((link.title for link in self.links), self.headlines.tokens, strict=True))
+        return NewsIndex(articles, self.params, self.policy, self.analyzer, _analyzed=analyzed)
 
     def rank(self, question: str, n: int) -> list[tuple[SentenceRef, Hit]]:
         """The n best sentences for `question`, without any abstention (used by evaluation)."""
@@ -188,14 +184,13 @@ class NewsIndex:
         query = self.sentences.query(question)
         ranked = self._rank(question, query, max(top_k, 1))
         related = self.related(question)
-        terms = query.terms
         if not ranked or ranked[0][1].coverage < self.policy.min_coverage:
-            return Reply(question=question, answered=False, related=related, terms=terms)
+            return Reply(question=question, answered=False, related=related)
         best = ranked[0][1].score
         answers = tuple(
             Answer(ref=ref, score=hit.score, matched_terms=hit.matched)
             for ref, hit in ranked[:top_k]
             if hit.score >= self.policy.min_relative_score * best and hit.coverage >= self.policy.min_coverage
         )
-        return Reply(question=question, answered=True, answers=answers, related=related, terms=terms)
+        return Reply(question=question, answered=True, answers=answers, related=related)
 
