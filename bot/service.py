@@ -49,7 +49,7 @@ class NewsService:
         self._index = index
         self._last_row = last_row
         # The age cutoff the index was last built from; once a newer cutoff passes an indexed article,
-        # the index is rebuilt without it (NewsIndex can only grow).
+        # the index is rebuilt from storage without it (NewsIndex.rebuilt reuses the analysis).
         self._cutoff = cutoff
         self._refresh_lock = asyncio.Lock()
         # Delivery runs (the refresh job, the feeds job) take turns, or two could send the same message.
