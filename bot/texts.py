@@ -1,5 +1,7 @@
 """Every fixed sentence the bot says, in one place (Arabic for users, English for operators)."""
 
+from retrieval import answer
+
 NO_ANSWER_PLAIN = "لم أجد في الأخبار المتوفرة لدي ما يجيب عن هذا السؤال."
 RELATED_HEADING = "روابط ذات صلة"
 NO_TOKEN_NOTICE = (
@@ -53,6 +55,6 @@ NOT_SUBSCRIBED = "أنت غير مشترك حاليًا. اكتب /subscribe ل�
 BUTTON_SUBSCRIBE = "🔔 اشترك في الأخبار الجديدة"
 BUTTON_UNSUBSCRIBE = "🔕 إلغاء الاشتراك"
 NEW_ARTICLE = "خبر جديد"
-UNKNOWN_SOURCE = "مصدر غير معروف"
-SENTENCE = "الجملة"
+UNKNOWN_SOURCE = answer.UNKNOWN_SOURCE
+SENTENCE = answer.SENTENCE_LABEL
 READ_MORE = "اقرأ الخبر"

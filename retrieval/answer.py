@@ -68,8 +68,13 @@ class Reply:
     related: tuple[RelatedHit, ...] = ()
 
 
+# The words of a citation; bot/texts.py reuses them so the console and Telegram cite alike.
+UNKNOWN_SOURCE = "مصدر غير معروف"
+SENTENCE_LABEL = "الجملة"
+
+
 def citation(article: Article, sentence: int) -> str:
-    parts = [article.source or "مصدر غير معروف", f"«{article.title}»", f"الجملة {sentence}"]
+    parts = [article.source or UNKNOWN_SOURCE, f"«{article.title}»", f"{SENTENCE_LABEL} {sentence}"]
     return "، ".join(parts)
 
 
