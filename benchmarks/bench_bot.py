@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 from bot.harness import Harness  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from bot.storage import Storage  # noqa: E402
-from retrieval.article import Article  # noqa: E402
-from retrieval.evaluate import squad_corpus  # noqa: E402
+from retrieval.text.article import Article  # noqa: E402
+from retrieval.answering.evaluate import squad_corpus  # noqa: E402
 
 XQUAD = ROOT / "tests" / "data" / "xquad.ar.json"
 SEED_QUESTIONS = [json.loads(line)["question"] for line in (ROOT / "tests" / "seed_questions.jsonl").open(encoding="utf-8")]

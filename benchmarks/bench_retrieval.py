@@ -4,8 +4,8 @@ Run: `.venv/bin/python benchmarks/bench_retrieval.py [--out notes.md]`. It print
 about speed (the test suite holds no timed assertions), but it does check and print that our top 10 equals
 rank-bm25's top 10 for every question the scan ran on.
 
-Systems, all over the same pre-analyzed token lists (retrieval.analyzer.analyze) with k1=0.9, b=0.4:
-  (i)   ours: `PostingsScorer(LuceneIdfBM25(tokens)).top(query, 10)`, the scorer under retrieval/index.py;
+Systems, all over the same pre-analyzed token lists (retrieval.analysis.analyzer.analyze) with k1=0.9, b=0.4:
+  (i)   ours: `PostingsScorer(LuceneIdfBM25(tokens)).top(query, 10)`, the scorer under retrieval/search/bm25.py;
   (ii)  scan: rank-bm25's `get_scores` on the same LuceneIdfBM25 model, then `np.argsort` (what
         `get_top_n` does), i.e. every sentence scored in Python;
   (iii) bm25s: `bm25s.BM25(method="lucene").index(token_lists)`, then `retrieve([query], k=10)`; its
@@ -59,12 +59,12 @@ sys.path.insert(0, str(ROOT))
 
 import bm25s  # noqa: E402
 
-from retrieval.analyzer import analyze  # noqa: E402
-from retrieval.answer import NewsIndex  # noqa: E402
-from retrieval.article import Article  # noqa: E402
-from retrieval.bm25 import LuceneIdfBM25, PostingsScorer  # noqa: E402
-from retrieval.evaluate import squad_corpus  # noqa: E402
-from retrieval.index import BM25Params  # noqa: E402
+from retrieval.analysis.analyzer import analyze  # noqa: E402
+from retrieval.answering.news_index import NewsIndex  # noqa: E402
+from retrieval.text.article import Article  # noqa: E402
+from retrieval.search.bm25 import LuceneIdfBM25, PostingsScorer  # noqa: E402
+from retrieval.answering.evaluate import squad_corpus  # noqa: E402
+from retrieval.search.term_index import BM25Params  # noqa: E402
 
 XQUAD = ROOT / "tests" / "data" / "xquad.ar.json"
 ARABIC_LETTERS = "ابتثجحخدذرزسشصضطظعغفقكلمنهويءأإآةى"

@@ -13,13 +13,13 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from retrieval import evaluate
-from retrieval.analyzer import analyze
-from retrieval.answer import AnswerPolicy, NewsIndex
-from retrieval.index import BM25Params
-from retrieval.normalize import normalize
-from retrieval.stopwords import drop_stopwords
-from retrieval.tokenize import tokenize
+from retrieval.answering import evaluate
+from retrieval.analysis.analyzer import analyze
+from retrieval import AnswerPolicy, NewsIndex
+from retrieval.search.term_index import BM25Params
+from retrieval.analysis.normalize import normalize
+from retrieval.analysis.stopwords import drop_stopwords
+from retrieval.analysis.tokenize import tokenize
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "xquad.ar.json"
 OKAPI_DEFAULTS = BM25Params(k1=1.5, b=0.75, spelling=False)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from bot.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
-    from retrieval.answer import Reply
+    from retrieval import Reply
 
 
 def reply_to_json(reply: Reply) -> dict[str, Any]:
@@ -73,7 +73,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from bot.corpus import load_index
-    from retrieval import evaluate
+    from retrieval.answering import evaluate
 
     path = Path(args.file)
     if path.suffix == ".jsonl":
@@ -90,7 +90,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         passed = sum(o.passed for o in outcomes)
         print(f"{'all':<14}{passed:>8}{len(outcomes):>8}")
         return 0 if passed == len(outcomes) else 1
-    from retrieval.answer import NewsIndex
+    from retrieval import NewsIndex
 
     articles, questions = evaluate.squad_corpus(path)
     index = NewsIndex(articles)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from retrieval.answer import NewsIndex
-from retrieval.article import Article
-from retrieval.files import load_folder
+from retrieval import NewsIndex
+from retrieval import Article
+from retrieval import load_folder
 
 from bot.age import age_cutoff, too_old
 from bot.settings import Settings

@@ -20,8 +20,8 @@ from urllib.parse import parse_qsl, urldefrag, urlencode, urljoin, urlsplit, url
 import lxml.html
 import trafilatura
 
-from retrieval.article import Article
-from retrieval.files import build_article, parse_published
+from retrieval import Article
+from retrieval import build_article, parse_published
 
 log = logging.getLogger(__name__)
 

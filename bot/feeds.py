@@ -21,7 +21,7 @@ import feedparser
 import httpx
 from tqdm import tqdm
 
-from retrieval.article import Article
+from retrieval import Article
 
 from bot.age import age_cutoff, too_old
 from bot.extract import NoArticleError, PageContent, build_page_article, extract_page, normalize_url

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from retrieval.files import article_files, load_article_file
+from retrieval import article_files, load_article_file
 
 from bot.settings import Settings
 from bot.storage import Storage

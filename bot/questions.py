@@ -6,7 +6,7 @@ import unicodedata
 from dataclasses import dataclass
 from enum import Enum
 
-from retrieval.answer import Reply
+from retrieval import Reply
 
 # Questions are cut to this length before analysis: no real question is longer, and a pasted
 # 10,000-character message must not cost the other users time.

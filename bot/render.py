@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from retrieval.analyzer import term_spans
-from retrieval.answer import Answer, RelatedHit, Reply
-from retrieval.article import Article
+from retrieval import term_spans
+from retrieval import Answer, RelatedHit, Reply
+from retrieval import Article
 
 from bot import texts
 from bot.questions import MAX_QUESTION_CHARS, Asked, Refusal

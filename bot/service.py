@@ -8,8 +8,8 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from retrieval.answer import NewsIndex
-from retrieval.article import Article
+from retrieval import NewsIndex
+from retrieval import Article
 
 from bot.age import age_cutoff
 from bot.ingest import load_seeds

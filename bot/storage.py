@@ -20,9 +20,9 @@ from typing import Any
 
 import aiosqlite
 
-from retrieval.article import Article, RelatedLink
-from retrieval.files import parse_published
-from retrieval.normalize import normalize
+from retrieval import Article, RelatedLink
+from retrieval import parse_published
+from retrieval.analysis.normalize import normalize
 
 from bot.age import age_cutoff, cutoff_text
 from bot.settings import SettingsError

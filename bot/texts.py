@@ -1,6 +1,6 @@
 """Every fixed sentence the bot says, in one place (Arabic for users, English for operators)."""
 
-from retrieval import answer
+from retrieval import SENTENCE_LABEL, UNKNOWN_SOURCE  # noqa: F401  (re-exported: texts.UNKNOWN_SOURCE)
 
 NO_ANSWER_PLAIN = "لم أجد في الأخبار المتوفرة لدي ما يجيب عن هذا السؤال."
 RELATED_HEADING = "روابط ذات صلة"
@@ -55,6 +55,6 @@ NOT_SUBSCRIBED = "أنت غير مشترك حاليًا. اكتب /subscribe ل�
 BUTTON_SUBSCRIBE = "🔔 اشترك في الأخبار الجديدة"
 BUTTON_UNSUBSCRIBE = "🔕 إلغاء الاشتراك"
 NEW_ARTICLE = "خبر جديد"
-UNKNOWN_SOURCE = answer.UNKNOWN_SOURCE
-SENTENCE = answer.SENTENCE_LABEL
+# The citation words come from retrieval so plain and HTML citations cannot drift apart.
+SENTENCE = SENTENCE_LABEL
 READ_MORE = "اقرأ الخبر"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.analyzer import analyze, term_spans
-from retrieval.normalize import normalize
-from retrieval.stem import stem, strip_article, strip_suffixes
-from retrieval.stopwords import drop_stopwords, stopwords
-from retrieval.tokenize import tokenize
+from retrieval.analysis.analyzer import analyze, term_spans
+from retrieval.analysis.normalize import normalize
+from retrieval.analysis.stem import stem, strip_article, strip_suffixes
+from retrieval.analysis.stopwords import drop_stopwords, stopwords
+from retrieval.analysis.tokenize import tokenize
 
 
 @pytest.mark.parametrize(

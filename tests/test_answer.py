@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from retrieval import evaluate
-from retrieval.answer import NewsIndex
-from retrieval.answer_type import AnswerType, answer_type, offers
-from retrieval.article import Article
-from retrieval.files import load_folder
-from retrieval.spelling import SpellingIndex, within_one_edit
+from retrieval.answering import evaluate
+from retrieval.answering.news_index import NewsIndex
+from retrieval.answering.answer_type import AnswerType, answer_type, offers
+from retrieval.text.article import Article
+from retrieval.text.files import load_folder
+from retrieval.search.spelling import SpellingIndex, within_one_edit
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = evaluate.read_jsonl(ROOT / "tests" / "seed_questions.jsonl")

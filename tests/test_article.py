@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from retrieval.article import is_chrome, parse_text, related_marker
-from retrieval.files import build_article, load_article_file, load_folder
-from retrieval.sentences import split_sentences
+from retrieval.text.article import is_chrome, parse_text, related_marker
+from retrieval.text.files import build_article, load_article_file, load_folder
+from retrieval.text.sentences import split_sentences
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 SEED = SEEDS / "000_09970cd0ffa0422f.txt"

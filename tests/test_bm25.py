@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from retrieval.analyzer import analyze
-from retrieval.answer import NewsIndex
-from retrieval.article import Article
-from retrieval.bm25 import LuceneIdfBM25, PostingsScorer
-from retrieval.evaluate import squad_corpus
-from retrieval.files import load_folder
-from retrieval.index import BM25Params, TermIndex
+from retrieval.analysis.analyzer import analyze
+from retrieval.answering.news_index import NewsIndex
+from retrieval.text.article import Article
+from retrieval.search.bm25 import LuceneIdfBM25, PostingsScorer
+from retrieval.answering.evaluate import squad_corpus
+from retrieval.text.files import load_folder
+from retrieval.search.term_index import BM25Params, TermIndex
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

@@ -10,7 +10,7 @@ from pathlib import Path
 from bot.service import NewsService
 from bot.settings import Settings, load_settings
 from bot.storage import Storage
-from retrieval.article import Article
+from retrieval.text.article import Article
 
 NOW = datetime.now(timezone.utc)
 

@@ -7,8 +7,8 @@ from datetime import datetime
 from bot import texts
 from bot.harness import check_html
 from bot.render import MAX_MESSAGE, render_latest, render_push, render_reply, split_blocks, tg_length
-from retrieval.answer import NewsIndex
-from retrieval.article import Article, RelatedLink
+from retrieval.answering.news_index import NewsIndex
+from retrieval.text.article import Article, RelatedLink
 
 
 def article(**kw: object) -> Article:

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bot.storage import BLOCKED, MIGRATIONS, SENDING, SENT, Storage, content_hash
-from retrieval.article import Article, RelatedLink
+from retrieval.text.article import Article, RelatedLink
 
 
 def make_article(n: int, published: datetime | None = None, **kw: object) -> Article:

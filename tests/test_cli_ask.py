@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot import texts
-from retrieval.files import load_folder
+from retrieval.text.files import load_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

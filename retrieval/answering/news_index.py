@@ -3,79 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import timezone
 
-from retrieval.article import Article, RelatedLink
-from retrieval.analyzer import analyze
-from retrieval.answer_type import AnswerType, answer_type, offers
-from retrieval.index import Analyzer, BM25Params, Hit, Query, SentenceRef, TermIndex, sentence_refs
-
-
-@dataclass(frozen=True)
-class AnswerPolicy:
-    # Answer only when the best sentence carries at least this share of the question's informative
-    # weight (idf); below it the words that make the question specific are missing from the news.
-    min_coverage: float = 0.4
-    # Further sentences are quoted only when they score close to the best one.
-    min_relative_score: float = 0.6
-    # Sentences within this relative score of each other count as a tie, which the newer article wins.
-    tie_margin: float = 0.02
-    # Score bonus for a sentence holding what a who/when/how-many question asks for
-    # (+0.006 Hit@1 on XQuAD-ar at 0.15; see BENCHMARKS.md).
-    answer_type_boost: float = 0.15
-    related_min_coverage: float = 0.5
-    related_limit: int = 3
-    # How many candidates to rank before the tie-break and cut.
-    pool: int = 50
-
-
-@dataclass(frozen=True)
-class Answer:
-    ref: SentenceRef
-    score: float
-    matched_terms: frozenset[str]
-
-    @property
-    def text(self) -> str:
-        return self.ref.text
-
-    @property
-    def article(self) -> Article:
-        return self.ref.article
-
-    @property
-    def sentence(self) -> int:
-        """1-based sentence number within the article's body."""
-        return self.ref.position + 1
-
-    @property
-    def citation(self) -> str:
-        return citation(self.article, self.sentence)
-
-
-@dataclass(frozen=True)
-class RelatedHit:
-    link: RelatedLink
-    score: float
-
-
-@dataclass(frozen=True)
-class Reply:
-    question: str
-    answered: bool
-    answers: tuple[Answer, ...] = ()
-    related: tuple[RelatedHit, ...] = ()
-
-
-# The words of a citation; bot/texts.py reuses them so the console and Telegram cite alike.
-UNKNOWN_SOURCE = "مصدر غير معروف"
-SENTENCE_LABEL = "الجملة"
-
-
-def citation(article: Article, sentence: int) -> str:
-    parts = [article.source or UNKNOWN_SOURCE, f"«{article.title}»", f"{SENTENCE_LABEL} {sentence}"]
-    return "، ".join(parts)
+from retrieval.analysis.analyzer import Analyzer, analyze
+from retrieval.answering.answer_type import AnswerType, answer_type, offers
+from retrieval.answering.replies import Answer, AnswerPolicy, RelatedHit, Reply, SentenceRef, sentence_refs
+from retrieval.search.term_index import BM25Params, Hit, Query, TermIndex
+from retrieval.text.article import Article, RelatedLink
 
 
 def _published_key(article: Article) -> float:

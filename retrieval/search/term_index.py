@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from retrieval.analyzer import analyze
-from retrieval.article import Article
-from retrieval.bm25 import LuceneIdfBM25, PostingsScorer, lucene_idf
-from retrieval.spelling import SpellingIndex
+from retrieval.analysis.analyzer import Analyzer, analyze
+from retrieval.search.bm25 import LuceneIdfBM25, PostingsScorer, lucene_idf
+from retrieval.search.spelling import SpellingIndex
 
-
-Analyzer = Callable[[str], list[str]]
 
 
 @dataclass(frozen=True)
@@ -90,17 +87,3 @@ class TermIndex:
         if self.scorer is None or not query.terms or n <= 0:
             return []
         return [Hit(doc=doc, score=score) for doc, score in self.scorer.top(query.terms, n)]
-
-
-@dataclass(frozen=True)
-class SentenceRef:
-    article: Article
-    position: int  # 0-based index into article.sentences
-
-    @property
-    def text(self) -> str:
-        return self.article.sentences[self.position]
-
-
-def sentence_refs(articles: Sequence[Article]) -> list[SentenceRef]:
-    return [SentenceRef(a, i) for a in articles for i in range(len(a.sentences))]

@@ -10,10 +10,8 @@ from __future__ import annotations
 import re
 from enum import Enum
 
-from retrieval.normalize import normalize
-from retrieval.stem import stem
-from retrieval.stopwords import stopwords
-from retrieval.tokenize import tokenize
+from retrieval.analysis.analyzer import term, words as normalized_words
+from retrieval.analysis.normalize import normalize
 
 
 class AnswerType(Enum):
@@ -46,7 +44,7 @@ _YEAR = re.compile(r"^(1[5-9]|20)\d\d$")
 
 
 def answer_type(question: str) -> AnswerType | None:
-    words = tokenize(normalize(question))
+    words = normalized_words(question)
     if not words:
         return None
     if words[0] in _WHO or (words[0] in {"و"} and len(words) > 1 and words[1] in _WHO):
@@ -60,17 +58,16 @@ def answer_type(question: str) -> AnswerType | None:
 
 def offers(sentence: str, kind: AnswerType, question_terms: frozenset[str] | set[str]) -> bool:
     """Whether `sentence` holds something of the kind asked for, beyond the question's own words."""
-    words = tokenize(normalize(sentence))
+    words = normalized_words(sentence)
     if kind is AnswerType.WHEN:
         return any(_YEAR.match(w) or w in _MONTHS_AND_DAYS or _strip_al(w) in _MONTHS_AND_DAYS for w in words)
     if kind is AnswerType.HOW_MANY:
         return any(w.isdigit() or w in _NUMBER_WORDS or _strip_al(w) in _NUMBER_WORDS for w in words)
     # WHO: a title the question names, followed at once by a word the question does not have,
     # is how news writes "وزير الخارجية فلان" — the apposition that names the person.
-    stop = stopwords()
-    stems = [stem(w) for w in words]
+    terms = [term(w) for w in words]  # None for a stopword
     for i in range(len(words) - 1):
-        if stems[i] in question_terms and stems[i + 1] not in question_terms and words[i + 1] not in stop:
+        if terms[i] in question_terms and terms[i + 1] is not None and terms[i + 1] not in question_terms:
             if words[i + 1].isalpha() and not words[i + 1].startswith("ال"):
                 return True
     return False

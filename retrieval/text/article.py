@@ -14,9 +14,9 @@ from datetime import datetime
 from functools import lru_cache
 from importlib import resources
 
-from retrieval.normalize import normalize
-from retrieval.sentences import split_sentences
-from retrieval.tokenize import tokenize
+from retrieval.analysis.analyzer import words as normalized_words
+from retrieval.text.sentences import split_sentences
+from retrieval.analysis.tokenize import tokenize
 
 # Lines longer than this are prose, never chrome or a headline.
 MAX_CHROME_WORDS = 30
@@ -59,22 +59,22 @@ def _chrome_phrases() -> tuple[str, ...]:
     phrases = []
     for line in text.splitlines():
         if line.strip() and not line.lstrip().startswith("#"):
-            phrases.append(" ".join(tokenize(normalize(line))))
+            phrases.append(" ".join(normalized_words(line)))
     return tuple(phrases)
 
 
 def is_chrome(line: str) -> bool:
-    words = tokenize(normalize(line))
-    if not words or len(words) > MAX_CHROME_WORDS:
+    found = normalized_words(line)
+    if not found or len(found) > MAX_CHROME_WORDS:
         return False
-    joined = f" {' '.join(words)} "
+    joined = f" {' '.join(found)} "
     return any(f" {phrase} " in joined for phrase in _chrome_phrases())
 
 
 def related_marker(line: str) -> str | None:
     """If `line` opens a related-headlines block, return what follows the marker on it ('' if nothing)."""
     words = line.split()
-    if len(words) < 2 or not _MARKER.match(" ".join(tokenize(normalize(" ".join(words[:2]))))):
+    if len(words) < 2 or not _MARKER.match(" ".join(normalized_words(" ".join(words[:2])))):
         return None
     return " ".join(words[2:]).lstrip("/:：-–— ").strip()
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from retrieval.article import Article, RelatedLink, parse_text
+from retrieval.text.article import Article, RelatedLink, parse_text
 
 MAX_TITLE_CHARS = 120
 

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from retrieval.answer import AnswerPolicy, NewsIndex
-from retrieval.article import Article
-from retrieval.index import BM25Params
-from retrieval.sentences import split_sentences
+from retrieval.answering.news_index import NewsIndex
+from retrieval.answering.replies import AnswerPolicy
+from retrieval.text.article import Article
+from retrieval.search.term_index import BM25Params
+from retrieval.text.sentences import split_sentences
 
 TATWEEL = "\u0640"
 

@@ -1,0 +1,1 @@
+"""The analyzer chain (normalize → tokenize → stopwords → stem) that every text goes through."""
