@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.harness import Harness  # noqa: E402
+from bot.testing.harness import Harness  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from bot.storage import Storage  # noqa: E402
 from retrieval.text.article import Article  # noqa: E402

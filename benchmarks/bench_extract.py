@@ -17,8 +17,8 @@ import justext
 import lxml.html
 import trafilatura
 
-from bot.extract import extract_page
-from bot.fetch import decode
+from bot.intake.extract import extract_page
+from bot.intake.fetch import decode
 
 PAGES = Path(__file__).resolve().parent.parent / "tests" / "data" / "feeds" / "news"
 NOISE = """

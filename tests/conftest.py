@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.harness import Harness
+from bot.testing.harness import Harness
 from bot.settings import PROJECT_ROOT, Settings, load_settings
 
 

@@ -7,7 +7,7 @@ import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from bot.service import NewsService
+from bot.core.service import NewsService
 from bot.settings import Settings, load_settings
 from bot.storage import Storage
 from retrieval.text.article import Article

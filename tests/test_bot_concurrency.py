@@ -6,7 +6,7 @@ import asyncio
 
 from telegram import Update
 
-from bot.harness import Harness
+from bot.testing.harness import Harness
 
 
 async def test_slow_chat_does_not_block_others(harness: Harness) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
-from bot import texts
-from bot.harness import BOT_ID, BOT_USERNAME, Harness, check_html
-from bot.render import CALLBACK_SUBSCRIBE, CALLBACK_UNSUBSCRIBE
-from bot.questions import MAX_QUESTION_CHARS
+from bot.telegram import texts
+from bot.testing.fake_telegram import BOT_ID, BOT_USERNAME, check_html
+from bot.testing.harness import Harness
+from bot.telegram.render import CALLBACK_SUBSCRIBE, CALLBACK_UNSUBSCRIBE
+from bot.core.questions import MAX_QUESTION_CHARS
 
 QUESTION = "من هو وزير الدفاع التركي الذي ترأس الوفد؟"
 

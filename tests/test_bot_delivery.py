@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.harness import Harness, SimulatedCrash
-from bot.ingest import ingest_items
+from bot.testing.fake_telegram import SimulatedCrash
+from bot.testing.harness import Harness
+from bot.intake.files import ingest_items
 from bot.settings import Settings
 from bot.storage import BLOCKED, FAILED, SENT
 

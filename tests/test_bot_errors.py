@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bot import texts
-from bot.delivery import MAX_ATTEMPTS
-from bot.harness import FAKE_TOKEN, Harness
+from bot.telegram import texts
+from bot.telegram.delivery import MAX_ATTEMPTS
+from bot.testing.fake_telegram import FAKE_TOKEN
+from bot.testing.harness import Harness
 from bot.storage import FAILED, SENDING, SENT
 from tests.test_bot_delivery import ingest, pushes, subscribe
 

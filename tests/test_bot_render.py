@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot import texts
-from bot.harness import check_html
-from bot.render import MAX_MESSAGE, render_latest, render_push, render_reply, split_blocks, tg_length
+from bot.telegram import texts
+from bot.testing.fake_telegram import check_html
+from bot.telegram.render import MAX_MESSAGE, render_latest, render_push, render_reply, split_blocks, tg_length
 from retrieval.answering.news_index import NewsIndex
 from retrieval.text.article import Article, RelatedLink
 

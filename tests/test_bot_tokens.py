@@ -5,8 +5,9 @@ from __future__ import annotations
 import io
 import logging
 
-from bot import texts
-from bot.harness import FAKE_TOKEN, Harness
+from bot.telegram import texts
+from bot.testing.fake_telegram import FAKE_TOKEN
+from bot.testing.harness import Harness
 from bot.logs import REDACTED, TokenRedactor, install_redaction
 
 SECRET = FAKE_TOKEN.partition(":")[2]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import texts
+from bot.telegram import texts
 from retrieval.text.files import load_folder
 
 ROOT = Path(__file__).resolve().parent.parent

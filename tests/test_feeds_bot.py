@@ -6,10 +6,11 @@ from pathlib import Path
 
 from feedserver import FeedServer, feed_server  # noqa: F401 (fixture)
 
-from bot.app import build_application
-from bot.feeds import poll_and_deliver
-from bot.harness import FAKE_TOKEN, FakeRequest, Harness, check_html
-from bot.service import NewsService
+from bot.telegram.app import build_application
+from bot.telegram.jobs import poll_and_deliver
+from bot.testing.fake_telegram import FAKE_TOKEN, FakeRequest, check_html
+from bot.testing.harness import Harness
+from bot.core.service import NewsService
 from bot.settings import PROJECT_ROOT, Settings, load_settings
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from feedserver import HUGE_BYTES, FeedServer, feed_server  # noqa: F401 (fixture)
 
-from bot import fetch
-from bot.extract import NoArticleError, article_id_for, build_page_article, extract_page, normalize_url
+from bot.intake import fetch
+from bot.intake.extract import NoArticleError, article_id_for, build_page_article, extract_page, normalize_url
 
 
 async def get(server: FeedServer, path: str, **kw: object) -> fetch.FetchResult:

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from feedserver import FeedServer, feed_server  # noqa: F401 (fixture)
 
-from bot import feeds
-from bot.fetch import make_client
+from bot.intake import polling as feeds
+from bot.intake.fetch import make_client
 from bot.settings import Settings, load_settings
 from bot.storage import Storage
 
@@ -211,7 +211,7 @@ async def test_ingest_url_takes_a_page_or_a_feed(tmp_path: Path, storage: Storag
 def test_cli_ingest_and_feeds_print_a_summary_and_a_table(
     tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from bot.cli import main
+    from bot.cli.main import main
 
     monkeypatch.setenv("NEWSBOT_DATABASE", str(tmp_path / "cli.sqlite3"))
     monkeypatch.setenv("NEWSBOT_SEEDS_DIR", str(tmp_path / "no-seeds"))

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from feedserver import FeedServer, feed_server  # noqa: F401 (fixture)
 
-from bot import feeds
-from bot.fetch import AddressPolicy, BlockedAddressError, FetchError, fetch, is_public_address, make_client
+from bot.intake import polling as feeds
+from bot.intake.fetch import AddressPolicy, BlockedAddressError, FetchError, fetch, is_public_address, make_client
 from bot.settings import Settings, load_settings
 from bot.storage import Storage
 

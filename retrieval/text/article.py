@@ -8,6 +8,7 @@ that a plain article (a Wikipedia paragraph, a wire story) comes through as body
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,8 +16,9 @@ from functools import lru_cache
 from importlib import resources
 
 from retrieval.analysis.analyzer import words as normalized_words
-from retrieval.text.sentences import split_sentences
+from retrieval.analysis.normalize import normalize
 from retrieval.analysis.tokenize import tokenize
+from retrieval.text.sentences import split_sentences
 
 # Lines longer than this are prose, never chrome or a headline.
 MAX_CHROME_WORDS = 30
@@ -26,6 +28,7 @@ MAX_HEADLINE_WORDS = 25
 _MARKER = re.compile(r"^(?:تابع|اقرا|طالع|شاهد) (?:ايضا|كذلك)$")
 _ELLIPSIS_END = re.compile(r"(?:…|\.\.\.)[.\s]*$|…\s*[\"'”»]?\s*$")
 _SENTENCE_END = re.compile(r"[.!?؟…][\"'”’»)\]]*\s*$")
+_SPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,14 @@ class Article:
     url: str | None = None
     published: datetime | None = None
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def fingerprint(self) -> str:
+        """What the article says, spelling variants and spacing folded: the same story reached by two
+        paths (a file, a feed) has one fingerprint, so storage can refuse the second copy."""
+        text = normalize(self.title) + "\n" + "\n".join(normalize(s) for s in self.sentences)
+        folded = _SPACE.sub(" ", text).strip()
+        return hashlib.sha256(folded.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest
 
-from bot import render
+from bot.telegram import render
 
 log = logging.getLogger(__name__)
 

@@ -1,40 +1,21 @@
-"""`newsbot ingest PATH...`: article files and folders (seeds format) or URLs into the database."""
+"""Ingesting article files and folders (seeds format) and URLs into storage, reporting every failure."""
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from tqdm import tqdm
 
 from retrieval import article_files, load_article_file
 
+from bot.intake.summary import IngestSummary
 from bot.settings import Settings
 from bot.storage import Storage
 
 # Below this many files a progress bar is only noise.
 PROGRESS_MIN_ITEMS = 20
-
-
-@dataclass
-class IngestSummary:
-    added: int = 0
-    duplicates: int = 0
-    failed: list[tuple[str, str]] = field(default_factory=list)
-
-    def merge(self, other: IngestSummary) -> None:
-        self.added += other.added
-        self.duplicates += other.duplicates
-        self.failed.extend(other.failed)
-
-    def line(self) -> str:
-        text = f"added {self.added}, duplicates {self.duplicates}, failed {len(self.failed)}"
-        if self.failed:
-            text += ": " + "; ".join(f"{item} ({why})" for item, why in self.failed)
-        return text
 
 
 def is_url(item: str) -> bool:
@@ -59,10 +40,11 @@ async def ingest_file(storage: Storage, path: Path) -> IngestSummary:
 
 
 async def ingest_url(storage: Storage, url: str, settings: Settings) -> IngestSummary:
-    from bot import feeds  # lazy: it imports this module, and feed parsing loads slowly
+    # Lazy: feed parsing and page extraction load slowly, and file-only ingests (the seeds) never need them.
+    from bot.intake.polling import ingest_url as ingest_feed_or_page
 
     try:
-        return await feeds.ingest_url(storage, url, settings)
+        return await ingest_feed_or_page(storage, url, settings)
     except Exception as exc:  # one bad URL must not stop the rest of the command
         return IngestSummary(failed=[(url, f"{type(exc).__name__}: {exc}")])
 
@@ -99,17 +81,3 @@ async def load_seeds(storage: Storage, settings: Settings) -> IngestSummary:
     if not settings.seeds_dir.exists():
         return IngestSummary()
     return await ingest_items(storage, [str(settings.seeds_dir)], settings)
-
-
-async def _ingest(settings: Settings, items: list[str]) -> IngestSummary:
-    storage = await Storage.open(settings.database)
-    try:
-        return await ingest_items(storage, items, settings, progress=True)
-    finally:
-        await storage.close()
-
-
-def ingest_command(settings: Settings, paths: list[str]) -> int:
-    summary = asyncio.run(_ingest(settings, paths))
-    print(f"newsbot ingest: {summary.line()}")
-    return 1 if summary.failed else 0

@@ -5,39 +5,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from retrieval import NewsIndex
-from retrieval import Article
+from retrieval import Article, NewsIndex
 
 from bot.age import age_cutoff
-from bot.ingest import load_seeds
-from bot.questions import MAX_QUESTION_CHARS, Asked, check_question
+from bot.core.index_builder import index_from_storage
+from bot.core.questions import MAX_QUESTION_CHARS, check_question
+from bot.core.results import Asked, Latest, Stats
+from bot.intake.files import load_seeds
 from bot.settings import Settings
 from bot.storage import Storage
 
 log = logging.getLogger(__name__)
 
 LATEST_COUNT = 5
-
-
-@dataclass(frozen=True)
-class Latest:
-    articles: list[Article]
-    subscribed: bool
-
-
-@dataclass(frozen=True)
-class Stats:
-    """What /stats shows an admin."""
-
-    articles: int  # stored
-    indexed: int  # in the index now (NEWSBOT_MAX_AGE_DAYS leaves older ones out)
-    chats: int  # that asked a question or subscribed
-    subscribers: int
-    answered: int  # questions answered, from the query log
-    abstained: int  # questions looked up with no answer good enough to give
 
 
 class NewsService:
@@ -66,7 +48,7 @@ class NewsService:
             for item, why in seeded.failed:
                 log.warning("seed not stored: %s (%s)", item, why)
             now = datetime.now(timezone.utc)
-            last_row, index = await _build(storage, settings, now)
+            last_row, index = await index_from_storage(storage, settings, now)
         except BaseException:
             await storage.close()
             raise
@@ -133,7 +115,7 @@ class NewsService:
             )
             if aged:
                 before = len(self._index.articles)
-                last_row, index = await _build(self.storage, self.settings, now, self._index)
+                last_row, index = await index_from_storage(self.storage, self.settings, now, self._index)
                 new = await self.storage.articles_after(self._last_row, upto_row=last_row,
                                                         max_age_days=self.settings.max_age_days, now=now)
                 self._cutoff = cutoff
@@ -150,20 +132,3 @@ class NewsService:
             # Plain assignments: questions in flight keep the snapshot they took.
             self._index, self._last_row = index, last_row
             return new
-
-
-async def _build(
-    storage: Storage, settings: Settings, now: datetime, previous: NewsIndex | None = None
-) -> tuple[int, NewsIndex]:
-    """An index of every stored article young enough at `now`, and the last row it covers.
-
-    The row is read first and the load stops there, so an article stored meanwhile is left to the
-    next refresh instead of being counted as seen without being indexed. A `previous` index lends
-    the analysis of the articles it already holds.
-    """
-    last_row = await storage.max_article_row()
-    rows = await storage.all_articles(settings.max_age_days, now=now, upto_row=last_row)
-    articles = [article for _, article in rows]
-    build = previous.rebuilt if previous is not None else NewsIndex
-    index = await asyncio.to_thread(build, articles)
-    return last_row, index

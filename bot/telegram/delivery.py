@@ -19,13 +19,12 @@ from typing import Any
 from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import ContextTypes
 
-from bot import render
+from bot.core.service import NewsService
 from bot.logs import redact
-from bot.sending import send_pieces
-from bot.service import NewsService
 from bot.storage import BLOCKED, FAILED, SENDING, SENT
+from bot.telegram import render
+from bot.telegram.sending import send_pieces
 
 log = logging.getLogger(__name__)
 
@@ -135,9 +134,3 @@ async def refresh_and_deliver(bot: Bot, service: NewsService) -> DeliveryRun:
             run.new_articles, run.sent, run.failed, len(run.blocked), run.postponed,
         )
     return run
-
-
-async def delivery_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    from bot.handlers import service_of
-
-    await refresh_and_deliver(context.bot, service_of(context))

@@ -1,31 +1,23 @@
-"""Telegram handlers: parse the update, call the service once, send what render made. Nothing more."""
+"""Telegram handlers: parse the update, call the service once, send what render made. Nothing more.
+
+Which handler sees which update is decided by PTB filters where the handlers are registered
+(bot/telegram/app.py, with the bot's own filters in bot/telegram/routing.py), not by checks in here.
+"""
 
 from __future__ import annotations
 
 import logging
 
-from telegram import Chat, InlineKeyboardMarkup, Message, MessageEntity, Update
-from telegram.constants import ChatType
+from telegram import Chat, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import ContextTypes
 
-from bot import render, texts
 from bot.logs import format_exception, redact
-from bot.sending import send_pieces
-from bot.service import NewsService
+from bot.telegram import render, texts
+from bot.telegram.context import BotContext as Context
+from bot.telegram.routing import question_for_bot
+from bot.telegram.sending import send_pieces
 
 log = logging.getLogger(__name__)
-
-Context = ContextTypes.DEFAULT_TYPE
-SERVICE_KEY = "service"
-
-
-def service_of(context: Context) -> NewsService:
-    return context.application.bot_data[SERVICE_KEY]
-
-
-def is_private(chat: Chat | None) -> bool:
-    return chat is not None and chat.type == ChatType.PRIVATE
 
 
 def message_and_chat(update: Update) -> tuple[Message, Chat] | None:
@@ -43,13 +35,13 @@ async def reply(message: Message, pieces: list[str], reply_markup: InlineKeyboar
 
 async def on_help(update: Update, context: Context) -> None:
     if update.effective_message:
-        admin = service_of(context).is_admin(update.effective_user.id if update.effective_user else None)
+        admin = context.service.is_admin(update.effective_user.id if update.effective_user else None)
         await reply(update.effective_message, [render.render_help(admin)])
 
 
 async def on_stats(update: Update, context: Context) -> None:
     if update.effective_message:
-        stats = await service_of(context).stats(update.effective_user.id if update.effective_user else None)
+        stats = await context.service.stats(update.effective_user.id if update.effective_user else None)
         await reply(update.effective_message, [render.render_stats(stats)])
 
 
@@ -57,7 +49,7 @@ async def on_latest(update: Update, context: Context) -> None:
     if (where := message_and_chat(update)) is None:
         return
     message, chat = where
-    latest = await service_of(context).latest(chat.id)
+    latest = await context.service.latest(chat.id)
     await reply(message, render.render_latest(latest.articles), render.subscription_keyboard(latest.subscribed))
 
 
@@ -65,7 +57,7 @@ async def on_subscribe(update: Update, context: Context) -> None:
     if (where := message_and_chat(update)) is None:
         return
     message, chat = where
-    added = await service_of(context).subscribe(chat.id, chat.type, chat_title(chat))
+    added = await context.service.subscribe(chat.id, chat.type, chat_title(chat))
     await reply(message, [texts.SUBSCRIBED if added else texts.ALREADY_SUBSCRIBED])
 
 
@@ -73,7 +65,7 @@ async def on_unsubscribe(update: Update, context: Context) -> None:
     if (where := message_and_chat(update)) is None:
         return
     message, chat = where
-    removed = await service_of(context).unsubscribe(chat.id)
+    removed = await context.service.unsubscribe(chat.id)
     await reply(message, [texts.UNSUBSCRIBED if removed else texts.NOT_SUBSCRIBED])
 
 
@@ -85,10 +77,10 @@ async def on_button(update: Update, context: Context) -> None:
         await query.answer()
         return
     if query.data == render.CALLBACK_SUBSCRIBE:
-        await service_of(context).subscribe(chat.id, chat.type, chat_title(chat))
+        await context.service.subscribe(chat.id, chat.type, chat_title(chat))
         notice, subscribed = texts.SUBSCRIBED, True
     else:
-        await service_of(context).unsubscribe(chat.id)
+        await context.service.unsubscribe(chat.id)
         notice, subscribed = texts.UNSUBSCRIBED, False
     await query.answer(notice)
     try:
@@ -98,35 +90,22 @@ async def on_button(update: Update, context: Context) -> None:
 
 
 async def answer_question(message: Message, chat_id: int, question: str, context: Context) -> None:
-    asked = await service_of(context).ask(chat_id, question)
+    asked = await context.service.ask(chat_id, question)
     await reply(message, render.render_asked(asked))
 
 
-def addressed_text(message: Message, bot_username: str | None, bot_id: int) -> str | None:
-    """In a group, the question if the message is meant for the bot (mention or reply), else None."""
-    text = message.text or ""
-    replied = message.reply_to_message
-    if replied is not None and replied.from_user is not None and replied.from_user.id == bot_id:
-        return text
-    if bot_username:
-        mention = f"@{bot_username}".casefold()
-        for entity, value in message.parse_entities([MessageEntity.MENTION]).items():
-            if value.casefold() == mention:
-                return (text[: entity.offset] + text[entity.offset + entity.length :]).strip()
-    return None
+async def on_private_text(update: Update, context: Context) -> None:
+    """Any text in a private chat is a question."""
+    if (where := message_and_chat(update)) is not None and where[0].text is not None:
+        await answer_question(where[0], where[1].id, where[0].text, context)
 
 
-async def on_text(update: Update, context: Context) -> None:
-    if (where := message_and_chat(update)) is None or where[0].text is None:
-        return
-    message, chat = where
-    if is_private(chat):
-        question: str | None = message.text
-    else:
-        question = addressed_text(message, context.bot.username, context.bot.id)
-        if question is None:
-            return  # group chatter not meant for the bot
-    await answer_question(message, chat.id, question, context)
+async def on_group_text(update: Update, context: Context) -> None:
+    """A group message the routing filter found addressed to the bot: the question without the mention."""
+    if (where := message_and_chat(update)) is not None:
+        question = question_for_bot(where[0])
+        if question is not None:
+            await answer_question(where[0], where[1].id, question, context)
 
 
 async def on_ask(update: Update, context: Context) -> None:
@@ -141,27 +120,21 @@ async def on_ask(update: Update, context: Context) -> None:
 
 
 async def on_non_text(update: Update, context: Context) -> None:
-    # In groups people share photos and stickers with each other all the time: stay quiet there.
-    if update.effective_message and is_private(update.effective_chat):
+    # Routed from private chats only: in groups people share photos and stickers with each other.
+    if update.effective_message:
         await reply(update.effective_message, [texts.NON_TEXT])
 
 
 async def on_edited(update: Update, context: Context) -> None:
     # Answering an edit would post a second reply out of order; a private hint is friendlier.
-    if update.effective_message and is_private(update.effective_chat):
+    if update.effective_message:
         await reply(update.effective_message, [texts.EDITED])
 
 
 async def on_unknown_command(update: Update, context: Context) -> None:
-    message = update.effective_message
-    if not message or not message.text:
-        return
-    command = message.text.split(maxsplit=1)[0]
-    addressed = "@" in command and context.bot.username and command.casefold().endswith(
-        "@" + context.bot.username.casefold()
-    )
-    if is_private(update.effective_chat) or addressed:
-        await reply(message, [texts.UNKNOWN_COMMAND])
+    # Routed from private chats, or groups when the command names this bot (/foo@thisbot).
+    if update.effective_message:
+        await reply(update.effective_message, [texts.UNKNOWN_COMMAND])
 
 
 async def on_error(update: object, context: Context) -> None:

@@ -15,10 +15,12 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import handlers
-from bot.delivery import delivery_job
-from bot.service import NewsService
+from bot.core.service import NewsService
 from bot.settings import Settings, SettingsError
+from bot.telegram import handlers
+from bot.telegram.context import CONTEXT_TYPES, attach_service
+from bot.telegram.jobs import delivery_job, feeds_job
+from bot.telegram.routing import ADDRESSED_TO_BOT, COMMAND_FOR_BOT
 
 NON_TEXT = (
     filters.Sticker.ALL
@@ -66,6 +68,7 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         # A slow Telegram call for one chat must never hold up the others.
         .concurrent_updates(True)
+        .context_types(CONTEXT_TYPES)
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
@@ -75,7 +78,7 @@ def build_application(
     if not jobs:
         builder = builder.job_queue(None)
     application = builder.build()
-    application.bot_data[handlers.SERVICE_KEY] = service
+    attach_service(application, service)
     register_handlers(application)
     if jobs and application.job_queue is not None:
         # first=0: on start, resume whatever a crash or restart left undelivered.
@@ -84,8 +87,6 @@ def build_application(
             job_kwargs={"max_instances": 1, "coalesce": True},
         )
     if jobs and application.job_queue is not None and settings.feeds:
-        from bot.feeds import feeds_job  # lazy: feed parsing and extraction load slowly, and only this job needs them
-
         application.job_queue.run_repeating(
             feeds_job, interval=settings.feed_seconds, first=1, name="feeds",
             job_kwargs={"max_instances": 1, "coalesce": True},
@@ -94,19 +95,29 @@ def build_application(
 
 
 def register_handlers(application: Application) -> None:
-    # Edits first: otherwise an edited command or question would be handled like a new one.
-    application.add_handler(MessageHandler(filters.UpdateType.EDITED, handlers.on_edited))
-    application.add_handler(CommandHandler(["start", "help"], handlers.on_help))
-    application.add_handler(CommandHandler("latest", handlers.on_latest))
-    application.add_handler(CommandHandler("subscribe", handlers.on_subscribe))
-    application.add_handler(CommandHandler("unsubscribe", handlers.on_unsubscribe))
-    application.add_handler(CommandHandler("ask", handlers.on_ask))
-    application.add_handler(CommandHandler("stats", handlers.on_stats))
+    """Route updates by PTB filters; the first handler whose filter matches takes the update."""
+    new = filters.UpdateType.MESSAGE  # commands and questions: never edits, which have their own route
+    private = filters.ChatType.PRIVATE
+    groups = filters.ChatType.GROUPS
+    # An edit is not answered again (the reply would come out of order); in private it gets a hint.
+    application.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & private, handlers.on_edited))
+    application.add_handler(CommandHandler(["start", "help"], handlers.on_help, filters=new))
+    application.add_handler(CommandHandler("latest", handlers.on_latest, filters=new))
+    application.add_handler(CommandHandler("subscribe", handlers.on_subscribe, filters=new))
+    application.add_handler(CommandHandler("unsubscribe", handlers.on_unsubscribe, filters=new))
+    application.add_handler(CommandHandler("ask", handlers.on_ask, filters=new))
+    application.add_handler(CommandHandler("stats", handlers.on_stats, filters=new))
     application.add_handler(CallbackQueryHandler(handlers.on_button))
-    message = filters.UpdateType.MESSAGE
-    application.add_handler(MessageHandler(message & filters.COMMAND, handlers.on_unknown_command))
-    application.add_handler(MessageHandler(message & filters.TEXT, handlers.on_text))
-    application.add_handler(MessageHandler(message & NON_TEXT, handlers.on_non_text))
+    # Commands no handler above took: answered in private, or in a group when they name this bot.
+    application.add_handler(
+        MessageHandler(new & filters.COMMAND & (private | COMMAND_FOR_BOT), handlers.on_unknown_command)
+    )
+    text = new & filters.TEXT & ~filters.COMMAND
+    application.add_handler(MessageHandler(text & private, handlers.on_private_text))
+    # Group chatter not meant for the bot matches nothing and is left alone.
+    application.add_handler(MessageHandler(text & groups & ADDRESSED_TO_BOT, handlers.on_group_text))
+    # In groups people share photos and stickers with each other all the time: quiet there.
+    application.add_handler(MessageHandler(new & NON_TEXT & private, handlers.on_non_text))
     application.add_error_handler(handlers.on_error)
 
 

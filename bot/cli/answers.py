@@ -1,18 +1,19 @@
-"""The `newsbot` command: ask, eval, ingest, feeds, chat, run."""
+"""`newsbot ask` and `newsbot eval`: answering from the command line, and scoring the answers."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from bot.settings import Settings, SettingsError, load_settings
+from retrieval import NewsIndex, Reply
+from retrieval.answering import evaluate
 
-if TYPE_CHECKING:
-    from retrieval import Reply
+from bot.core.index_builder import offline_index
+from bot.settings import Settings
+from bot.telegram import texts
 
 
 def reply_to_json(reply: Reply) -> dict[str, Any]:
@@ -36,8 +37,6 @@ def reply_to_json(reply: Reply) -> dict[str, Any]:
 
 
 def reply_to_text(reply: Reply) -> str:
-    from bot import texts
-
     if not reply.answered:
         lines = [texts.NO_ANSWER_PLAIN]
     else:
@@ -54,9 +53,7 @@ def _clean_line(line: str) -> str:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.corpus import load_index
-
-    index = load_index(settings)
+    index = offline_index(settings)
     # Whatever the locale, read and write UTF-8 and never die on a bad byte: one line in, one reply out.
     for stream in (sys.stdin, sys.stdout):
         if hasattr(stream, "reconfigure"):
@@ -72,12 +69,9 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.corpus import load_index
-    from retrieval.answering import evaluate
-
     path = Path(args.file)
     if path.suffix == ".jsonl":
-        index = load_index(settings)
+        index = offline_index(settings)
         outcomes = [evaluate.check_seed_question(index, item, settings.top_k) for item in evaluate.read_jsonl(path)]
         by_kind: dict[str, list[bool]] = {}
         for o in outcomes:
@@ -90,8 +84,6 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         passed = sum(o.passed for o in outcomes)
         print(f"{'all':<14}{passed:>8}{len(outcomes):>8}")
         return 0 if passed == len(outcomes) else 1
-    from retrieval import NewsIndex
-
     articles, questions = evaluate.squad_corpus(path)
     index = NewsIndex(articles)
     m = evaluate.squad_metrics(index, questions)
@@ -106,76 +98,3 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         rate = evaluate.squad_false_answer_rate(articles, questions, index.params)
         print(f"{'answered with topic removed':<34}{rate:>8.3f}")
     return 0
-
-
-def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.ingest import ingest_command
-
-    return ingest_command(settings, args.paths)
-
-
-def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.feeds import feeds_command
-
-    return feeds_command(settings)
-
-
-def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.harness import chat_command
-
-    return chat_command(settings)
-
-
-def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.runner import run_command
-
-    return run_command(settings)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="newsbot", description="Arabic news Q&A bot for Telegram.")
-    sub = parser.add_subparsers(dest="command")
-    ask = sub.add_parser("ask", help="answer a question (or one per stdin line) from the news")
-    ask.add_argument("question", nargs="?", help="the question; omitted: read one per line from stdin")
-    ask.add_argument("--json", action="store_true", help="one JSON object per question")
-    ask.add_argument("--top-k", type=int, default=None, metavar="N", help="at most N answer sentences")
-    ask.set_defaults(func=cmd_ask)
-    ev = sub.add_parser("eval", help="score retrieval on a seed-questions .jsonl or a SQuAD .json file")
-    ev.add_argument("file")
-    ev.add_argument("--negatives", action="store_true", help="SQuAD: also measure answers given with the topic removed")
-    ev.set_defaults(func=cmd_eval)
-    ing = sub.add_parser("ingest", help="add article files, folders, feed URLs or article URLs to the database")
-    ing.add_argument("paths", nargs="+")
-    ing.set_defaults(func=cmd_ingest)
-    sub.add_parser("feeds", help="list followed feeds with their status").set_defaults(func=cmd_feeds)
-    sub.add_parser("chat", help="talk to the bot at the terminal (no Telegram)").set_defaults(func=cmd_chat)
-    sub.add_parser("run", help="run the Telegram bot").set_defaults(func=cmd_run)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command == "ask" and args.top_k is not None and not 1 <= args.top_k <= 50:
-        parser.error("--top-k must be between 1 and 50")
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        print(f"newsbot: {exc}", file=sys.stderr)
-        return 2
-    try:
-        if args.command is None:
-            if settings.token:
-                return cmd_run(args, settings)
-            from bot import texts
-
-            print(texts.NO_TOKEN_NOTICE, file=sys.stderr)
-            return cmd_chat(args, settings)
-        return int(args.func(args, settings))
-    except SettingsError as exc:  # found only when used, e.g. a NEWSBOT_DATABASE that cannot be opened
-        print(f"newsbot: {exc}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

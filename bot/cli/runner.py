@@ -12,10 +12,11 @@ from urllib.parse import urlparse
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
-from bot.app import build_application, set_commands
+from bot.core.service import NewsService
 from bot.logs import redact, setup_logging
-from bot.service import NewsService
 from bot.settings import Settings, SettingsError
+from bot.storage import StorageError
+from bot.telegram.app import build_application, set_commands
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,9 @@ def run_command(settings: Settings) -> int:
         asyncio.run(serve(settings))
     except (StartupError, SettingsError) as exc:
         print(f"newsbot: {redact(str(exc), token)}", file=sys.stderr)
+        return 2
+    except StorageError as exc:
+        print(f"newsbot: NEWSBOT_DATABASE: {redact(str(exc), token)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         pass

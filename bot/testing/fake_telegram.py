@@ -1,33 +1,21 @@
-"""The fake-update harness: the real Application and handlers, with only the Telegram transport replaced.
-
-`FakeRequest` is a `telegram.request.BaseRequest` that records every Bot API call and answers it the
-way Telegram would (as PTB's own tests do), including Telegram's checks on HTML and message length;
-it can be told to fail calls with 429, 403, 400, a network error or a simulated crash. `Harness`
-feeds Update objects through `Application.process_update`; `newsbot chat` puts it on a terminal.
+"""`FakeRequest`: a `telegram.request.BaseRequest` that records every Bot API call and answers it the
+way Telegram would (as PTB's own tests do), including Telegram's checks on HTML and message length; it
+can be told to fail calls with 429, 403, 400, a network error or a simulated crash.
 """
 
 from __future__ import annotations
 
 import asyncio
-import html
 import itertools
 import json
 import re
-import sys
 import time
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from typing import Any, TextIO
+from typing import Any
 
-from telegram import Update
 from telegram.error import NetworkError, TimedOut
-from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
-
-from bot.app import build_application
-from bot.delivery import DeliveryRun, refresh_and_deliver
-from bot.service import NewsService
-from bot.settings import Settings
 
 FAKE_TOKEN = "123456789:HARNESS-fake-token-0123456789abcdef"
 BOT_ID = 123456789
@@ -218,163 +206,3 @@ def _error(failure: Failure) -> tuple[int, bytes]:
         return 403, json.dumps(body).encode()
     body = {"ok": False, "error_code": 400, "description": failure.description or "Bad Request: chat not found"}
     return 400, json.dumps(body).encode()
-
-
-class Harness:
-    """The real bot over a FakeRequest. Use `async with Harness(settings) as h:`."""
-
-    def __init__(self, settings: Settings, *, rate_limiter: bool = True, token: str = FAKE_TOKEN) -> None:
-        self.settings = settings
-        self.request = FakeRequest()
-        self.token = token
-        self.rate_limiter = rate_limiter
-        self.service: NewsService
-        self.application: Application
-        self._ids = itertools.count(1)
-
-    async def __aenter__(self) -> Harness:
-        self.service = await NewsService.start(self.settings)
-        try:
-            self.application = build_application(
-                self.settings, self.service, request=self.request, token=self.token,
-                rate_limiter=self.rate_limiter, jobs=False,
-            )
-            await self.application.initialize()
-        except BaseException:
-            await self.service.close()
-            raise
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        try:
-            await self.application.shutdown()
-        finally:
-            await self.service.close()
-
-    # Building updates -------------------------------------------------------------------------
-
-    @staticmethod
-    def user(user_id: int) -> dict[str, Any]:
-        return {"id": user_id, "is_bot": False, "first_name": f"User{user_id}", "language_code": "ar"}
-
-    @staticmethod
-    def chat(chat_id: int, chat_type: str = "private") -> dict[str, Any]:
-        if chat_type == "private":
-            return {"id": chat_id, "type": "private", "first_name": f"User{chat_id}"}
-        return {"id": chat_id, "type": chat_type, "title": f"Group {chat_id}"}
-
-    def message(self, chat_id: int, *, text: str | None = None, chat_type: str = "private",
-                user_id: int | None = None, **extra: Any) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "message_id": next(self._ids),
-            "date": int(time.time()),
-            "chat": self.chat(chat_id, chat_type),
-            "from": self.user(user_id or abs(chat_id)),
-            **extra,
-        }
-        if text is not None:
-            data["text"] = text
-            if text.startswith("/"):
-                command = text.split(maxsplit=1)[0]
-                data.setdefault("entities", []).append({"type": "bot_command", "offset": 0, "length": len(command)})
-        return data
-
-    async def process(self, data: dict[str, Any]) -> None:
-        data = {"update_id": next(self._ids), **data}
-        await self.application.process_update(Update.de_json(data, self.application.bot))
-
-    async def _run(self, data: dict[str, Any], chat_id: int) -> list[Call]:
-        start = len(self.request.calls)
-        await self.process(data)
-        return [c for c in self.request.calls[start:] if c.chat_id == chat_id or c.method == "answerCallbackQuery"]
-
-    async def send_text(self, text: str, chat_id: int = 1001, *, chat_type: str = "private", **extra: Any) -> list[Call]:
-        """A text message (or command) from a user; returns the bot's calls for that chat."""
-        return await self._run({"message": self.message(chat_id, text=text, chat_type=chat_type, **extra)}, chat_id)
-
-    async def send_sticker(self, chat_id: int = 1001, *, chat_type: str = "private") -> list[Call]:
-        sticker = {"file_id": "CAACAgIAAxk", "file_unique_id": "AgAD", "width": 512, "height": 512,
-                   "is_animated": False, "is_video": False, "type": "regular", "emoji": "😀"}
-        return await self._run({"message": self.message(chat_id, chat_type=chat_type, sticker=sticker)}, chat_id)
-
-    async def send_photo(self, chat_id: int = 1001) -> list[Call]:
-        photo = [{"file_id": "AgACAgIAAxk", "file_unique_id": "AQAD", "width": 90, "height": 90}]
-        return await self._run({"message": self.message(chat_id, photo=photo)}, chat_id)
-
-    async def send_voice(self, chat_id: int = 1001) -> list[Call]:
-        voice = {"file_id": "AwACAgIAAxk", "file_unique_id": "AgAE", "duration": 3}
-        return await self._run({"message": self.message(chat_id, voice=voice)}, chat_id)
-
-    async def edit_text(self, text: str, chat_id: int = 1001, *, chat_type: str = "private") -> list[Call]:
-        message = self.message(chat_id, text=text, chat_type=chat_type, edit_date=int(time.time()))
-        return await self._run({"edited_message": message}, chat_id)
-
-    async def press_button(self, data: str, chat_id: int = 1001, message_id: int = 1) -> list[Call]:
-        bot_message = {"message_id": message_id, "date": int(time.time()), "chat": self.chat(chat_id),
-                       "from": {"id": BOT_ID, "is_bot": True, "first_name": "NewsBot", "username": BOT_USERNAME},
-                       "text": "…"}
-        query = {"id": str(next(self._ids)), "from": self.user(abs(chat_id)), "chat_instance": "ci",
-                 "data": data, "message": bot_message}
-        return await self._run({"callback_query": query}, chat_id)
-
-    async def deliver(self) -> DeliveryRun:
-        """One run of the delivery job: refresh the index, push what is owed."""
-        return await refresh_and_deliver(self.application.bot, self.service)
-
-
-# The console -----------------------------------------------------------------------------------
-
-_BLOCK_END = re.compile(r"</blockquote>")
-
-
-def readable(text: str) -> str:
-    """An HTML message as plain text for the terminal: bold shown plainly, links as `label <url>`."""
-    text = re.sub(r'<a href="([^"]*)">(.*?)</a>', lambda m: f"{m.group(2)} <{html.unescape(m.group(1))}>", text)
-    text = text.replace("<blockquote>", "“").replace("</blockquote>", "”")
-    text = re.sub(r"<[^>]+>", "", text)
-    return html.unescape(text)
-
-
-def print_calls(calls: list[Call], out: TextIO | None = None) -> None:
-    out = out or sys.stdout
-    for call in calls:
-        if call.method == "answerCallbackQuery" and call.params.get("text"):
-            print(f"[{call.params['text']}]", file=out)
-        if call.method not in ("sendMessage", "editMessageText") or not call.ok:
-            continue
-        print(readable(call.text), file=out)
-        markup = call.reply_markup
-        for row in (markup or {}).get("inline_keyboard", []):
-            print("  " + "  ".join(f"[{b['text']}]" for b in row), file=out)
-        print(file=out, flush=True)
-
-
-async def _chat(settings: Settings) -> int:
-    interactive = sys.stdin.isatty()
-    async with Harness(settings, rate_limiter=False) as harness:
-        chat_id = 1001
-        while True:
-            if interactive:
-                print("> ", end="", flush=True)
-            line = await asyncio.to_thread(sys.stdin.readline)
-            if not line:
-                break
-            line = line.rstrip("\r\n")
-            if not line.strip():
-                continue
-            print_calls(await harness.send_text(line, chat_id))
-            # Articles ingested meanwhile (another terminal's `newsbot ingest`) reach a subscribed user here.
-            start = len(harness.request.calls)
-            await harness.deliver()
-            print_calls([c for c in harness.request.calls[start:] if c.chat_id == chat_id])
-    return 0
-
-
-def chat_command(settings: Settings) -> int:
-    try:
-        return asyncio.run(_chat(settings))
-    except KeyboardInterrupt:
-        return 130

@@ -10,19 +10,14 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from retrieval import term_spans
-from retrieval import Answer, RelatedHit, Reply
-from retrieval import Article
+from retrieval import Answer, Article, RelatedHit, Reply, term_spans
 
-from bot import texts
-from bot.questions import MAX_QUESTION_CHARS, Asked, Refusal
-
-if TYPE_CHECKING:
-    from bot.service import Stats
+from bot.core.questions import MAX_QUESTION_CHARS
+from bot.core.results import Asked, Refusal, Stats
+from bot.telegram import texts
 
 # Telegram's limit is 4096 characters of text after entity parsing; the markup only adds to the
 # length we measure, so measuring the HTML source keeps us under it with room to spare.

@@ -1,10 +1,10 @@
-"""Following RSS/Atom feeds: poll with conditional GET, fetch each new entry's page, extract, store once.
+"""Following feeds: poll with conditional GET, fetch each new entry's page, extract, store once.
 
 Every fault of a feed or a page ends as a log line and a counted failure in the IngestSummary; a
 feed that fails is retried with exponential backoff, and one broken feed never stops the others.
 Duplicates are caught three ways: an entry already looked at (per feed), a link or canonical URL
-already stored, and the content hash that Storage.add_article checks in the same transaction as
-the insert.
+already stored, and the content fingerprint that Storage.add_article checks in the same transaction
+as the insert.
 """
 
 from __future__ import annotations
@@ -12,29 +12,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from calendar import timegm
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
 
-import feedparser
 import httpx
 from tqdm import tqdm
 
 from retrieval import Article
 
 from bot.age import age_cutoff, too_old
-from bot.extract import NoArticleError, PageContent, build_page_article, extract_page, normalize_url
-from bot.fetch import AddressPolicy, DecodeError, FetchError, FetchResult, fetch, make_client
-from bot.ingest import IngestSummary
+from bot.intake.extract import NoArticleError, PageContent, build_page_article, extract_page, normalize_url
+from bot.intake.feeds import Entry, Feed, FeedError, parse_feed
+from bot.intake.fetch import AddressPolicy, DecodeError, FetchError, FetchResult, fetch, make_client
+from bot.intake.summary import IngestSummary
 from bot.settings import Settings
 from bot.storage import FeedState, Storage, utc_now
-
-if TYPE_CHECKING:
-    from telegram import Bot
-    from telegram.ext import ContextTypes
-
-    from bot.service import NewsService
 
 log = logging.getLogger(__name__)
 
@@ -47,76 +38,6 @@ PROGRESS_MIN_ENTRIES = 10
 # Entry states in feed_entries.
 STORED, DUPLICATE, FAILED, OLD = "stored", "duplicate", "failed", "old"
 _SETTLED = (STORED, DUPLICATE, OLD)
-
-# feedparser flags these but still parses the document correctly.
-_BENIGN_BOZO = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
-
-
-class FeedError(Exception):
-    """The feed document itself is unusable (malformed XML with nothing recoverable, not a feed)."""
-
-
-@dataclass(frozen=True)
-class Entry:
-    key: str  # the entry's id/guid, else its link: what "already looked at" is keyed on
-    link: str
-    title: str | None
-    summary: str | None
-    published: datetime | None
-
-
-@dataclass(frozen=True)
-class Feed:
-    title: str | None
-    entries: tuple[Entry, ...]
-    skipped: tuple[tuple[str, str], ...] = ()  # (what, why) for entries with no usable link
-
-
-def _entry_time(entry: Any) -> datetime | None:
-    for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = entry.get(key)
-        if value:
-            return datetime.fromtimestamp(timegm(value), tz=timezone.utc)
-    return None
-
-
-def parse_feed(result: FetchResult) -> Feed | None:
-    """The feed in `result`, or None when the document is not a feed at all (an HTML page, say).
-
-    Raises FeedError for a feed so malformed that no entry with a link survives.
-    """
-    parsed = feedparser.parse(
-        result.content,
-        response_headers={"content-type": result.content_type or "application/xml", "content-location": result.url},
-    )
-    exc = parsed.get("bozo_exception") if parsed.get("bozo") else None
-    malformed = exc is not None and not isinstance(exc, _BENIGN_BOZO)
-    if not parsed.get("version") and not parsed.entries:
-        if malformed and result.content.lstrip()[:5] in (b"<?xml", b"<rss ", b"<feed", b"<rdf:"):
-            raise FeedError(f"malformed feed XML: {exc}")
-        return None
-    entries: list[Entry] = []
-    skipped: list[tuple[str, str]] = []
-    for item in parsed.entries:
-        link = (item.get("link") or "").strip()
-        if not link.lower().startswith(("http://", "https://")):
-            skipped.append((str(item.get("title") or item.get("id") or "?")[:80], "entry has no http(s) link"))
-            continue
-        entries.append(
-            Entry(
-                key=str(item.get("id") or link),
-                link=link,
-                title=(item.get("title") or "").strip() or None,
-                summary=item.get("summary") or None,
-                published=_entry_time(item),
-            )
-        )
-    if malformed:
-        if not entries:
-            raise FeedError(f"malformed feed XML: {exc}")
-        log.warning("feed %s is not well-formed (%s); using the %d entries that parsed", result.url, exc, len(entries))
-    title = (parsed.feed.get("title") or "").strip() or None
-    return Feed(title=title, entries=tuple(entries), skipped=tuple(skipped))
 
 
 def backoff_until(errors: int, settings: Settings, now: datetime | None = None) -> str:
@@ -338,81 +259,3 @@ async def ingest_url(storage: Storage, url: str, settings: Settings) -> IngestSu
             return summary
         await _store(storage, article, None, summary, url)
         return summary
-
-
-# The bot's job ------------------------------------------------------------------------------------
-
-
-async def poll_and_deliver(bot: Bot, service: NewsService) -> IngestSummary:
-    """One round of the feeds job: poll every followed feed, then index and push what is new through
-    the same path as any other ingest (bot.delivery.refresh_and_deliver)."""
-    from bot.delivery import refresh_and_deliver
-
-    summary = await poll_feeds(service.storage, list(service.settings.feeds), service.settings)
-    if summary.added or summary.failed:
-        log.info("feeds job: %s", summary.line())
-    if summary.added:
-        await refresh_and_deliver(bot, service)
-    return summary
-
-
-async def feeds_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    from bot.handlers import service_of
-
-    await poll_and_deliver(context.bot, service_of(context))
-
-
-# `newsbot feeds` -------------------------------------------------------------------------------
-
-
-def _when(value: str | None) -> str:
-    if not value:
-        return "never"
-    parsed = datetime.fromisoformat(value)
-    return parsed.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
-
-
-def _status(state: FeedState | None) -> str:
-    if state is None or state.last_fetch is None:
-        return "not polled yet"
-    if state.last_error is None:
-        return "ok"
-    return f"failing ×{state.consecutive_errors}, retry after {_when(state.next_attempt)}"
-
-
-def feeds_table(states: list[FeedState], configured: list[str]) -> str:
-    by_url = {s.url: s for s in states}
-    urls = list(dict.fromkeys([*configured, *by_url]))
-    if not urls:
-        return (
-            "No feeds yet. Add feed URLs to NEWSBOT_FEEDS (a JSON list, in .env or the environment),\n"
-            'e.g. NEWSBOT_FEEDS=["https://example.com/rss.xml"], or run `newsbot ingest FEED_URL`.'
-        )
-    lines = [f"{'ARTICLES':>8}  {'LAST FETCH (UTC)':<16}  {'LAST OK (UTC)':<16}  STATUS"]
-    for url in urls:
-        state = by_url.get(url)
-        lines.append(
-            f"{state.articles if state else 0:>8}  {_when(state.last_fetch if state else None):<16}"
-            f"  {_when(state.last_ok if state else None):<16}  {_status(state)}"
-        )
-        name = f" — {state.title}" if state and state.title else ""
-        followed = "" if url in configured else "  [not in NEWSBOT_FEEDS: not polled by the bot]"
-        lines.append(f"{'':>8}  {url}{name}{followed}")
-        if state and state.last_error:
-            lines.append(f"{'':>8}  last error: {state.last_error}")
-    total = sum(s.articles for s in states)
-    lines.append(f"{len(urls)} feeds, {total} articles from feeds")
-    return "\n".join(lines)
-
-
-async def _feeds(settings: Settings) -> str:
-    storage = await Storage.open(settings.database)
-    try:
-        return feeds_table(await storage.feed_states(), list(settings.feeds))
-    finally:
-        await storage.close()
-
-
-def feeds_command(settings: Settings) -> int:
-    print(asyncio.run(_feeds(settings)))
-    return 0

@@ -1,0 +1,65 @@
+"""`newsbot chat`: the console. Each stdin line is a message from a user in a private chat, fed through
+the real bot (the Harness: only the Telegram transport replaced); replies are printed as plain text."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import sys
+from typing import TextIO
+
+from bot.settings import Settings
+from bot.testing.fake_telegram import Call
+from bot.testing.harness import Harness
+
+
+
+def readable(text: str) -> str:
+    """An HTML message as plain text for the terminal: bold shown plainly, links as `label <url>`."""
+    text = re.sub(r'<a href="([^"]*)">(.*?)</a>', lambda m: f"{m.group(2)} <{html.unescape(m.group(1))}>", text)
+    text = text.replace("<blockquote>", "“").replace("</blockquote>", "”")
+    text = re.sub(r"<[^>]+>", "", text)
+    return html.unescape(text)
+
+
+def print_calls(calls: list[Call], out: TextIO | None = None) -> None:
+    out = out or sys.stdout
+    for call in calls:
+        if call.method == "answerCallbackQuery" and call.params.get("text"):
+            print(f"[{call.params['text']}]", file=out)
+        if call.method not in ("sendMessage", "editMessageText") or not call.ok:
+            continue
+        print(readable(call.text), file=out)
+        markup = call.reply_markup
+        for row in (markup or {}).get("inline_keyboard", []):
+            print("  " + "  ".join(f"[{b['text']}]" for b in row), file=out)
+        print(file=out, flush=True)
+
+
+async def _chat(settings: Settings) -> int:
+    interactive = sys.stdin.isatty()
+    async with Harness(settings, rate_limiter=False) as harness:
+        chat_id = 1001
+        while True:
+            if interactive:
+                print("> ", end="", flush=True)
+            line = await asyncio.to_thread(sys.stdin.readline)
+            if not line:
+                break
+            line = line.rstrip("\r\n")
+            if not line.strip():
+                continue
+            print_calls(await harness.send_text(line, chat_id))
+            # Articles ingested meanwhile (another terminal's `newsbot ingest`) reach a subscribed user here.
+            start = len(harness.request.calls)
+            await harness.deliver()
+            print_calls([c for c in harness.request.calls[start:] if c.chat_id == chat_id])
+    return 0
+
+
+def chat_command(settings: Settings) -> int:
+    try:
+        return asyncio.run(_chat(settings))
+    except KeyboardInterrupt:
+        return 130

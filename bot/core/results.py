@@ -1,0 +1,29 @@
+"""What the service returns to its callers (handlers, jobs, the console): plain data, no Telegram."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from retrieval import Article
+
+from bot.core.questions import Asked, Refusal
+
+__all__ = ["Asked", "Latest", "Refusal", "Stats"]
+
+
+@dataclass(frozen=True)
+class Latest:
+    articles: list[Article]
+    subscribed: bool
+
+
+@dataclass(frozen=True)
+class Stats:
+    """What /stats shows an admin."""
+
+    articles: int  # stored
+    indexed: int  # in the index now (NEWSBOT_MAX_AGE_DAYS leaves older ones out)
+    chats: int  # that asked a question or subscribed
+    subscribers: int
+    answered: int  # questions answered, from the query log
+    abstained: int  # questions looked up with no answer good enough to give

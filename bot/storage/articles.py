@@ -1,0 +1,178 @@
+"""The articles aggregate: articles with their body sentences and related links, and their ages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+from retrieval import Article, RelatedLink, parse_published
+
+from bot.age import age_cutoff, cutoff_text
+from bot.storage.database import Database, utc_now
+
+
+def _published_text(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    # Aware datetimes are stored in UTC so that text order is time order.
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc)
+    return value.isoformat()
+
+
+# An article's age: its publication date, or when it was ingested if it has none (an undated
+# article still ages out, counted from when the bot first saw it).
+AGE_SQL = "coalesce(a.published, a.ingested_at)"
+
+
+def young(max_age_days: float | None, now: datetime | None) -> tuple[str, tuple[Any, ...]]:
+    """SQL condition (on alias `a`) for articles within `max_age_days` of `now`, with its parameters."""
+    cutoff = cutoff_text(age_cutoff(max_age_days, now))
+    return ("1", ()) if cutoff is None else (f"{AGE_SQL} >= ?", (cutoff,))
+
+
+class ArticleStore(Database):
+    async def add_article(
+        self,
+        article: Article,
+        *,
+        canonical_url: str | None = None,
+        content_hash: str | None = None,
+        feed_url: str | None = None,
+    ) -> int | None:
+        """Store `article` in one transaction; its row id, or None if it duplicates a stored one."""
+        digest = content_hash if content_hash is not None else article.fingerprint
+        async with self._writing():
+            dup = await self._fetchone(
+                "SELECT id FROM articles WHERE article_id = ? OR canonical_url = ? OR content_hash = ?",
+                (article.id, canonical_url, digest),
+            )
+            if dup is not None:
+                return None
+            cursor = await self._db.execute(
+                "INSERT INTO articles (article_id, title, source, url, canonical_url, content_hash,"
+                " published, ingested_at, feed_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    article.id,
+                    article.title,
+                    article.source,
+                    article.url,
+                    canonical_url,
+                    digest,
+                    _published_text(article.published),
+                    utc_now(),
+                    feed_url,
+                ),
+            )
+            row_id = cursor.lastrowid
+            await self._db.executemany(
+                "INSERT INTO sentences (article, position, text) VALUES (?, ?, ?)",
+                [(row_id, i, s) for i, s in enumerate(article.sentences)],
+            )
+            await self._db.executemany(
+                "INSERT INTO related (article, position, title, url) VALUES (?, ?, ?, ?)",
+                [(row_id, i, link.title, link.url) for i, link in enumerate(article.related)],
+            )
+        assert row_id is not None
+        return int(row_id)
+
+    async def article_count(self) -> int:
+        row = await self._fetchone("SELECT count(*) FROM articles")
+        return int(row[0]) if row else 0
+
+    async def article_ids(self) -> set[str]:
+        return {str(r[0]) for r in await self._fetchall("SELECT article_id FROM articles")}
+
+    async def max_article_row(self) -> int:
+        row = await self._fetchone("SELECT coalesce(max(id), 0) FROM articles")
+        return int(row[0]) if row else 0
+
+    async def _load(self, where: str, params: Sequence[Any], order: str = "a.id") -> list[tuple[int, Article]]:
+        heads = await self._fetchall(
+            f"SELECT a.id, a.article_id, a.title, a.source, a.url, a.published FROM articles a"
+            f" WHERE {where} ORDER BY {order}",
+            params,
+        )
+        if not heads:
+            return []
+        sentences: dict[int, list[str]] = {}
+        for row, text in await self._fetchall(
+            f"SELECT s.article, s.text FROM sentences s JOIN articles a ON a.id = s.article"
+            f" WHERE {where} ORDER BY s.article, s.position",
+            params,
+        ):
+            sentences.setdefault(row, []).append(text)
+        related: dict[int, list[RelatedLink]] = {}
+        for row, title, url in await self._fetchall(
+            f"SELECT r.article, r.title, r.url FROM related r JOIN articles a ON a.id = r.article"
+            f" WHERE {where} ORDER BY r.article, r.position",
+            params,
+        ):
+            related.setdefault(row, []).append(RelatedLink(title=title, url=url))
+        return [
+            (
+                row,
+                Article(
+                    id=article_id,
+                    title=title,
+                    sentences=tuple(sentences.get(row, ())),
+                    related=tuple(related.get(row, ())),
+                    source=source,
+                    url=url,
+                    published=parse_published(published),
+                ),
+            )
+            for row, article_id, title, source, url, published in heads
+        ]
+
+    async def all_articles(
+        self, max_age_days: float | None = None, *, now: datetime | None = None, upto_row: int | None = None
+    ) -> list[tuple[int, Article]]:
+        """Every stored article in ingest order; with `max_age_days`, only those that recent (at `now`);
+        with `upto_row`, only rows up to it, so a caller can pair the list with a row it read first."""
+        return await self.articles_after(0, upto_row=upto_row, max_age_days=max_age_days, now=now)
+
+    async def articles_after(
+        self,
+        row_id: int,
+        *,
+        upto_row: int | None = None,
+        max_age_days: float | None = None,
+        now: datetime | None = None,
+    ) -> list[tuple[int, Article]]:
+        where, params = young(max_age_days, now)
+        where, params = f"{where} AND a.id > ?", (*params, row_id)
+        if upto_row is not None:
+            where, params = f"{where} AND a.id <= ?", (*params, upto_row)
+        return await self._load(where, params)
+
+    async def aged_between(self, since: datetime, until: datetime, upto_row: int) -> bool:
+        """Whether an article up to `upto_row` dates from [since, until): young enough when the index
+        was built at cutoff `since`, too old at cutoff `until`."""
+        row = await self._fetchone(
+            f"SELECT 1 FROM articles a WHERE a.id <= ? AND {AGE_SQL} >= ? AND {AGE_SQL} < ? LIMIT 1",
+            (upto_row, cutoff_text(since), cutoff_text(until)),
+        )
+        return row is not None
+
+    async def article(self, row_id: int) -> Article | None:
+        found = await self._load("a.id = ?", (row_id,))
+        return found[0][1] if found else None
+
+    async def latest(
+        self, n: int, max_age_days: float | None = None, *, now: datetime | None = None
+    ) -> list[Article]:
+        """The `n` newest articles: by publication date, undated ones after, then by ingest order."""
+        where, params = young(max_age_days, now)
+        heads = await self._fetchall(
+            f"SELECT a.id FROM articles a WHERE {where}"
+            " ORDER BY a.published IS NULL, a.published DESC, a.id DESC LIMIT ?",
+            (*params, n),
+        )
+        if not heads:
+            return []
+        ids = [r[0] for r in heads]
+        marks = ",".join("?" * len(ids))
+        loaded = dict(await self._load(f"a.id IN ({marks})", ids))
+        return [loaded[i] for i in ids]

@@ -1,0 +1,41 @@
+"""The chats aggregate: chats the bot has met, and their subscriptions."""
+
+from __future__ import annotations
+
+from bot.storage.database import Database, utc_now
+
+
+class ChatStore(Database):
+    async def remember_chat(self, chat_id: int, type: str | None = None, title: str | None = None) -> None:
+        await self._transaction(
+            [
+                (
+                    "INSERT INTO chats (chat_id, type, title, created) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT(chat_id) DO UPDATE SET type = excluded.type, title = excluded.title",
+                    (chat_id, type, title, utc_now()),
+                )
+            ]
+        )
+
+    async def subscribe(self, chat_id: int) -> bool:
+        """Subscribe `chat_id` to articles ingested from now on; False if it already was."""
+        async with self._writing():
+            cursor = await self._db.execute(
+                "INSERT OR IGNORE INTO subscriptions (chat_id, since_article, created)"
+                " VALUES (?, (SELECT coalesce(max(id), 0) FROM articles), ?)",
+                (chat_id, utc_now()),
+            )
+            added = cursor.rowcount > 0
+        return added
+
+    async def unsubscribe(self, chat_id: int) -> bool:
+        """Drop the subscription of `chat_id`; False if there was none."""
+        async with self._write:
+            cursor = await self._db.execute("DELETE FROM subscriptions WHERE chat_id = ?", (chat_id,))
+            return cursor.rowcount > 0
+
+    async def is_subscribed(self, chat_id: int) -> bool:
+        return await self._fetchone("SELECT 1 FROM subscriptions WHERE chat_id = ?", (chat_id,)) is not None
+
+    async def subscribers(self) -> list[int]:
+        return [r[0] for r in await self._fetchall("SELECT chat_id FROM subscriptions ORDER BY chat_id")]

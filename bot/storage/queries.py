@@ -1,0 +1,35 @@
+"""The query log: questions asked, whether they were answered, and how long it took."""
+
+from __future__ import annotations
+
+from bot.storage.database import Database, utc_now
+
+
+class QueryLog(Database):
+    async def log_query(self, chat_id: int | None, question: str, answered: bool, latency_ms: float) -> None:
+        await self._transaction(
+            [
+                (
+                    "INSERT INTO query_log (chat_id, question, answered, latency_ms, at) VALUES (?, ?, ?, ?, ?)",
+                    (chat_id, question, int(answered), latency_ms, utc_now()),
+                )
+            ]
+        )
+
+    async def counts(self) -> dict[str, int]:
+        """Totals for the admins' /stats: articles, chats, subscribers, questions answered and abstained."""
+        row = await self._fetchone(
+            "SELECT (SELECT count(*) FROM articles),"
+            " (SELECT count(*) FROM (SELECT chat_id FROM chats UNION"
+            "  SELECT chat_id FROM query_log WHERE chat_id IS NOT NULL)),"
+            " (SELECT count(*) FROM subscriptions),"
+            " (SELECT count(*) FROM query_log WHERE answered),"
+            " (SELECT count(*) FROM query_log WHERE NOT answered)"
+        )
+        assert row is not None
+        names = ("articles", "chats", "subscribers", "answered", "abstained")
+        return dict(zip(names, (int(v) for v in row), strict=True))
+
+    async def query_count(self) -> int:
+        row = await self._fetchone("SELECT count(*) FROM query_log")
+        return int(row[0]) if row else 0
