@@ -1,7 +1,9 @@
-"""Logging set-up and the filter that keeps the bot token out of every log line.
+"""Logging set-up and the filter that keeps secrets out of every log line.
 
-httpx logs each request URL, and Bot API URLs contain the token; tracebacks can too. The filter
-formats each record itself (message and traceback) and replaces the token before any handler writes it.
+httpx logs each request URL, and Bot API URLs contain the token; tracebacks can too, and a database
+driver's error may quote its connection string. The filter formats each record itself (message and
+traceback) and replaces the token and the other secrets (the database password, the webhook secret)
+before any handler writes it.
 """
 
 from __future__ import annotations
@@ -10,9 +12,15 @@ import logging
 import traceback
 
 REDACTED = "[TOKEN]"
+SECRET = "[SECRET]"
+# Shorter "secrets" (a password like "x") would blank out ordinary words in every line.
+MIN_SECRET_CHARS = 4
 
 
-def redact(text: str, token: str | None) -> str:
+def redact(text: str, token: str | None, secrets: tuple[str, ...] = ()) -> str:
+    for secret in sorted(secrets, key=len, reverse=True):  # a longer secret may contain a shorter one
+        if len(secret) >= MIN_SECRET_CHARS:
+            text = text.replace(secret, SECRET)
     if not token:
         return text
     text = text.replace(token, REDACTED)
@@ -21,33 +29,38 @@ def redact(text: str, token: str | None) -> str:
     return text.replace(secret, REDACTED) if len(secret) >= 8 else text
 
 
-def format_exception(exc: BaseException, token: str | None) -> str:
-    return redact("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)), token)
+def format_exception(exc: BaseException, token: str | None, secrets: tuple[str, ...] = ()) -> str:
+    return redact("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)), token, secrets)
 
 
 class TokenRedactor(logging.Filter):
-    def __init__(self, token: str | None) -> None:
+    """Replaces the token, and `secrets`, in every record it sees."""
+
+    def __init__(self, token: str | None, secrets: tuple[str, ...] = ()) -> None:
         super().__init__()
         self.token = token
+        self.secrets = secrets
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self.token:
+        if not self.token and not self.secrets:
             return True
-        record.msg = redact(record.getMessage(), self.token)
+        record.msg = redact(record.getMessage(), self.token, self.secrets)
         record.args = None
         if record.exc_info and record.exc_info[1] is not None:
-            record.exc_text = format_exception(record.exc_info[1], self.token).rstrip("\n")
+            record.exc_text = format_exception(record.exc_info[1], self.token, self.secrets).rstrip("\n")
             record.exc_info = None
         elif record.exc_text:
-            record.exc_text = redact(record.exc_text, self.token)
+            record.exc_text = redact(record.exc_text, self.token, self.secrets)
         if record.stack_info:
-            record.stack_info = redact(record.stack_info, self.token)
+            record.stack_info = redact(record.stack_info, self.token, self.secrets)
         return True
 
 
-def install_redaction(token: str | None, logger: logging.Logger | None = None) -> TokenRedactor:
+def install_redaction(
+    token: str | None, logger: logging.Logger | None = None, secrets: tuple[str, ...] = ()
+) -> TokenRedactor:
     """Put a TokenRedactor on every handler of `logger` (the root by default)."""
-    redactor = TokenRedactor(token)
+    redactor = TokenRedactor(token, secrets)
     for handler in (logger or logging.getLogger()).handlers:
         if not any(isinstance(f, TokenRedactor) for f in handler.filters):
             handler.addFilter(redactor)
@@ -58,7 +71,8 @@ def install_redaction(token: str | None, logger: logging.Logger | None = None) -
     return redactor
 
 
-def setup_logging(level: str, token: str | None) -> None:
-    """`level` is already checked by Settings (NEWSBOT_LOG_LEVEL)."""
+def setup_logging(level: str, token: str | None, secrets: tuple[str, ...] = ()) -> None:
+    """`level` is already checked by Settings (NEWSBOT_LOG_LEVEL); `secrets` (Settings.secrets) are
+    redacted besides the token."""
     logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    install_redaction(token)
+    install_redaction(token, secrets=secrets)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+import socket
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError as PydanticSettingsError
+
+from bot.dburl import DatabaseURL, is_database_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS_FILE = PROJECT_ROOT / "config" / "defaults.env"
@@ -21,11 +24,13 @@ class Settings(BaseSettings):
         env_file=(DEFAULTS_FILE, ".env"),
         env_file_encoding="utf-8",
         extra="ignore",
+        arbitrary_types_allowed=True,  # DatabaseURL
     )
 
     telegram_token: SecretStr | None = None
     bot_api_url: str = "https://api.telegram.org/bot"
-    database: Path = Path("newsbot.sqlite3")
+    # A SQLite file, or postgresql://user:password@host:port/dbname for several workers sharing one database.
+    database: Path | DatabaseURL = Path("newsbot.sqlite3")
     seeds_dir: Path = PROJECT_ROOT / "seeds"
     refresh_seconds: float = Field(60.0, gt=0)
     admin_ids: list[int] = Field(default_factory=list)
@@ -40,11 +45,31 @@ class Settings(BaseSettings):
     max_age_days: float | None = Field(None, gt=0)
     top_k: int = Field(3, ge=1, le=10)
     log_level: str = "INFO"
+    # Several workers (see README, Deployment): each one's name in delivery claims, how long a claim
+    # holds before another worker may take it over, and this worker's share of Telegram's send rate.
+    worker_id: str | None = None
+    delivery_lease_seconds: float = Field(60.0, ge=1)
+    send_rate: float = Field(30.0, gt=0)
 
     @field_validator("telegram_token", "webhook_secret", "webhook_url", "max_age_days", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("worker_id", mode="before")
+    @classmethod
+    def _blank_worker_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("database", mode="before")
+    @classmethod
+    def _database_url_or_path(cls, value: object) -> object:
+        # The message never repeats the value: it may hold the password.
+        if isinstance(value, str) and is_database_url(value):
+            return DatabaseURL(value)
+        if isinstance(value, str) and "://" in value:
+            raise ValueError("a SQLite file path or a postgresql://user:password@host:port/dbname URL")
+        return value
 
     @field_validator("log_level")
     @classmethod
@@ -72,6 +97,27 @@ class Settings(BaseSettings):
     @property
     def token(self) -> str | None:
         return self.telegram_token.get_secret_value() if self.telegram_token else None
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret a log line must not show besides the token: the database password, the webhook secret."""
+        found: list[str] = list(self.database.secrets) if isinstance(self.database, DatabaseURL) else []
+        if self.webhook_secret is not None:
+            found.append(self.webhook_secret.get_secret_value())
+        return tuple(s for s in found if s)
+
+    @property
+    def worker(self) -> str:
+        """This worker's name in delivery claims: NEWSBOT_WORKER_ID, else host and webhook port (webhook
+        workers on one host listen on different ports). A restarted worker takes its own claims back at once."""
+        if self.worker_id:
+            return self.worker_id
+        return f"{socket.gethostname()}:{self.webhook_port if self.webhook_url else 'polling'}"
+
+    @property
+    def shared_database(self) -> bool:
+        """A database server that several workers may share (PostgreSQL), not a local file."""
+        return isinstance(self.database, DatabaseURL)
 
 
 class SettingsError(Exception):

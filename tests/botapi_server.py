@@ -16,6 +16,8 @@ BOT = {"id": 42, "is_bot": True, "first_name": "NewsBot", "username": "newsbot_e
 class BotAPIServer:
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, dict[str, Any]]] = []  # (token part of the path, method, params)
+        # Who made each call: the path before /bot, so that workers given URLs …/w1/bot, …/w2/bot are told apart.
+        self.callers: list[str] = []
         self.updates: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._message_id = 100
@@ -26,9 +28,9 @@ class BotAPIServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode("utf-8")
                 params = _decode(body, self.headers.get("Content-Type", ""))
-                _, _, rest = self.path.partition("/bot")
+                caller, _, rest = self.path.partition("/bot")
                 token, _, method = rest.rpartition("/")
-                result = server.answer(token, method, params)
+                result = server.answer(token, method, params, caller.strip("/"))
                 payload = json.dumps({"ok": True, "result": result}).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
@@ -53,9 +55,10 @@ class BotAPIServer:
         self.httpd.shutdown()
         self.httpd.server_close()
 
-    def answer(self, token: str, method: str, params: dict[str, Any]) -> Any:
+    def answer(self, token: str, method: str, params: dict[str, Any], caller: str = "") -> Any:
         with self._lock:
             self.calls.append((token, method, params))
+            self.callers.append(caller)
         if method == "getMe":
             return BOT
         if method == "getUpdates":
@@ -76,6 +79,11 @@ class BotAPIServer:
     def sent(self) -> list[dict[str, Any]]:
         with self._lock:
             return [p for _, m, p in self.calls if m == "sendMessage"]
+
+    def sent_by(self) -> list[tuple[str, dict[str, Any]]]:
+        """(caller, params) of every sendMessage, in arrival order."""
+        with self._lock:
+            return [(c, p) for c, (_, m, p) in zip(self.callers, self.calls) if m == "sendMessage"]
 
 
 def _decode(body: str, content_type: str) -> dict[str, Any]:

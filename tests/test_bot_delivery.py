@@ -1,4 +1,5 @@
-"""Pushing new articles to subscribers: once each, through 429s, network errors, blocks and crashes."""
+"""Pushing new articles to subscribers: once each, through 429s, network errors, blocks and crashes;
+every test on both backends (a SQLite file, a PostgreSQL database)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from bot.testing.fake_telegram import SimulatedCrash
 from bot.testing.harness import Harness
 from bot.intake.files import ingest_items
-from bot.settings import Settings
+from bot.settings import PROJECT_ROOT, Settings, load_settings
 from bot.storage import BLOCKED, FAILED, SENT
 
 WHEAT = "اجتمع وزير الزراعة مع المزارعين في مدينة الأقصر لمناقشة محصول القمح هذا العام.\nوقال الوزير إن المحصول وفير.\n"
@@ -22,6 +23,13 @@ async def ingest(h: Harness, folder: Path, name: str, title: str, text: str = WH
     path.with_suffix(".json").write_text(f'{{"title": "{title}", "source": "وكالة", "url": "https://example.org/{name}"}}')
     summary = await ingest_items(h.service.storage, [str(path)], h.settings)
     assert summary.added == 1
+
+
+@pytest.fixture
+def bot_settings(database: Path | str) -> Settings:
+    """The harness's settings on each backend in turn."""
+    return load_settings(database=database, seeds_dir=PROJECT_ROOT / "seeds", telegram_token=None,
+                         refresh_seconds=60, max_age_days=None, top_k=3)
 
 
 def pushes(h: Harness, chat_id: int, title: str) -> int:

@@ -1,4 +1,5 @@
-"""bot.storage on a real SQLite file: migrations, dedupe, ordering, subscriptions, deliveries."""
+"""bot.storage on both backends (a real SQLite file, a real PostgreSQL database): migrations, dedupe,
+ordering, subscriptions, deliveries and their claims, job locks."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bot.storage import BLOCKED, MIGRATIONS, SENDING, SENT, Storage
+from bot.storage import BLOCKED, MIGRATIONS, PG_MIGRATIONS, SENDING, SENT, Storage
 from retrieval.text.article import Article, RelatedLink
 
 
@@ -22,24 +23,29 @@ def make_article(n: int, published: datetime | None = None, **kw: object) -> Art
     )
 
 
-async def test_schema_pragmas_and_reopen(tmp_path: Path) -> None:
-    path = tmp_path / "sub" / "bot.sqlite3"
-    storage = await Storage.open(path)
+async def test_schema_version_and_reopen(database: Path | str) -> None:
+    storage = await Storage.open(database)
     row = await storage.add_article(make_article(1))
     await storage.close()
-    storage = await Storage.open(path)  # migrations are not re-applied
+    storage = await Storage.open(database)  # migrations are not re-applied
     try:
         assert [r for r, _ in await storage.all_articles()] == [row]
+        assert await storage.schema_version() == len(MIGRATIONS) == len(PG_MIGRATIONS)
     finally:
         await storage.close()
+
+
+async def test_sqlite_pragmas(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "bot.sqlite3"
+    await (await Storage.open(path)).close()
     con = sqlite3.connect(path)
     assert con.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     con.close()
 
 
-async def test_add_article_roundtrip_and_dedupe(tmp_path: Path) -> None:
-    storage = await Storage.open(tmp_path / "db.sqlite3")
+async def test_add_article_roundtrip_and_dedupe(database: Path | str) -> None:
+    storage = await Storage.open(database)
     try:
         art = make_article(1, datetime(2024, 5, 1, 12, tzinfo=timezone.utc))
         row = await storage.add_article(art, canonical_url="https://example.org/1")
@@ -57,8 +63,8 @@ async def test_add_article_roundtrip_and_dedupe(tmp_path: Path) -> None:
         await storage.close()
 
 
-async def test_latest_and_after(tmp_path: Path) -> None:
-    storage = await Storage.open(tmp_path / "db.sqlite3")
+async def test_latest_and_after(database: Path | str) -> None:
+    storage = await Storage.open(database)
     try:
         r1 = await storage.add_article(make_article(1, datetime(2024, 1, 1)))
         r2 = await storage.add_article(make_article(2))
@@ -70,8 +76,8 @@ async def test_latest_and_after(tmp_path: Path) -> None:
         await storage.close()
 
 
-async def test_subscriptions_and_deliveries(tmp_path: Path) -> None:
-    storage = await Storage.open(tmp_path / "db.sqlite3")
+async def test_subscriptions_and_deliveries(database: Path | str) -> None:
+    storage = await Storage.open(database)
     try:
         await storage.add_article(make_article(1))
         assert await storage.subscribe(10)
@@ -97,8 +103,8 @@ async def test_subscriptions_and_deliveries(tmp_path: Path) -> None:
         await storage.close()
 
 
-async def test_old_news_is_not_pushed(tmp_path: Path) -> None:
-    storage = await Storage.open(tmp_path / "db.sqlite3")
+async def test_old_news_is_not_pushed(database: Path | str) -> None:
+    storage = await Storage.open(database)
     try:
         await storage.subscribe(10)
         old = await storage.add_article(make_article(1, datetime(2020, 1, 1)))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
-import secrets
 import signal
 import sys
 from urllib.parse import urlparse
@@ -23,6 +24,13 @@ log = logging.getLogger(__name__)
 
 class StartupError(Exception):
     """The bot cannot start; the message is one line for the operator."""
+
+
+def webhook_secret(token: str) -> str:
+    """The webhook secret when NEWSBOT_WEBHOOK_SECRET is unset: derived from the token, so that every
+    worker behind a load balancer registers and checks the same one (a random one per worker would
+    make the last to start reject the updates sent to the others); unguessable without the token."""
+    return hmac.new(token.encode(), b"newsbot webhook secret", hashlib.sha256).hexdigest()
 
 
 async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
@@ -52,7 +60,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
             assert updater is not None
             if settings.webhook_url:
                 # Telegram echoes the secret in a header on every call; PTB rejects requests without it.
-                secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else secrets.token_urlsafe(32)
+                secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else webhook_secret(settings.token or "")
                 await updater.start_webhook(
                     listen=settings.webhook_listen,
                     port=settings.webhook_port,
@@ -81,14 +89,14 @@ def run_command(settings: Settings) -> int:
         print("newsbot: NEWSBOT_TELEGRAM_TOKEN is not set (create a bot with @BotFather and put its token there)",
               file=sys.stderr)
         return 2
-    setup_logging(settings.log_level, token)
+    setup_logging(settings.log_level, token, settings.secrets)
     try:
         asyncio.run(serve(settings))
     except (StartupError, SettingsError) as exc:
-        print(f"newsbot: {redact(str(exc), token)}", file=sys.stderr)
+        print(f"newsbot: {redact(str(exc), token, settings.secrets)}", file=sys.stderr)
         return 2
     except StorageError as exc:
-        print(f"newsbot: NEWSBOT_DATABASE: {redact(str(exc), token)}", file=sys.stderr)
+        print(f"newsbot: NEWSBOT_DATABASE: {redact(str(exc), token, settings.secrets)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         pass

@@ -4,6 +4,7 @@ commands (`newsbot ask`, `newsbot eval`) answer from the same articles, chosen b
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from datetime import datetime
 
 from retrieval import Article, NewsIndex, load_folder
@@ -35,7 +36,8 @@ async def index_from_storage(
 def offline_index(settings: Settings) -> NewsIndex:
     """What the running bot would answer from, for `newsbot ask` and `eval`: stored articles within
     NEWSBOT_MAX_AGE_DAYS, and the seeds it would store on its first start (the database is only read)."""
-    stored, stored_ids = asyncio.run(_stored_articles(settings)) if settings.database.exists() else ([], set())
+    exists = settings.shared_database or isinstance(settings.database, Path) and settings.database.exists()
+    stored, stored_ids = asyncio.run(_stored_articles(settings)) if exists else ([], set())
     cutoff = age_cutoff(settings.max_age_days)
     seeds = load_folder(settings.seeds_dir) if settings.seeds_dir.exists() else []
     # A seed already in the database ages there (by its ingest time when undated), so it is not re-added.

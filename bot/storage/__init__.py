@@ -1,13 +1,14 @@
 """Persistent state: one module per aggregate behind the one `Storage` interface.
 
-`database` (connection, migrations, transactions) → `articles`, `chats`, `deliveries`, `feeds`,
+`backend` (what an engine offers) → `sqlite`, `postgres` (the two engines, with `migrations`) →
+`database` (opening the engine NEWSBOT_DATABASE names) → `articles`, `chats`, `deliveries`, `feeds`,
 `queries` (one aggregate each) → `store` (the `Storage` the rest of the bot uses).
 """
 
 from bot.storage.database import StorageError, utc_now
 from bot.storage.deliveries import BLOCKED, FAILED, FINAL_STATUSES, SENDING, SENT, Delivery
 from bot.storage.feeds import FeedState
-from bot.storage.migrations import MIGRATIONS
+from bot.storage.migrations import MIGRATIONS, PG_MIGRATIONS
 from bot.storage.store import Storage
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "FAILED",
     "FINAL_STATUSES",
     "MIGRATIONS",
+    "PG_MIGRATIONS",
     "SENDING",
     "SENT",
     "Delivery",

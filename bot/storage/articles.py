@@ -29,7 +29,7 @@ AGE_SQL = "coalesce(a.published, a.ingested_at)"
 def young(max_age_days: float | None, now: datetime | None) -> tuple[str, tuple[Any, ...]]:
     """SQL condition (on alias `a`) for articles within `max_age_days` of `now`, with its parameters."""
     cutoff = cutoff_text(age_cutoff(max_age_days, now))
-    return ("1", ()) if cutoff is None else (f"{AGE_SQL} >= ?", (cutoff,))
+    return ("TRUE", ()) if cutoff is None else (f"{AGE_SQL} >= ?", (cutoff,))
 
 
 class ArticleStore(Database):
@@ -43,14 +43,15 @@ class ArticleStore(Database):
     ) -> int | None:
         """Store `article` in one transaction; its row id, or None if it duplicates a stored one."""
         digest = content_hash if content_hash is not None else article.fingerprint
-        async with self._writing():
-            dup = await self._fetchone(
+        # Exclusive: the duplicate check and the insert must see the same articles, in every worker.
+        async with self._writing(exclusive=True) as tx:
+            dup = await tx.fetchone(
                 "SELECT id FROM articles WHERE article_id = ? OR canonical_url = ? OR content_hash = ?",
                 (article.id, canonical_url, digest),
             )
             if dup is not None:
                 return None
-            cursor = await self._db.execute(
+            row_id = await tx.insert_id(
                 "INSERT INTO articles (article_id, title, source, url, canonical_url, content_hash,"
                 " published, ingested_at, feed_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -65,17 +66,15 @@ class ArticleStore(Database):
                     feed_url,
                 ),
             )
-            row_id = cursor.lastrowid
-            await self._db.executemany(
+            await tx.executemany(
                 "INSERT INTO sentences (article, position, text) VALUES (?, ?, ?)",
                 [(row_id, i, s) for i, s in enumerate(article.sentences)],
             )
-            await self._db.executemany(
+            await tx.executemany(
                 "INSERT INTO related (article, position, title, url) VALUES (?, ?, ?, ?)",
                 [(row_id, i, link.title, link.url) for i, link in enumerate(article.related)],
             )
-        assert row_id is not None
-        return int(row_id)
+        return row_id
 
     async def article_count(self) -> int:
         row = await self._fetchone("SELECT count(*) FROM articles")

@@ -19,20 +19,20 @@ class ChatStore(Database):
 
     async def subscribe(self, chat_id: int) -> bool:
         """Subscribe `chat_id` to articles ingested from now on; False if it already was."""
-        async with self._writing():
-            cursor = await self._db.execute(
-                "INSERT OR IGNORE INTO subscriptions (chat_id, since_article, created)"
-                " VALUES (?, (SELECT coalesce(max(id), 0) FROM articles), ?)",
-                (chat_id, utc_now()),
-            )
-            added = cursor.rowcount > 0
-        return added
+        added = await self._transaction(
+            [
+                (
+                    "INSERT INTO subscriptions (chat_id, since_article, created)"
+                    " VALUES (?, (SELECT coalesce(max(id), 0) FROM articles), ?) ON CONFLICT DO NOTHING",
+                    (chat_id, utc_now()),
+                )
+            ]
+        )
+        return added > 0
 
     async def unsubscribe(self, chat_id: int) -> bool:
         """Drop the subscription of `chat_id`; False if there was none."""
-        async with self._write:
-            cursor = await self._db.execute("DELETE FROM subscriptions WHERE chat_id = ?", (chat_id,))
-            return cursor.rowcount > 0
+        return await self._transaction([("DELETE FROM subscriptions WHERE chat_id = ?", (chat_id,))]) > 0
 
     async def is_subscribed(self, chat_id: int) -> bool:
         return await self._fetchone("SELECT 1 FROM subscriptions WHERE chat_id = ?", (chat_id,)) is not None

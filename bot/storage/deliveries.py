@@ -1,9 +1,19 @@
-"""The deliveries aggregate: which article went to which subscribed chat, and in what state."""
+"""The deliveries aggregate: which article went to which subscribed chat, and in what state.
+
+Several workers may deliver from one database. A worker claims a small batch of owed (article, chat)
+pairs in one statement: each pair gets the worker's name, a batch token and a lease, and a pair that
+is final already, or under another worker's live lease, is left alone. So two workers never hold the
+same pair; a worker that dies leaves its claims to run out, and then another takes them over. A
+restarted worker (same name) takes its own earlier claims back at once. Before each send the worker
+counts the attempt, which also checks the claim is still its own.
+"""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from bot.storage.articles import young
 from bot.storage.database import Database, utc_now
@@ -16,6 +26,8 @@ FAILED = "failed"
 BLOCKED = "blocked"
 FINAL_STATUSES = (SENT, FAILED, BLOCKED)
 
+_NOT_FINAL = f"NOT IN ({', '.join('?' * len(FINAL_STATUSES))})"
+
 
 @dataclass(frozen=True)
 class Delivery:
@@ -24,29 +36,118 @@ class Delivery:
     attempts: int
 
 
-class DeliveryStore(Database):
-    async def pending_deliveries(
-        self, limit: int | None = None, max_age_days: float | None = None, now: datetime | None = None
-    ) -> list[Delivery]:
-        """(article, chat) pairs still owed: articles newer than the subscription, not finally recorded,
-        and not older than `max_age_days` (an archive ingested late is not news to push).
+def _time(value: datetime) -> str:
+    # Microseconds: a worker restarted within the second must still tell its old claims from new ones.
+    return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
 
-        Ordered by article then chat, so a broadcast resumes in the order it was going.
-        """
+
+def _claimable(alias: str) -> str:
+    """SQL: the delivery row `alias` may be claimed (params: now, worker, run start)."""
+    return (f"({alias}.lease_until IS NULL OR {alias}.lease_until < ?"
+            f" OR ({alias}.claimed_by = ? AND {alias}.at < ?))")
+
+
+class DeliveryStore(Database):
+    def _owed(self, max_age_days: float | None, now: datetime | None, claims: str) -> tuple[str, tuple[Any, ...]]:
+        """FROM … WHERE of the owed pairs: articles newer than the subscription, not finally recorded,
+        not older than `max_age_days` (an archive ingested late is not news to push), and `claims`."""
         condition, young_params = young(max_age_days, now)
-        rows = await self._fetchall(
-            "SELECT a.id, s.chat_id, coalesce(d.attempts, 0) FROM subscriptions s"
-            " JOIN articles a ON a.id > s.since_article"
+        return (
+            " FROM subscriptions s JOIN articles a ON a.id > s.since_article"
             " LEFT JOIN deliveries d ON d.article = a.id AND d.chat_id = s.chat_id"
-            f" WHERE (d.status IS NULL OR d.status NOT IN ({','.join('?' * len(FINAL_STATUSES))}))"
-            f" AND {condition}"
-            " ORDER BY a.id, s.chat_id LIMIT ?",
-            (*FINAL_STATUSES, *young_params, -1 if limit is None else limit),
+            f" WHERE (d.status IS NULL OR (d.status {_NOT_FINAL} AND {claims})) AND {condition}",
+            (*FINAL_STATUSES, *young_params),
+        )
+
+    async def pending_deliveries(
+        self,
+        limit: int | None = None,
+        max_age_days: float | None = None,
+        now: datetime | None = None,
+        *,
+        worker: str | None = None,
+        since: datetime | None = None,
+    ) -> list[Delivery]:
+        """(article, chat) pairs still owed, ordered by article then chat (the order a broadcast goes).
+        With `worker`, only those it may claim (see claim_deliveries; `since` is its run's start)."""
+        claims, claim_params = "TRUE", tuple[str, ...]()
+        if worker is not None:
+            claims = _claimable("d")
+            moment = now or datetime.now(timezone.utc)
+            claim_params = (_time(moment), worker, _time(since or moment))
+        owed, params = self._owed(max_age_days, now, claims)
+        # The claim parameters come first: _NOT_FINAL's come before them in the text, so splice them in.
+        finals, rest = params[: len(FINAL_STATUSES)], params[len(FINAL_STATUSES):]
+        rows = await self._fetchall(
+            "SELECT a.id, s.chat_id, coalesce(d.attempts, 0)" + owed + " ORDER BY a.id, s.chat_id"
+            + (" LIMIT ?" if limit is not None else ""),
+            (*finals, *claim_params, *rest, *(() if limit is None else (limit,))),
         )
         return [Delivery(article_row=r[0], chat_id=r[1], attempts=r[2]) for r in rows]
 
+    async def claim_deliveries(
+        self,
+        worker: str,
+        lease_seconds: float,
+        limit: int,
+        *,
+        run_started: datetime,
+        max_age_days: float | None = None,
+        now: datetime | None = None,
+    ) -> list[Delivery]:
+        """Claim up to `limit` owed pairs for `worker` until `lease_seconds` from now, in broadcast order.
+
+        Claimable: never tried, or under no live claim, or under this worker's claim from before
+        `run_started` (a restart, or a send postponed by an earlier run). Claims taken in this run are
+        not claimed again by it. Recorded SENDING; the attempt is counted by `start_attempt`.
+        """
+        now = now or datetime.now(timezone.utc)
+        moment, started, token = _time(now), _time(run_started), uuid.uuid4().hex
+        until = _time(now + timedelta(seconds=lease_seconds))
+        owed, params = self._owed(max_age_days, now, _claimable("d"))
+        finals, rest = params[: len(FINAL_STATUSES)], params[len(FINAL_STATUSES):]
+        await self._transaction(
+            [(
+                "INSERT INTO deliveries (article, chat_id, status, attempts, at, claimed_by, claim, lease_until)"
+                " SELECT a.id, s.chat_id, ?, 0, ?, ?, ?, ?" + owed + " ORDER BY a.id, s.chat_id LIMIT ?"
+                " ON CONFLICT (article, chat_id) DO UPDATE SET status = excluded.status, at = excluded.at,"
+                " claimed_by = excluded.claimed_by, claim = excluded.claim, lease_until = excluded.lease_until"
+                f" WHERE deliveries.status {_NOT_FINAL} AND {_claimable('deliveries')}",
+                (SENDING, moment, worker, token, until, *finals, moment, worker, started, *rest, limit,
+                 *FINAL_STATUSES, moment, worker, started),
+            )]
+        )
+        rows = await self._fetchall(
+            "SELECT article, chat_id, attempts FROM deliveries WHERE claim = ? ORDER BY article, chat_id", (token,))
+        return [Delivery(article_row=r[0], chat_id=r[1], attempts=r[2]) for r in rows]
+
+    async def start_attempt(self, article_row: int, chat_id: int, worker: str, lease_seconds: float) -> bool:
+        """Count one send attempt of a pair `worker` claimed, renewing its lease; False if the claim
+        was lost meanwhile (it ran out and another worker took the pair over, or it is final) or the
+        chat is no longer subscribed (it blocked the bot or unsubscribed since the claim)."""
+        now = datetime.now(timezone.utc)
+        return await self._transaction(
+            [(
+                "UPDATE deliveries SET attempts = attempts + 1, at = ?, lease_until = ?"
+                " WHERE article = ? AND chat_id = ? AND claimed_by = ? AND status = ?"
+                " AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.chat_id = deliveries.chat_id)",
+                (_time(now), _time(now + timedelta(seconds=lease_seconds)), article_row, chat_id, worker, SENDING),
+            )]
+        ) > 0
+
+    async def extend_claims(self, worker: str, seconds: float) -> None:
+        """Keep every live claim of `worker` for `seconds` more from now (before a long flood-limit wait)."""
+        until = _time(datetime.now(timezone.utc) + timedelta(seconds=seconds))
+        await self._transaction(
+            [(
+                "UPDATE deliveries SET lease_until = ? WHERE claimed_by = ? AND status = ?"
+                " AND lease_until IS NOT NULL AND lease_until < ?",
+                (until, worker, SENDING, until),
+            )]
+        )
+
     async def record_delivery(self, article_row: int, chat_id: int, status: str, detail: str | None = None) -> None:
-        """Record the state of one delivery; SENDING counts an attempt."""
+        """Record the state of one delivery; SENDING counts an attempt. A final state ends any claim."""
         bump = 1 if status == SENDING else 0
         await self._transaction(
             [
@@ -54,8 +155,9 @@ class DeliveryStore(Database):
                     "INSERT INTO deliveries (article, chat_id, status, attempts, at, detail)"
                     " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(article, chat_id) DO UPDATE SET"
                     " status = excluded.status, attempts = deliveries.attempts + ?, at = excluded.at,"
-                    " detail = excluded.detail",
-                    (article_row, chat_id, status, bump, utc_now(), detail, bump),
+                    " detail = excluded.detail, lease_until = CASE WHEN excluded.status = ?"
+                    " THEN deliveries.lease_until END",
+                    (article_row, chat_id, status, bump, utc_now(), detail, bump, SENDING),
                 )
             ]
         )
@@ -68,4 +170,12 @@ class DeliveryStore(Database):
             for r in await self._fetchall(
                 f"SELECT article, chat_id, status, attempts FROM deliveries {where} ORDER BY article, chat_id", params
             )
+        ]
+
+    async def delivery_claims(self) -> list[tuple[int, int, str | None, int]]:
+        """(article row, chat, claiming worker, attempts) rows, for inspection and tests."""
+        return [
+            (r[0], r[1], r[2], r[3])
+            for r in await self._fetchall(
+                "SELECT article, chat_id, claimed_by, attempts FROM deliveries ORDER BY article, chat_id")
         ]

@@ -21,10 +21,10 @@ class QueryLog(Database):
         row = await self._fetchone(
             "SELECT (SELECT count(*) FROM articles),"
             " (SELECT count(*) FROM (SELECT chat_id FROM chats UNION"
-            "  SELECT chat_id FROM query_log WHERE chat_id IS NOT NULL)),"
+            "  SELECT chat_id FROM query_log WHERE chat_id IS NOT NULL) AS seen),"
             " (SELECT count(*) FROM subscriptions),"
-            " (SELECT count(*) FROM query_log WHERE answered),"
-            " (SELECT count(*) FROM query_log WHERE NOT answered)"
+            " (SELECT count(*) FROM query_log WHERE answered <> 0),"
+            " (SELECT count(*) FROM query_log WHERE answered = 0)"
         )
         assert row is not None
         names = ("articles", "chats", "subscribers", "answered", "abstained")

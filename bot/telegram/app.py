@@ -74,7 +74,8 @@ def build_application(
         builder = builder.request(request).get_updates_request(request)
     if rate_limiter:
         # Telegram's limits: ~30 messages/s overall and 20/min per group; one retry on a flood error.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=1))
+        # The overall limit is per bot: N workers sharing a token each take NEWSBOT_SEND_RATE = 30/N.
+        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=settings.send_rate, max_retries=1))
     if not jobs:
         builder = builder.job_queue(None)
     application = builder.build()

@@ -1,9 +1,12 @@
 """Pushing new articles to subscribed chats, once each, surviving rate limits, blocks and crashes.
 
-Each delivery is recorded as SENDING before the send and SENT (or FAILED/BLOCKED) after it, and a run
-works through whatever the database says is still owed. So a crash or restart mid-broadcast resumes
-where it stopped: nobody is skipped, and only the one message in flight at the crash can go out twice.
-Sends are sequential for that reason; the rate limiter keeps them within Telegram's limits.
+Each delivery is claimed (recorded SENDING, with this worker's name and a lease) before the send and
+recorded SENT (or FAILED/BLOCKED) after it, and a run works through whatever the database says is
+still owed. So a crash or restart mid-broadcast resumes where it stopped: nobody is skipped, and only
+the one message in flight at the crash can go out twice. Several workers sharing a database each
+claim pairs before sending them, so none is sent by two; a dead worker's claim is taken over once its
+lease (NEWSBOT_DELIVERY_LEASE_SECONDS) runs out. Sends are sequential within a worker; the rate
+limiter keeps them within Telegram's limits.
 """
 
 from __future__ import annotations
@@ -11,9 +14,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from functools import partial
-from datetime import timedelta
 from typing import Any
 
 from telegram import Bot
@@ -22,7 +26,8 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.core.service import NewsService
 from bot.logs import redact
-from bot.storage import BLOCKED, FAILED, SENDING, SENT
+from bot.settings import Settings
+from bot.storage import BLOCKED, FAILED, SENT, Delivery, Storage
 from bot.telegram import render
 from bot.telegram.sending import send_pieces
 
@@ -33,6 +38,9 @@ NETWORK_TRIES = 4
 BACKOFF_SECONDS = 0.5
 # After this many attempts over several runs a delivery is given up as failed.
 MAX_ATTEMPTS = 8
+# Deliveries claimed at a time: few, so that a worker that dies strands few until its lease runs out.
+CLAIM_BATCH = 10
+MAX_LOST_RACES = 100
 MAX_RETRY_AFTER_SECONDS = 300.0
 
 
@@ -43,6 +51,7 @@ class DeliveryRun:
     blocked: list[int] = field(default_factory=list)
     postponed: int = 0
     new_articles: int = 0
+    skipped: int = 0  # claimed pairs not sent after all: unsubscribed meanwhile, or taken over
 
 
 def _retry_after(exc: RetryAfter) -> float:
@@ -53,8 +62,12 @@ def _retry_after(exc: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-async def _send_with_retries(bot: Bot, chat_id: int, text: str, **kwargs: Any) -> None:
-    """Send one message; RetryAfter waits as told, network errors back off. Other errors propagate."""
+async def _send_with_retries(
+    bot: Bot, chat_id: int, text: str, *, before_wait: Callable[[float], Awaitable[None]] | None = None,
+    **kwargs: Any,
+) -> None:
+    """Send one message; RetryAfter waits as told, network errors back off. Other errors propagate.
+    `before_wait(seconds)` runs before each wait (to keep a delivery claim alive through it)."""
     kwargs.setdefault("parse_mode", ParseMode.HTML)  # whatever the Application's defaults say
     network_failures = 0
     while True:
@@ -64,6 +77,8 @@ async def _send_with_retries(bot: Bot, chat_id: int, text: str, **kwargs: Any) -
         except RetryAfter as exc:
             wait = min(_retry_after(exc), MAX_RETRY_AFTER_SECONDS)
             log.warning("flood limit for chat %s: waiting %.1fs", chat_id, wait)
+            if before_wait is not None:
+                await before_wait(wait)
             await asyncio.sleep(wait)
         except (Forbidden, BadRequest):
             raise
@@ -83,45 +98,72 @@ async def deliver_pending(bot: Bot, service: NewsService) -> DeliveryRun:
 
 
 async def _deliver_pending(bot: Bot, service: NewsService) -> DeliveryRun:
-    storage = service.storage
+    storage, settings = service.storage, service.settings
+    worker, lease = settings.worker, settings.delivery_lease_seconds
     run = DeliveryRun()
+    started = datetime.now(timezone.utc)
+    rendered: dict[int, list[str]] = {}
+    lost_races = 0
+    while True:
+        batch = await storage.claim_deliveries(
+            worker, lease, CLAIM_BATCH, run_started=started, max_age_days=settings.max_age_days)
+        if not batch:
+            # Other workers may have claimed the very pairs this claim aimed at: claim again while any
+            # owed pair is still free (a bounded number of times; the next run picks up the rest).
+            lost_races += 1
+            owed = await storage.pending_deliveries(1, settings.max_age_days, worker=worker, since=started)
+            if not owed or lost_races > MAX_LOST_RACES:
+                return run
+            continue
+        for delivery in batch:
+            await _deliver_one(bot, storage, settings, delivery, rendered, run)
+
+
+async def _deliver_one(
+    bot: Bot, storage: Storage, settings: Settings, delivery: Delivery, rendered: dict[int, list[str]],
+    run: DeliveryRun,
+) -> None:
+    """Send one claimed delivery and record how it went."""
+    worker, lease = settings.worker, settings.delivery_lease_seconds
+    row, chat = delivery.article_row, delivery.chat_id
+    if chat in run.blocked or not await storage.start_attempt(row, chat, worker, lease):
+        # Blocked or unsubscribed since the claim, or the claim ran out and another worker took it over.
+        run.skipped += 1
+        return
+    if row not in rendered:
+        article = await storage.article(row)
+        rendered[row] = render.render_push(article) if article else []
+
+    async def keep_claims(wait: float) -> None:
+        await storage.extend_claims(worker, wait + lease)
 
     def detail(exc: TelegramError) -> str:
         # Kept in the database: an httpx error's text can hold the request URL, and so the token.
         return redact(str(exc), bot.token)
 
-    rendered: dict[int, list[str]] = {}
-    for delivery in await storage.pending_deliveries(max_age_days=service.settings.max_age_days):
-        if not await storage.is_subscribed(delivery.chat_id):
-            continue  # blocked or unsubscribed earlier in this run
-        if delivery.article_row not in rendered:
-            article = await storage.article(delivery.article_row)
-            rendered[delivery.article_row] = render.render_push(article) if article else []
-        pieces = rendered[delivery.article_row]
-        await storage.record_delivery(delivery.article_row, delivery.chat_id, SENDING)
-        try:
-            await send_pieces(partial(_send_with_retries, bot, delivery.chat_id), pieces)
-        except Forbidden as exc:
-            log.info("chat %s blocked the bot (%s): subscription dropped", delivery.chat_id, exc.message)
-            await storage.record_delivery(delivery.article_row, delivery.chat_id, BLOCKED, detail(exc))
-            await storage.unsubscribe(delivery.chat_id)
-            run.blocked.append(delivery.chat_id)
-            continue
-        except TelegramError as exc:
-            # BadRequest subclasses NetworkError in PTB, but retrying it (or ChatMigrated, InvalidToken…) will not help.
-            if isinstance(exc, NetworkError) and not isinstance(exc, BadRequest):
-                if delivery.attempts + 1 < MAX_ATTEMPTS:
-                    # Still SENDING in the database: the next run tries again.
-                    log.warning("delivery to chat %s postponed: %s", delivery.chat_id, type(exc).__name__)
-                    run.postponed += 1
-                    continue
-            log.warning("delivery to chat %s failed: %s", delivery.chat_id, detail(exc))
-            await storage.record_delivery(delivery.article_row, delivery.chat_id, FAILED, detail(exc))
-            run.failed += 1
-            continue
-        await storage.record_delivery(delivery.article_row, delivery.chat_id, SENT)
-        run.sent += 1
-    return run
+    try:
+        await send_pieces(partial(_send_with_retries, bot, chat, before_wait=keep_claims), rendered[row])
+    except Forbidden as exc:
+        log.info("chat %s blocked the bot (%s): subscription dropped", chat, exc.message)
+        await storage.record_delivery(row, chat, BLOCKED, detail(exc))
+        await storage.unsubscribe(chat)
+        run.blocked.append(chat)
+        return
+    except TelegramError as exc:
+        # BadRequest subclasses NetworkError in PTB, but retrying it (or ChatMigrated, InvalidToken…) will not help.
+        if isinstance(exc, NetworkError) and not isinstance(exc, BadRequest):
+            if delivery.attempts + 1 < MAX_ATTEMPTS:
+                # Still SENDING and claimed: this worker's next run tries again, or another worker once
+                # the claim runs out.
+                log.warning("delivery to chat %s postponed: %s", chat, type(exc).__name__)
+                run.postponed += 1
+                return
+        log.warning("delivery to chat %s failed: %s", chat, detail(exc))
+        await storage.record_delivery(row, chat, FAILED, detail(exc))
+        run.failed += 1
+        return
+    await storage.record_delivery(row, chat, SENT)
+    run.sent += 1
 
 
 async def refresh_and_deliver(bot: Bot, service: NewsService) -> DeliveryRun:

@@ -1,5 +1,11 @@
 """The JobQueue's periodic jobs: push what is new (every NEWSBOT_REFRESH_SECONDS) and poll the feeds
-(every NEWSBOT_FEED_SECONDS), both ending in the one delivery path."""
+(every NEWSBOT_FEED_SECONDS), both ending in the one delivery path.
+
+With several workers on one PostgreSQL database, every worker runs both jobs: the refresh job is how
+each worker's index learns of articles another worker (or `newsbot ingest`) stored, by polling the
+largest article id every NEWSBOT_REFRESH_SECONDS; deliveries are claimed pair by pair; the feeds are
+polled by whichever worker holds the feeds lock.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +31,12 @@ async def poll_and_deliver(bot: Bot, service: NewsService) -> IngestSummary:
     # Lazy: feed parsing and page extraction load slowly, and only bots that follow feeds need them.
     from bot.intake.polling import poll_feeds
 
-    summary = await poll_feeds(service.storage, list(service.settings.feeds), service.settings)
+    # One worker at a time polls (PostgreSQL advisory lock); the others skip the round.
+    async with service.storage.job_lock("feeds") as mine:
+        if not mine:
+            log.debug("feeds job: another worker is polling the feeds")
+            return IngestSummary()
+        summary = await poll_feeds(service.storage, list(service.settings.feeds), service.settings)
     if summary.added or summary.failed:
         log.info("feeds job: %s", summary.line())
     if summary.added:
