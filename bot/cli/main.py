@@ -44,6 +44,12 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     return chat_command(settings)
 
 
+def cmd_migrate_db(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.cli.stored import migrate_db_command
+
+    return migrate_db_command(args.source, args.target)
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.cli.runner import run_command
 
@@ -68,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("feeds", help="list followed feeds with their status").set_defaults(func=cmd_feeds)
     sub.add_parser("chat", help="talk to the bot at the terminal (no Telegram)").set_defaults(func=cmd_chat)
     sub.add_parser("run", help="run the Telegram bot").set_defaults(func=cmd_run)
+    mig = sub.add_parser("migrate-db", help="copy a SQLite database into an empty PostgreSQL (or SQLite) database")
+    mig.add_argument("source", metavar="FROM", help="the SQLite file")
+    mig.add_argument("target", metavar="TO", help="postgresql://user:password@host:port/dbname (or a SQLite path)")
+    mig.set_defaults(func=cmd_migrate_db)
     return parser
 
 

@@ -1,14 +1,18 @@
-"""`newsbot ingest` and `newsbot feeds`: filling the database, and showing each feed's state."""
+"""`newsbot ingest`, `newsbot feeds` and `newsbot migrate-db`: filling the database, showing each
+feed's state, and moving a SQLite database to PostgreSQL."""
 
 from __future__ import annotations
 
 import asyncio
+import sys
 from datetime import datetime, timezone
+from pathlib import Path
 
 from bot.intake.files import ingest_items
 from bot.intake.summary import IngestSummary
 from bot.settings import Settings
-from bot.storage import FeedState, Storage
+from bot.dburl import DatabaseURL, is_database_url
+from bot.storage import FeedState, Storage, StorageError
 
 
 async def _ingest_all(settings: Settings, items: list[str]) -> IngestSummary:
@@ -72,4 +76,31 @@ async def _feeds(settings: Settings) -> str:
 
 def feeds_command(settings: Settings) -> int:
     print(asyncio.run(_feeds(settings)))
+    return 0
+
+
+async def _migrate_db(source: Path, target: Path | DatabaseURL) -> str:
+    from bot.storage.transfer import copy_database
+
+    async with await Storage.open(source) as src, await Storage.open(target) as dst:
+        return (await copy_database(src, dst)).line()
+
+
+def migrate_db_command(source: str, target: str) -> int:
+    """Copy the SQLite file `source` into the empty database `target`; the URL's password is never printed."""
+    try:
+        to: Path | DatabaseURL = DatabaseURL(target) if is_database_url(target) else Path(target)
+    except ValueError as exc:
+        print(f"newsbot migrate-db: TO: {exc}", file=sys.stderr)
+        return 2
+    if is_database_url(source) or not Path(source).is_file():
+        print(f"newsbot migrate-db: FROM must be an existing SQLite file: {source if not is_database_url(source) else 'a URL'}",
+              file=sys.stderr)
+        return 2
+    try:
+        line = asyncio.run(_migrate_db(Path(source), to))
+    except StorageError as exc:
+        print(f"newsbot migrate-db: {exc}", file=sys.stderr)
+        return 2
+    print(f"newsbot migrate-db: copied {source} to {to}: {line}")
     return 0

@@ -162,10 +162,12 @@ class PostgresBackend:
 
     async def reset_ids(self, table: str) -> None:
         async with self._pool.acquire() as con:
-            sequence = await con.fetchval("SELECT pg_get_serial_sequence($1, 'id')", table)
-            if sequence:
+            identities = await con.fetch(
+                "SELECT column_name, pg_get_serial_sequence(table_name, column_name) FROM information_schema.columns"
+                " WHERE table_schema = current_schema() AND table_name = $1 AND is_identity = 'YES'", table)
+            for column, sequence in identities:
                 await con.execute(
-                    f"SELECT setval($1, coalesce((SELECT max(id) FROM {table}), 0) + 1, false)", sequence)
+                    f"SELECT setval($1, coalesce((SELECT max({column}) FROM {table}), 0) + 1, false)", sequence)
 
     async def schema_version(self) -> int:
         row = await self.fetchone("SELECT coalesce(max(version), 0) FROM schema_version")
