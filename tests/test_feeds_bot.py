@@ -12,11 +12,12 @@ from bot.testing.fake_telegram import FAKE_TOKEN, FakeRequest, check_html
 from bot.testing.harness import Harness
 from bot.core.service import NewsService
 from bot.settings import PROJECT_ROOT, Settings, load_settings
+from bot.storage import Storage
 
 
-def settings_for(tmp_path: Path, server: FeedServer) -> Settings:
+def settings_for(tmp_path: Path, server: FeedServer, database: Path | str | None = None) -> Settings:
     return load_settings(
-        database=tmp_path / "state" / "newsbot.sqlite3",
+        database=database or tmp_path / "state" / "newsbot.sqlite3",
         seeds_dir=PROJECT_ROOT / "seeds",
         telegram_token=None,
         feeds=[server.url("/rss.xml"), server.url("/status/500"), server.url("/atom.xml")],
@@ -25,8 +26,8 @@ def settings_for(tmp_path: Path, server: FeedServer) -> Settings:
     )
 
 
-async def test_feed_to_answer_and_push(tmp_path: Path, feed_server: FeedServer) -> None:
-    settings = settings_for(tmp_path, feed_server)
+async def test_feed_to_answer_and_push(tmp_path: Path, feed_server: FeedServer, database: Path | str) -> None:
+    settings = settings_for(tmp_path, feed_server, database)
     async with Harness(settings, rate_limiter=False) as harness:
         await harness.send_text("/subscribe", 1001)
         question = "كم تبلغ قدرة محطة الطاقة الشمسية في تبوك؟"
@@ -75,3 +76,15 @@ async def test_the_running_bot_schedules_the_feeds_job(tmp_path: Path, feed_serv
         assert app.job_queue is not None and app.job_queue.get_jobs_by_name("feeds") == ()
     finally:
         await service.close()
+
+
+async def test_one_worker_at_a_time_polls_the_feeds(tmp_path: Path, feed_server: FeedServer, pg_url: str) -> None:
+    settings = settings_for(tmp_path, feed_server, pg_url)
+    async with Harness(settings, rate_limiter=False) as harness, await Storage.open(pg_url) as other_worker:
+        async with other_worker.job_lock("feeds") as polling:
+            assert polling
+            skipped = await poll_and_deliver(harness.application.bot, harness.service)
+            assert skipped.added == 0 and skipped.failed == []  # the other worker's round: not even fetched
+            assert await harness.service.storage.feed_states() == []
+        polled = await poll_and_deliver(harness.application.bot, harness.service)
+        assert polled.added == 5

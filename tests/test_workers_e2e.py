@@ -6,16 +6,19 @@ others finish its share). Pushes are counted where they land: at the Bot API ser
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from bot.cli.runner import webhook_secret
 from bot.settings import PROJECT_ROOT
 from bot.storage import SENT, Storage
 from retrieval import Article
@@ -53,8 +56,7 @@ async def final_states(database: str) -> tuple[Counter[str], dict[tuple[int, int
     return Counter(status for *_, status, _ in rows), {(row, chat): attempts for row, chat, _, attempts in rows}
 
 
-def start_worker(name: str, server: BotAPIServer, database: str, folder: Path) -> subprocess.Popen[str]:
-    port = free_port()
+def start_worker(name: str, server: BotAPIServer, database: str, folder: Path, port: int) -> subprocess.Popen[str]:
     env = {
         **os.environ,
         "NEWSBOT_TELEGRAM_TOKEN": TOKEN,
@@ -80,9 +82,22 @@ def pushes(server: BotAPIServer) -> list[tuple[str, int, str]]:
     """(worker, chat, title) of every push to a subscriber."""
     found = []
     for caller, params in server.sent_by():
-        [title] = [t for t in TITLES if t in params.get("text", "")] or [""]
-        found.append((caller, int(params["chat_id"]), title))
+        if int(params["chat_id"]) in SUBSCRIBERS:
+            [title] = [t for t in TITLES if t in params.get("text", "")] or [""]
+            found.append((caller, int(params["chat_id"]), title))
     return found
+
+
+def post_update(port: int, chat: int) -> int:
+    """A question, as Telegram would POST it to the webhook (through the balancer) with the shared secret."""
+    update = {"update_id": chat, "message": {"message_id": 1, "date": int(time.time()), "text": "ما آخر أخبار الأمطار؟",
+                                             "chat": {"id": chat, "type": "private", "first_name": "T"},
+                                             "from": {"id": chat, "is_bot": False, "first_name": "T"}}}
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/hook", json.dumps(update).encode(),
+                                     {"Content-Type": "application/json",
+                                      "X-Telegram-Bot-Api-Secret-Token": webhook_secret(TOKEN)})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return int(response.status)
 
 
 @pytest.mark.parametrize("kill", [False, True], ids=["all-alive", "one-sigkilled"])
@@ -91,12 +106,19 @@ def test_three_workers_push_each_article_to_each_subscriber_once(pg_url: str, tm
     asyncio.run(prepare(pg_url))
     expected = {(chat, title) for chat in SUBSCRIBERS for title in TITLES}
     with BotAPIServer() as server:
-        workers = {name: start_worker(name, server, pg_url, tmp_path) for name in WORKERS}
+        ports = {name: free_port() for name in WORKERS}
+        workers = {name: start_worker(name, server, pg_url, tmp_path, ports[name]) for name in WORKERS}
         outputs: dict[str, str] = {}
         try:
             ready = wait_for(lambda: {c for c, (_, m, _) in zip(server.callers, server.calls) if m == "setWebhook"}
                              == set(WORKERS))
             assert ready, "workers did not start"
+            hooks = [p for _, m, p in server.calls if m == "setWebhook"]
+            # No NEWSBOT_WEBHOOK_SECRET: every worker derives the same one from the token.
+            assert len({h["secret_token"] for h in hooks}) == 1 and hooks[0]["secret_token"] == webhook_secret(TOKEN)
+            if not kill:  # updates: the balancer gives each one to one worker, which answers it once
+                for i, name in enumerate(WORKERS):
+                    assert post_update(ports[name], 900 + i) == 200
             asyncio.run(publish(pg_url))
             if kill:  # w1 dies mid-broadcast, after its 100th push
                 assert wait_for(lambda: sum(c == "w1" for c, _, _ in pushes(server)) >= 100)
@@ -117,6 +139,8 @@ def test_three_workers_push_each_article_to_each_subscriber_once(pg_url: str, tm
     assert statuses == {SENT: len(expected)}, statuses
     twice = {pair: n for pair, n in copies.items() if n > 1}
     if not kill:
+        answers = Counter(int(p["chat_id"]) for _, p in server.sent_by() if int(p["chat_id"]) in (900, 901, 902))
+        assert answers == {900: 1, 901: 1, 902: 1}
         assert twice == {} and len(sent) == 1500, (twice, by_worker)
         assert set(attempts.values()) == {1}
         assert all(workers[n].returncode == 0 for n in WORKERS), log
