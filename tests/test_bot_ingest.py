@@ -23,8 +23,8 @@ def write_article(folder: Path, name: str, text: str = ARTICLE, **meta: object) 
     return path
 
 
-def test_ingest_twice_adds_nothing_the_second_time(tmp_path: Path, monkeypatch, capsys) -> None:
-    monkeypatch.setenv("NEWSBOT_DATABASE", str(tmp_path / "db.sqlite3"))
+def test_ingest_twice_adds_nothing_the_second_time(tmp_path: Path, monkeypatch, capsys, database: Path | str) -> None:
+    monkeypatch.setenv("NEWSBOT_DATABASE", str(database))
     folder = tmp_path / "news"
     write_article(folder, "wheat", title="القمح في الأقصر", source="وكالة", url="https://example.org/wheat")
     write_article(folder, "copy", "  " + ARTICLE, title="القمح في  الأقصر")  # same story, another name
@@ -45,10 +45,10 @@ def test_ingest_url_without_feeds_module_is_reported(tmp_path: Path, monkeypatch
         assert code == 1 and "failed 1" in out and "http://127.0.0.1:9/feed.xml" in out
 
 
-def test_ask_answers_from_database(tmp_path: Path) -> None:
+def test_ask_answers_from_database(tmp_path: Path, database: Path | str) -> None:
     folder = tmp_path / "news"
     write_article(folder, "wheat", title="القمح في الأقصر", source="وكالة")
-    env = {**os.environ, "NEWSBOT_DATABASE": str(tmp_path / "db.sqlite3")}
+    env = {**os.environ, "NEWSBOT_DATABASE": str(database)}
     cmd = [sys.executable, "-m", "bot"]
     subprocess.run([*cmd, "ingest", str(folder)], env=env, check=True, capture_output=True, cwd=tmp_path)
     done = subprocess.run(

@@ -50,6 +50,10 @@ class Backend(Protocol):
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None: ...
 
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """One write statement, atomic by itself; how many rows it changed."""
+        ...
+
     def writing(self, exclusive: bool = False) -> AbstractAsyncContextManager[Tx]:
         """One write transaction. `exclusive`: no other writer (in any process) runs one at the same
         time, for a check-then-insert, and so that row ids commit in the order they were taken."""

@@ -68,6 +68,9 @@ class Database:
 
     async def _transaction(self, statements: Iterable[tuple[str, Sequence[Any]]]) -> int:
         """Run `statements` in one transaction; how many rows they changed."""
+        statements = list(statements)
+        if len(statements) == 1:
+            return await self._backend.execute(*statements[0])  # one statement is atomic by itself
         changed = 0
         async with self._writing() as tx:
             for sql, params in statements:

@@ -92,6 +92,7 @@ class DeliveryStore(Database):
         limit: int,
         *,
         run_started: datetime,
+        after: tuple[int, int] = (0, 0),
         max_age_days: float | None = None,
         now: datetime | None = None,
     ) -> list[Delivery]:
@@ -100,6 +101,8 @@ class DeliveryStore(Database):
         Claimable: never tried, or under no live claim, or under this worker's claim from before
         `run_started` (a restart, or a send postponed by an earlier run). Claims taken in this run are
         not claimed again by it. Recorded SENDING; the attempt is counted by `start_attempt`.
+        `after` (article row, chat), the last pair this run claimed: the search starts past it, so
+        a broadcast costs a short index walk per batch instead of a scan of every pair.
         """
         now = now or datetime.now(timezone.utc)
         moment, started, token = _time(now), _time(run_started), uuid.uuid4().hex
@@ -109,11 +112,13 @@ class DeliveryStore(Database):
         await self._transaction(
             [(
                 "INSERT INTO deliveries (article, chat_id, status, attempts, at, claimed_by, claim, lease_until)"
-                " SELECT a.id, s.chat_id, ?, 0, ?, ?, ?, ?" + owed + " ORDER BY a.id, s.chat_id LIMIT ?"
+                " SELECT a.id, s.chat_id, ?, 0, ?, ?, ?, ?" + owed
+                + " AND a.id >= ? AND (a.id > ? OR s.chat_id > ?) ORDER BY a.id, s.chat_id LIMIT ?"
                 " ON CONFLICT (article, chat_id) DO UPDATE SET status = excluded.status, at = excluded.at,"
                 " claimed_by = excluded.claimed_by, claim = excluded.claim, lease_until = excluded.lease_until"
                 f" WHERE deliveries.status {_NOT_FINAL} AND {_claimable('deliveries')}",
-                (SENDING, moment, worker, token, until, *finals, moment, worker, started, *rest, limit,
+                (SENDING, moment, worker, token, until, *finals, moment, worker, started, *rest,
+                 after[0], after[0], after[1], limit,
                  *FINAL_STATUSES, moment, worker, started),
             )]
         )

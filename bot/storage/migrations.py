@@ -97,6 +97,10 @@ MIGRATIONS: list[str] = [
     ALTER TABLE deliveries ADD COLUMN claim TEXT;
     ALTER TABLE deliveries ADD COLUMN lease_until TEXT;
     """,
+    # 4: a delivery batch is read back by its claim token.
+    """
+    CREATE INDEX deliveries_claim ON deliveries(claim);
+    """,
 ]
 
 # PostgreSQL: the same schema. Ids are identity columns (BY DEFAULT, so migrate-db can keep the ids it
@@ -189,5 +193,9 @@ PG_MIGRATIONS: list[str] = [
     ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
     ALTER TABLE deliveries ADD COLUMN claim TEXT;
     ALTER TABLE deliveries ADD COLUMN lease_until TEXT;
+    """,
+    # 4: a delivery batch is read back by its claim token.
+    """
+    CREATE INDEX deliveries_claim ON deliveries(claim);
     """,
 ]

@@ -100,6 +100,10 @@ class SqliteBackend:
         async with self._write:
             return await self._tx.fetchone(sql, params)
 
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        async with self.writing() as tx:
+            return await tx.execute(sql, params)
+
     @asynccontextmanager
     async def writing(self, exclusive: bool = False) -> AsyncIterator[SqliteTx]:
         # Every SQLite write transaction is exclusive: BEGIN IMMEDIATE takes the file's write lock.

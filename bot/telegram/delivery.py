@@ -104,17 +104,22 @@ async def _deliver_pending(bot: Bot, service: NewsService) -> DeliveryRun:
     started = datetime.now(timezone.utc)
     rendered: dict[int, list[str]] = {}
     lost_races = 0
+    after = (0, 0)  # the last pair claimed: each claim searches past it
     while True:
         batch = await storage.claim_deliveries(
-            worker, lease, CLAIM_BATCH, run_started=started, max_age_days=settings.max_age_days)
+            worker, lease, CLAIM_BATCH, run_started=started, after=after, max_age_days=settings.max_age_days)
         if not batch:
             # Other workers may have claimed the very pairs this claim aimed at: claim again while any
-            # owed pair is still free (a bounded number of times; the next run picks up the rest).
+            # owed pair is still free (a bounded number of times; the next run picks up the rest, and
+            # pairs behind `after` that another worker gave back).
             lost_races += 1
             owed = await storage.pending_deliveries(1, settings.max_age_days, worker=worker, since=started)
             if not owed or lost_races > MAX_LOST_RACES:
                 return run
+            if (owed[0].article_row, owed[0].chat_id) < after:
+                after = (0, 0)  # free again behind the cursor (a claim that ran out): go back for it
             continue
+        after = (batch[-1].article_row, batch[-1].chat_id)
         for delivery in batch:
             await _deliver_one(bot, storage, settings, delivery, rendered, run)
 
