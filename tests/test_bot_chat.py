@@ -26,3 +26,16 @@ def test_chat_with_piped_stdin(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "bot"], input="أين اجتمع الوفدان؟\n", env=env, cwd=tmp_path,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and "NEWSBOT_TELEGRAM_TOKEN" in done.stderr and "انقرة" in done.stdout
+
+
+def test_chat_survives_invalid_utf8(tmp_path: Path) -> None:
+    """A byte that is not UTF-8 in the middle of a question: the question is still answered."""
+    env = {**os.environ, "NEWSBOT_DATABASE": str(tmp_path / "chat.sqlite3"), "NEWSBOT_TELEGRAM_TOKEN": "",
+           "PYTHONPATH": str(PROJECT_ROOT), "LC_ALL": "C", "PYTHONIOENCODING": ""}
+    raw = "من هو وزير الدفاع ".encode() + b"\xff" + " التركي الذي ترأس الوفد؟\n".encode() + b"\xc3\x28\n"
+    done = subprocess.run([sys.executable, "-m", "bot", "chat"], input=raw, env=env, cwd=tmp_path,
+                          capture_output=True, timeout=120)
+    out = done.stdout.decode("utf-8")
+    assert done.returncode == 0, done.stderr
+    assert "خلوصي أكار" in out
+    assert "حدث خطأ" not in out  # texts.ERROR: the log write no longer fails on the bad byte

@@ -34,6 +34,7 @@ async def test_question_with_answer_quotes_bolds_and_cites(harness: Harness) -> 
     assert "<b>وزير</b>" in text and "<b>الدفاع</b>" in text
     assert "خلوصي أكار" in text
     assert "تركيا الآن" in text and "«وفدان من تركيا وكوسوفو" in text and "الجملة 2" in text
+    await harness.service.settle()
     assert await harness.service.storage.query_count() == 1
 
 

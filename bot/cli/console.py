@@ -14,7 +14,6 @@ from bot.testing.fake_telegram import Call
 from bot.testing.harness import Harness
 
 
-
 def readable(text: str) -> str:
     """An HTML message as plain text for the terminal: bold shown plainly, links as `label <url>`."""
     text = re.sub(r'<a href="([^"]*)">(.*?)</a>', lambda m: f"{m.group(2)} <{html.unescape(m.group(1))}>", text)
@@ -59,6 +58,11 @@ async def _chat(settings: Settings) -> int:
 
 
 def chat_command(settings: Settings) -> int:
+    # Whatever the locale, read and write UTF-8 and never die on a bad byte (as `newsbot ask` does):
+    # an invalid byte becomes U+FFFD and the rest of the line is still a question.
+    for stream in (sys.stdin, sys.stdout):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="replace")
     try:
         return asyncio.run(_chat(settings))
     except KeyboardInterrupt:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from enum import Enum
@@ -25,6 +26,15 @@ class Asked:
     reply: Reply | None
     refusal: Refusal | None = None
     truncated: bool = False
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_question(text: str) -> str:
+    """Lone surrogates (bytes that were not UTF-8, decoded with surrogateescape) become U+FFFD: they
+    cannot be stored or sent, and no question needs them."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def _has_letters(text: str) -> bool:

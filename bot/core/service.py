@@ -11,7 +11,7 @@ from retrieval import Article, NewsIndex
 
 from bot.age import age_cutoff
 from bot.core.index_builder import index_from_storage
-from bot.core.questions import MAX_QUESTION_CHARS, check_question
+from bot.core.questions import MAX_QUESTION_CHARS, check_question, clean_question
 from bot.core.results import Asked, Latest, Stats
 from bot.intake.files import load_seeds
 from bot.settings import Settings
@@ -36,6 +36,10 @@ class NewsService:
         self._refresh_lock = asyncio.Lock()
         # Delivery runs (the refresh job, the feeds job) take turns, or two could send the same message.
         self.delivery_lock = asyncio.Lock()
+        # Query-log writes run beside the reply, never in its way (a locked database must not cost the
+        # user the answer); failures are counted here and logged.
+        self._log_writes: set[asyncio.Task[None]] = set()
+        self.query_log_failures = 0
 
     @classmethod
     async def start(cls, settings: Settings) -> NewsService:
@@ -56,13 +60,22 @@ class NewsService:
         return cls(settings, storage, index, last_row, age_cutoff(settings.max_age_days, now))
 
     async def close(self) -> None:
-        await self.storage.close()
+        try:
+            await self.settle()
+        finally:
+            await self.storage.close()
+
+    async def settle(self) -> None:
+        """Wait for the query-log writes still in flight (each ends within the database's busy timeout)."""
+        while self._log_writes:
+            await asyncio.gather(*self._log_writes, return_exceptions=True)
 
     @property
     def index(self) -> NewsIndex:
         return self._index
 
     async def ask(self, chat_id: int | None, question: str) -> Asked:
+        question = clean_question(question)
         truncated = len(question) > MAX_QUESTION_CHARS
         question = question[:MAX_QUESTION_CHARS].strip()
         refusal = check_question(question)
@@ -72,8 +85,19 @@ class NewsService:
         index = self._index  # one snapshot for the whole question, whatever refresh() does meanwhile
         reply = await asyncio.to_thread(index.ask, question, self.settings.top_k)
         latency_ms = (time.perf_counter() - started) * 1000
-        await self.storage.log_query(chat_id, question, reply.answered, latency_ms)
+        task = asyncio.create_task(self._log_query(chat_id, question, reply.answered, latency_ms))
+        self._log_writes.add(task)
+        task.add_done_callback(self._log_writes.discard)
         return Asked(reply=reply, truncated=truncated)
+
+    async def _log_query(self, chat_id: int | None, question: str, answered: bool, latency_ms: float) -> None:
+        try:
+            await self.storage.log_query(chat_id, question, answered, latency_ms)
+        except Exception as exc:  # "database is locked" under a long ingest, a full disk…
+            self.query_log_failures += 1
+            # The question itself stays out of the log: it is the user's text.
+            log.warning("query log: a question from chat %s was not logged (%s: %s); %d lost so far",
+                        chat_id, type(exc).__name__, exc, self.query_log_failures)
 
     async def latest(self, chat_id: int, n: int = LATEST_COUNT) -> Latest:
         """The newest articles within NEWSBOT_MAX_AGE_DAYS, and whether `chat_id` is subscribed
