@@ -21,6 +21,7 @@ class BotAPIServer:
         self.updates: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._message_id = 100
+        self.send_delay = 0.0  # seconds each sendMessage takes: a slow Telegram
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -69,6 +70,8 @@ class BotAPIServer:
                 time.sleep(0.2)  # a short long-poll
             return pending
         if method == "sendMessage":
+            if self.send_delay:
+                time.sleep(self.send_delay)
             with self._lock:
                 self._message_id += 1
                 message_id = self._message_id

@@ -3,6 +3,7 @@ every test on both backends (a SQLite file, a PostgreSQL database)."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,8 @@ from bot.testing.fake_telegram import SimulatedCrash
 from bot.testing.harness import Harness
 from bot.intake.files import ingest_items
 from bot.settings import PROJECT_ROOT, Settings, load_settings
-from bot.storage import BLOCKED, FAILED, SENT
+from bot.storage import BLOCKED, FAILED, SENDING, SENT
+from bot.telegram.delivery import MAX_FLOOD_WAIT_SECONDS, MAX_FLOOD_WAITS
 
 WHEAT = "اجتمع وزير الزراعة مع المزارعين في مدينة الأقصر لمناقشة محصول القمح هذا العام.\nوقال الوزير إن المحصول وفير.\n"
 
@@ -135,3 +137,30 @@ async def _deliveries(settings: Settings):
         return await storage.deliveries()
     finally:
         await storage.close()
+
+
+async def test_endless_flood_limit_postpones_the_delivery(bot_settings: Settings, tmp_path: Path) -> None:
+    """Telegram answering 429 to every send for one chat: the run goes on to the others and ends."""
+    async with Harness(bot_settings, rate_limiter=False) as h:  # only our own waits: a shorter test
+        await subscribe(h, 1001, 1002)
+        await ingest(h, tmp_path / "news", "wheat", "محصول القمح")
+        h.request.fail("sendMessage", "429", chat_id=1001, times=None, retry_after=1)
+        run = await asyncio.wait_for(h.deliver(), timeout=20)  # before: an endless loop under the lock
+        assert (run.sent, run.postponed) == (1, 1)
+        assert pushes(h, 1002, "محصول القمح") == 1 and pushes(h, 1001, "محصول القمح") == 0
+        tries = [c for c in h.request.calls if c.method == "sendMessage" and c.chat_id == 1001 and not c.ok]
+        assert len(tries) == MAX_FLOOD_WAITS + 1
+        assert {chat: s for _, chat, s, _ in await h.service.storage.deliveries()} == {1001: SENDING, 1002: SENT}
+        h.request.failures.clear()  # the limit is over: the next run delivers it, once
+        assert (await h.deliver()).sent == 1
+        assert pushes(h, 1001, "محصول القمح") == 1
+
+
+async def test_flood_wait_longer_than_the_budget_is_not_waited(bot_settings: Settings, tmp_path: Path) -> None:
+    async with Harness(bot_settings, rate_limiter=False) as h:
+        await subscribe(h, 1001, 1002)
+        await ingest(h, tmp_path / "news", "wheat", "محصول القمح")
+        h.request.fail("sendMessage", "429", chat_id=1001, retry_after=int(MAX_FLOOD_WAIT_SECONDS) + 1000)
+        run = await asyncio.wait_for(h.deliver(), timeout=20)  # before: a 300 s sleep holding the lock
+        assert (run.sent, run.postponed) == (1, 1)
+        assert (await h.deliver()).sent == 1 and pushes(h, 1001, "محصول القمح") == 1

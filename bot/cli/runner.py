@@ -75,6 +75,8 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
                 log.info("long polling as @%s", application.bot.username)
             await stop.wait()
             log.info("stopping")
+            # Jobs first: a broadcast in progress ends at its next send instead of running to the end.
+            service.stopping.set()
             await updater.stop()
             await application.stop()
         finally:

@@ -36,6 +36,8 @@ class NewsService:
         self._refresh_lock = asyncio.Lock()
         # Delivery runs (the refresh job, the feeds job) take turns, or two could send the same message.
         self.delivery_lock = asyncio.Lock()
+        # Set on shutdown (SIGTERM): long jobs stop at their next step and leave the rest for the next start.
+        self.stopping = asyncio.Event()
         # Query-log writes run beside the reply, never in its way (a locked database must not cost the
         # user the answer); failures are counted here and logged.
         self._log_writes: set[asyncio.Task[None]] = set()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 from telegram import BotCommand, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import (
@@ -82,17 +84,26 @@ def build_application(
     attach_service(application, service)
     register_handlers(application)
     if jobs and application.job_queue is not None:
-        # first=0: on start, resume whatever a crash or restart left undelivered.
-        application.job_queue.run_repeating(
-            delivery_job, interval=settings.refresh_seconds, first=0, name="delivery",
-            job_kwargs={"max_instances": 1, "coalesce": True},
-        )
-    if jobs and application.job_queue is not None and settings.feeds:
-        application.job_queue.run_repeating(
-            feeds_job, interval=settings.feed_seconds, first=1, name="feeds",
-            job_kwargs={"max_instances": 1, "coalesce": True},
-        )
+        schedule_jobs(application, settings)
     return application
+
+
+def _starting_at(delay: float) -> dict[str, object]:
+    """APScheduler arguments for a job's first run `delay` seconds from now, however late the scheduler
+    starts: jobs added before Application.start() are otherwise first run one whole interval later
+    (the trigger's next time after the start), and a run missed by more than a second is dropped."""
+    first = datetime.now(timezone.utc) + timedelta(seconds=delay)
+    return {"next_run_time": first, "misfire_grace_time": None, "max_instances": 1, "coalesce": True}
+
+
+def schedule_jobs(application: Application, settings: Settings) -> None:
+    job_queue = application.job_queue
+    assert job_queue is not None
+    # On start, resume at once whatever a crash or restart left undelivered.
+    job_queue.run_repeating(delivery_job, interval=settings.refresh_seconds, name="delivery",
+                            job_kwargs=_starting_at(0))
+    if settings.feeds:
+        job_queue.run_repeating(feeds_job, interval=settings.feed_seconds, name="feeds", job_kwargs=_starting_at(1))
 
 
 def register_handlers(application: Application) -> None:

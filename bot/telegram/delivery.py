@@ -7,6 +7,11 @@ the one message in flight at the crash can go out twice. Several workers sharing
 claim pairs before sending them, so none is sent by two; a dead worker's claim is taken over once its
 lease (NEWSBOT_DELIVERY_LEASE_SECONDS) runs out. Sends are sequential within a worker; the rate
 limiter keeps them within Telegram's limits.
+
+A run holds the delivery lock, so nothing in it may wait without bound: flood waits (429) are capped
+in number and in total time, after which the delivery is postponed to the next run; and a run stops
+between two sends as soon as the service is stopping (SIGTERM), leaving the rest for the next start
+(a restarted worker takes its own claims back at once).
 """
 
 from __future__ import annotations
@@ -26,8 +31,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.core.service import NewsService
 from bot.logs import redact
-from bot.settings import Settings
-from bot.storage import BLOCKED, FAILED, SENT, Delivery, Storage
+from bot.storage import BLOCKED, FAILED, SENT, Delivery
 from bot.telegram import render
 from bot.telegram.sending import send_pieces
 
@@ -41,7 +45,14 @@ MAX_ATTEMPTS = 8
 # Deliveries claimed at a time: few, so that a worker that dies strands few until its lease runs out.
 CLAIM_BATCH = 10
 MAX_LOST_RACES = 100
-MAX_RETRY_AFTER_SECONDS = 300.0
+# Flood limits (429) for one message: waited out at most this many times and this long in all; then
+# the delivery is postponed to the next run, so one chat's limit never holds the lock for long.
+MAX_FLOOD_WAITS = 3
+MAX_FLOOD_WAIT_SECONDS = 30.0
+
+
+class Stopping(Exception):
+    """The service is stopping: the delivery in hand is left for the next start."""
 
 
 @dataclass
@@ -52,6 +63,7 @@ class DeliveryRun:
     postponed: int = 0
     new_articles: int = 0
     skipped: int = 0  # claimed pairs not sent after all: unsubscribed meanwhile, or taken over
+    stopped: bool = False  # ended early because the service is stopping
 
 
 def _retry_after(exc: RetryAfter) -> float:
@@ -62,24 +74,41 @@ def _retry_after(exc: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
+async def _pause(seconds: float, stopping: asyncio.Event) -> None:
+    """Sleep, unless the service starts stopping meanwhile (then Stopping)."""
+    try:
+        await asyncio.wait_for(stopping.wait(), timeout=seconds)
+    except TimeoutError:
+        return
+    raise Stopping
+
+
 async def _send_with_retries(
-    bot: Bot, chat_id: int, text: str, *, before_wait: Callable[[float], Awaitable[None]] | None = None,
-    **kwargs: Any,
+    bot: Bot, chat_id: int, text: str, *, stopping: asyncio.Event,
+    before_wait: Callable[[float], Awaitable[None]] | None = None, **kwargs: Any,
 ) -> None:
-    """Send one message; RetryAfter waits as told, network errors back off. Other errors propagate.
-    `before_wait(seconds)` runs before each wait (to keep a delivery claim alive through it)."""
+    """Send one message; RetryAfter waits as told (within the flood budget), network errors back off.
+    Other errors, a RetryAfter past the budget and the last network error propagate.
+    `before_wait(seconds)` runs before each flood wait (to keep a delivery claim alive through it)."""
     kwargs.setdefault("parse_mode", ParseMode.HTML)  # whatever the Application's defaults say
-    network_failures = 0
+    network_failures = flood_waits = 0
+    flood_waited = 0.0
     while True:
+        if stopping.is_set():
+            raise Stopping
         try:
             await bot.send_message(chat_id, text, **kwargs)
             return
         except RetryAfter as exc:
-            wait = min(_retry_after(exc), MAX_RETRY_AFTER_SECONDS)
+            wait = _retry_after(exc)
+            flood_waits += 1
+            if flood_waits > MAX_FLOOD_WAITS or flood_waited + wait > MAX_FLOOD_WAIT_SECONDS:
+                raise
+            flood_waited += wait
             log.warning("flood limit for chat %s: waiting %.1fs", chat_id, wait)
             if before_wait is not None:
                 await before_wait(wait)
-            await asyncio.sleep(wait)
+            await _pause(wait, stopping)
         except (Forbidden, BadRequest):
             raise
         except NetworkError as exc:  # TimedOut is a NetworkError too
@@ -88,7 +117,13 @@ async def _send_with_retries(
                 raise
             wait = BACKOFF_SECONDS * 2 ** (network_failures - 1)
             log.warning("network error sending to chat %s (%s): retry in %.1fs", chat_id, type(exc).__name__, wait)
-            await asyncio.sleep(wait)
+            await _pause(wait, stopping)
+
+
+def _worth_retrying(exc: TelegramError) -> bool:
+    """A flood limit or network trouble; BadRequest subclasses NetworkError in PTB, but retrying it (or
+    ChatMigrated, InvalidToken…) will not help."""
+    return isinstance(exc, RetryAfter) or (isinstance(exc, NetworkError) and not isinstance(exc, BadRequest))
 
 
 async def deliver_pending(bot: Bot, service: NewsService) -> DeliveryRun:
@@ -98,14 +133,14 @@ async def deliver_pending(bot: Bot, service: NewsService) -> DeliveryRun:
 
 
 async def _deliver_pending(bot: Bot, service: NewsService) -> DeliveryRun:
-    storage, settings = service.storage, service.settings
+    storage, settings, stopping = service.storage, service.settings, service.stopping
     worker, lease = settings.worker, settings.delivery_lease_seconds
     run = DeliveryRun()
     started = datetime.now(timezone.utc)
     rendered: dict[int, list[str]] = {}
     lost_races = 0
     after = (0, 0)  # the last pair claimed: each claim searches past it
-    while True:
+    while not stopping.is_set():
         batch = await storage.claim_deliveries(
             worker, lease, CLAIM_BATCH, run_started=started, after=after, max_age_days=settings.max_age_days)
         if not batch:
@@ -121,14 +156,18 @@ async def _deliver_pending(bot: Bot, service: NewsService) -> DeliveryRun:
             continue
         after = (batch[-1].article_row, batch[-1].chat_id)
         for delivery in batch:
-            await _deliver_one(bot, storage, settings, delivery, rendered, run)
+            if stopping.is_set():
+                break  # the rest of the batch stays claimed by this worker, which takes it back on restart
+            await _deliver_one(bot, service, delivery, rendered, run)
+    run.stopped = True
+    return run
 
 
 async def _deliver_one(
-    bot: Bot, storage: Storage, settings: Settings, delivery: Delivery, rendered: dict[int, list[str]],
-    run: DeliveryRun,
+    bot: Bot, service: NewsService, delivery: Delivery, rendered: dict[int, list[str]], run: DeliveryRun
 ) -> None:
     """Send one claimed delivery and record how it went."""
+    storage, settings = service.storage, service.settings
     worker, lease = settings.worker, settings.delivery_lease_seconds
     row, chat = delivery.article_row, delivery.chat_id
     if chat in run.blocked or not await storage.start_attempt(row, chat, worker, lease):
@@ -147,7 +186,11 @@ async def _deliver_one(
         return redact(str(exc), bot.token)
 
     try:
-        await send_pieces(partial(_send_with_retries, bot, chat, before_wait=keep_claims), rendered[row])
+        sender = partial(_send_with_retries, bot, chat, stopping=service.stopping, before_wait=keep_claims)
+        await send_pieces(sender, rendered[row])
+    except Stopping:
+        # Still SENDING and claimed: the next start sends it (its send had not begun).
+        return
     except Forbidden as exc:
         log.info("chat %s blocked the bot (%s): subscription dropped", chat, exc.message)
         await storage.record_delivery(row, chat, BLOCKED, detail(exc))
@@ -155,8 +198,7 @@ async def _deliver_one(
         run.blocked.append(chat)
         return
     except TelegramError as exc:
-        # BadRequest subclasses NetworkError in PTB, but retrying it (or ChatMigrated, InvalidToken…) will not help.
-        if isinstance(exc, NetworkError) and not isinstance(exc, BadRequest):
+        if _worth_retrying(exc):
             if delivery.attempts + 1 < MAX_ATTEMPTS:
                 # Still SENDING and claimed: this worker's next run tries again, or another worker once
                 # the claim runs out.
@@ -175,9 +217,10 @@ async def refresh_and_deliver(bot: Bot, service: NewsService) -> DeliveryRun:
     new = await service.refresh()
     run = await deliver_pending(bot, service)
     run.new_articles = len(new)
-    if new or run.sent or run.failed or run.blocked:
+    if new or run.sent or run.failed or run.blocked or run.stopped:
         log.info(
-            "refresh: %d new articles; delivered %d, failed %d, blocked %d, postponed %d",
+            "refresh: %d new articles; delivered %d, failed %d, blocked %d, postponed %d%s",
             run.new_articles, run.sent, run.failed, len(run.blocked), run.postponed,
+            "; stopping, the rest is left for the next start" if run.stopped else "",
         )
     return run

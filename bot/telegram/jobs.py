@@ -9,7 +9,9 @@ polled by whichever worker holds the feeds lock.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable
 
 from telegram import Bot
 
@@ -20,9 +22,36 @@ from bot.telegram.delivery import refresh_and_deliver
 
 log = logging.getLogger(__name__)
 
+# On shutdown a job gets this long to stop at its next step (delivery checks between two sends);
+# past it, it is cancelled: storage rolls back the transaction in hand, a feed whose entries were not
+# all stored keeps its old validators, and a push cut off in flight stays SENDING (sent again, at most once).
+STOP_GRACE_SECONDS = 3.0
+
+
+async def until_stopping(service: NewsService, work: Awaitable[object]) -> None:
+    """Run `work`; once the service is stopping, give it STOP_GRACE_SECONDS, then cancel it."""
+    task = asyncio.ensure_future(work)
+    stop = asyncio.ensure_future(service.stopping.wait())
+    try:
+        await asyncio.wait({task, stop}, return_when=asyncio.FIRST_COMPLETED)
+        if not task.done():
+            done, _ = await asyncio.wait({task}, timeout=STOP_GRACE_SECONDS)
+            if not done:
+                log.warning("stopping: a job still running after %.0fs is cancelled", STOP_GRACE_SECONDS)
+                task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            if not service.stopping.is_set():
+                raise
+    finally:
+        stop.cancel()
+        if not task.done():  # this job itself was cancelled
+            task.cancel()
+
 
 async def delivery_job(context: BotContext) -> None:
-    await refresh_and_deliver(context.bot, context.service)
+    await until_stopping(context.service, refresh_and_deliver(context.bot, context.service))
 
 
 async def poll_and_deliver(bot: Bot, service: NewsService) -> IngestSummary:
@@ -45,4 +74,4 @@ async def poll_and_deliver(bot: Bot, service: NewsService) -> IngestSummary:
 
 
 async def feeds_job(context: BotContext) -> None:
-    await poll_and_deliver(context.bot, context.service)
+    await until_stopping(context.service, poll_and_deliver(context.bot, context.service))
