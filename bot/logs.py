@@ -56,12 +56,30 @@ class TokenRedactor(logging.Filter):
         return True
 
 
+# PTB logs a whole update it could not parse, or (at DEBUG) every webhook body: a user's messages.
+_UPDATE_DATA = ("Received data was", "received data:")
+WITHHELD = "[update withheld]"
+
+
+class UpdateWithholder(logging.Filter):
+    """Keeps the content of updates (users' messages) out of PTB's log lines; ids are logged elsewhere."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("telegram") and isinstance(record.msg, str) and record.args:
+            if any(marker in record.msg for marker in _UPDATE_DATA):
+                count = len(record.args) if isinstance(record.args, tuple) else 1
+                record.args = (WITHHELD,) * count
+        return True
+
+
 def install_redaction(
     token: str | None, logger: logging.Logger | None = None, secrets: tuple[str, ...] = ()
 ) -> TokenRedactor:
-    """Put a TokenRedactor on every handler of `logger` (the root by default)."""
+    """Put a TokenRedactor and an UpdateWithholder on every handler of `logger` (the root by default)."""
     redactor = TokenRedactor(token, secrets)
     for handler in (logger or logging.getLogger()).handlers:
+        if not any(isinstance(f, UpdateWithholder) for f in handler.filters):
+            handler.addFilter(UpdateWithholder())  # first: the redactor formats the message
         if not any(isinstance(f, TokenRedactor) for f in handler.filters):
             handler.addFilter(redactor)
     # Request lines at INFO are noise at best; at WARNING and above they are still redacted.

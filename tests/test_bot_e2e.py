@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -60,6 +61,48 @@ def test_newsbot_run_answers_over_http(tmp_path: Path) -> None:
         assert TOKEN not in output and TOKEN.partition(":")[2] not in output  # …and nowhere else
 
 
+SECRET = "رقم هاتفي السري 0555123456"
+
+
+def run_env(server: BotAPIServer, tmp_path: Path, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "NEWSBOT_TELEGRAM_TOKEN": TOKEN,
+        "NEWSBOT_BOT_API_URL": server.url,
+        "NEWSBOT_DATABASE": str(tmp_path / "bot.sqlite3"),
+        "NEWSBOT_SEEDS_DIR": str(PROJECT_ROOT / "seeds"),
+        "PYTHONPATH": str(PROJECT_ROOT),
+        **extra,
+    }
+
+
+def test_unreadable_update_is_skipped_and_its_text_stays_out_of_the_log(tmp_path: Path) -> None:
+    chat = {"id": 779, "type": "private", "first_name": "T"}
+    user = {"id": 779, "is_bot": False, "first_name": "T"}
+    with BotAPIServer() as server:
+        server.updates += [
+            {"update_id": 41, "message": {"message_id": 1, "text": SECRET, "chat": chat, "from": user}},  # no date
+            {"update_id": 42, "message": {"date": int(time.time()), "text": SECRET, "chat": chat, "from": user}},
+            {"update_id": 43, "message": {"message_id": 3, "date": int(time.time()), "text": SECRET, "chat": chat,
+                                          "from": user, "entities": [{"type": "mention"}]}},  # entity, no offset
+            {"update_id": 44, "message": {"message_id": 4, "date": int(time.time()), "text": QUESTION, "chat": chat,
+                                          "from": user}},
+        ]
+        proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=run_env(server, tmp_path), cwd=tmp_path,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            answered = wait_for(lambda: any("خلوصي أكار" in p.get("text", "") for p in server.sent()))
+        finally:
+            output = stop(proc)
+        assert answered, output[-3000:]  # before: polling fetched the same batch forever
+        for update_id in (41, 42, 43):
+            assert f"update {update_id} could not be read" in output
+        assert SECRET not in output and "0555123456" not in output
+        polls = [p for _, m, p in server.calls if m == "getUpdates" and "allowed_updates" in p]
+        assert polls and json.loads(polls[-1]["allowed_updates"]) == [
+            "callback_query", "edited_message", "message"]
+
+
 def stop(proc: subprocess.Popen[str]) -> str:
     """SIGTERM, as a process manager would send; the bot's whole output."""
     proc.send_signal(signal.SIGTERM)
@@ -98,7 +141,6 @@ def free_port() -> int:
 
 
 def test_webhook_mode_checks_the_secret_token(tmp_path: Path) -> None:
-    import json
     import urllib.error
     import urllib.request
 
@@ -107,11 +149,11 @@ def test_webhook_mode_checks_the_secret_token(tmp_path: Path) -> None:
                                           "chat": {"id": 778, "type": "private", "first_name": "T"},
                                           "from": {"id": 778, "is_bot": False, "first_name": "T"}}}
 
-    def post(secret: str | None) -> int:
+    def post(secret: str | None, body: dict = update) -> int:
         headers = {"Content-Type": "application/json"}
         if secret:
             headers["X-Telegram-Bot-Api-Secret-Token"] = secret
-        req = urllib.request.Request(f"http://127.0.0.1:{port}/hook", json.dumps(update).encode(), headers)
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/hook", json.dumps(body).encode(), headers)
         try:
             with urllib.request.urlopen(req, timeout=10) as resp:
                 return resp.status
@@ -138,6 +180,8 @@ def test_webhook_mode_checks_the_secret_token(tmp_path: Path) -> None:
             assert wait_for(lambda: any(m == "setWebhook" for _, m, _ in server.calls))
             assert wait_for(lambda: post(None) == 403)  # no secret header: refused
             assert post("wrong") == 403
+            unreadable = {"update_id": 4, "message": {"message_id": 1, "text": SECRET, "chat": update["message"]["chat"]}}
+            assert post("s3cret-header-value", unreadable) == 400  # PTB refuses it; its text is not logged
             assert post("s3cret-header-value") == 200
             assert wait_for(lambda: any("خلوصي أكار" in p.get("text", "") for p in server.sent()))
         finally:
@@ -145,4 +189,5 @@ def test_webhook_mode_checks_the_secret_token(tmp_path: Path) -> None:
         [hook] = [p for _, m, p in server.calls if m == "setWebhook"]
         assert hook["secret_token"] == "s3cret-header-value" and hook["url"].endswith("/hook")
         assert sum("خلوصي أكار" in p["text"] for p in server.sent()) == 1
-        assert TOKEN not in output
+        assert TOKEN not in output and SECRET not in output and "0555123456" not in output
+        assert json.loads(hook["allowed_updates"]) == ["callback_query", "edited_message", "message"]

@@ -10,7 +10,6 @@ import signal
 import sys
 from urllib.parse import urlparse
 
-from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.core.service import NewsService
@@ -18,6 +17,7 @@ from bot.logs import redact, setup_logging
 from bot.settings import Settings, SettingsError
 from bot.storage import StorageError
 from bot.telegram.app import build_application, set_commands
+from bot.telegram.updates import allowed_updates
 
 log = logging.getLogger(__name__)
 
@@ -67,11 +67,11 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
                     url_path=urlparse(settings.webhook_url).path.lstrip("/"),
                     webhook_url=settings.webhook_url,
                     secret_token=secret,
-                    allowed_updates=Update.ALL_TYPES,
+                    allowed_updates=allowed_updates(application),
                 )
                 log.info("webhook mode on %s:%s", settings.webhook_listen, settings.webhook_port)
             else:
-                await updater.start_polling(allowed_updates=Update.ALL_TYPES)
+                await updater.start_polling(allowed_updates=allowed_updates(application))
                 log.info("long polling as @%s", application.bot.username)
             await stop.wait()
             log.info("stopping")

@@ -15,7 +15,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.core.service import NewsService
 from bot.settings import Settings, SettingsError
@@ -23,6 +23,7 @@ from bot.telegram import handlers
 from bot.telegram.context import CONTEXT_TYPES, attach_service
 from bot.telegram.jobs import delivery_job, feeds_job
 from bot.telegram.routing import ADDRESSED_TO_BOT, COMMAND_FOR_BOT
+from bot.telegram.updates import SkipUnreadable
 
 NON_TEXT = (
     filters.Sticker.ALL
@@ -73,7 +74,9 @@ def build_application(
         .context_types(CONTEXT_TYPES)
     )
     if request is not None:
-        builder = builder.request(request).get_updates_request(request)
+        builder = builder.request(request)
+    # One update PTB cannot parse must not stall polling for everyone (see bot/telegram/updates.py).
+    builder = builder.get_updates_request(SkipUnreadable(request or HTTPXRequest(connection_pool_size=1)))
     if rate_limiter:
         # Telegram's limits: ~30 messages/s overall and 20/min per group; one retry on a flood error.
         # The overall limit is per bot: N workers sharing a token each take NEWSBOT_SEND_RATE = 30/N.
