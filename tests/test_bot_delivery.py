@@ -164,3 +164,32 @@ async def test_flood_wait_longer_than_the_budget_is_not_waited(bot_settings: Set
         run = await asyncio.wait_for(h.deliver(), timeout=20)  # before: a 300 s sleep holding the lock
         assert (run.sent, run.postponed) == (1, 1)
         assert (await h.deliver()).sent == 1 and pushes(h, 1001, "محصول القمح") == 1
+
+
+async def test_two_runs_at_once_send_each_push_once(harness: Harness, tmp_path: Path) -> None:
+    """The refresh job and the feeds job can both start a run: the delivery lock makes them take turns."""
+    await subscribe(harness, 1001, 1002, 1003)
+    await ingest(harness, tmp_path / "news", "wheat", "محصول القمح")
+    runs = await asyncio.gather(harness.deliver(), harness.deliver(), harness.deliver())
+    assert sorted(r.sent for r in runs) == [0, 0, 3]
+    for chat in (1001, 1002, 1003):
+        assert pushes(harness, chat, "محصول القمح") == 1
+
+
+async def test_chat_unsubscribed_mid_run_gets_nothing_more(harness: Harness, tmp_path: Path) -> None:
+    await subscribe(harness, 1001, 1002)
+    await ingest(harness, tmp_path / "news", "wheat", "محصول القمح")
+    await ingest(harness, tmp_path / "news", "rain", "أمطار غزيرة", "هطلت أمطار غزيرة على مدينة الإسكندرية أمس.\n")
+    release = harness.request.hold(1002)  # the run stops at its first send to 1002 (wheat)…
+    run = asyncio.create_task(harness.deliver())
+    for _ in range(200):
+        if pushes(harness, 1001, "محصول القمح"):
+            break
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(0.1)
+    assert not run.done()
+    await harness.service.unsubscribe(1001)  # …while 1001 unsubscribes
+    release.set()
+    assert (await run).sent == 3
+    assert pushes(harness, 1001, "أمطار غزيرة") == 0
+    assert pushes(harness, 1002, "محصول القمح") == 1 and pushes(harness, 1002, "أمطار غزيرة") == 1

@@ -115,3 +115,24 @@ async def test_old_news_is_not_pushed(database: Path | str) -> None:
         assert [d.article_row for d in await storage.pending_deliveries()] == [old, fresh]  # no limit set
     finally:
         await storage.close()
+
+
+async def test_concurrent_writes_on_one_connection_take_turns(tmp_path: Path) -> None:
+    """Coroutines share the connection: without the write lock, one's BEGIN lands inside another's
+    transaction ("cannot start a transaction within a transaction") or commits it half done."""
+    import asyncio
+
+    async with await Storage.open(tmp_path / "bot.sqlite3") as storage:
+        rows = await asyncio.gather(*(storage.add_article(make_article(n)) for n in range(30)))
+        assert sorted(r for r in rows if r is not None) == list(range(1, 31))
+        await asyncio.gather(
+            *(storage.subscribe(chat) for chat in range(100, 130)),
+            *(storage.record_delivery(row, 7, SENDING) for row in range(1, 31)),
+            *(storage.log_query(chat, "سؤال", True, 1.0) for chat in range(30)),
+            *(storage.remember_chat(chat, "private", "اسم") for chat in range(100, 130)),
+        )
+        await asyncio.gather(*(storage.unsubscribe(chat) for chat in range(100, 115)),
+                             *(storage.record_delivery(row, 7, SENT) for row in range(1, 31)))
+        assert await storage.subscribers() == list(range(115, 130))
+        assert {(status, n) for _, _, status, n in await storage.deliveries(7)} == {(SENT, 1)}
+        assert await storage.query_count() == 30 and await storage.article_count() == 30

@@ -225,3 +225,26 @@ def test_cli_ingest_and_feeds_print_a_summary_and_a_table(
     assert f"{feed_server.url('/rss.xml')} — وكالة أنباء الخليج  [not in NEWSBOT_FEEDS" in table
     assert feed_server.url("/atom.xml") in table and "not polled yet" in table
     assert "3 feeds, 3 articles from feeds" in table
+
+
+async def test_failure_while_storing_entries_keeps_the_old_validators(
+    tmp_path: Path, storage: Storage, feed_server: FeedServer
+) -> None:
+    """A crash mid-feed (here: the database refusing one insert) must not save the feed's new ETag and
+    Last-Modified: the next poll would get 304 and the unstored entries would be lost for good."""
+    import sqlite3
+
+    settings = make_settings(tmp_path)
+    other = sqlite3.connect(tmp_path / "news.sqlite3", isolation_level=None)
+    other.execute("CREATE TRIGGER refuse_tram BEFORE INSERT ON articles WHEN NEW.url LIKE '%/tram.html'"
+                  " BEGIN SELECT RAISE(ABORT, 'disk I/O error (simulated)'); END")
+    with pytest.raises(sqlite3.IntegrityError):
+        await poll(storage, feed_server, "/rss.xml", settings)
+    other.execute("DROP TRIGGER refuse_tram")
+    other.close()
+    state = await storage.feed_state(feed_server.url("/rss.xml"))
+    assert state is None or state.etag is None
+    again = await poll(storage, feed_server, "/rss.xml", settings)
+    urls = {a.url for _, a in await storage.all_articles()}
+    assert feed_server.url("/news/tram.html") in urls and len(urls) == 3
+    assert again.added == 1
