@@ -17,7 +17,15 @@ from retrieval.answering.replies import (
     citation,
 )
 from retrieval.text.article import Article, RelatedLink
-from retrieval.text.files import article_files, build_article, load_article_file, load_folder, parse_published
+from retrieval.text.files import (
+    article_files,
+    build_article,
+    clip,
+    display_name,
+    load_article_file,
+    load_folder,
+    parse_published,
+)
 
 __all__ = [
     "SENTENCE_LABEL",
@@ -33,6 +41,8 @@ __all__ = [
     "article_files",
     "build_article",
     "citation",
+    "clip",
+    "display_name",
     "load_article_file",
     "load_folder",
     "parse_published",

@@ -57,3 +57,36 @@ def test_ask_answers_from_database(tmp_path: Path, database: Path | str) -> None
     )
     reply = json.loads(done.stdout)
     assert reply["answered"] and reply["answers"][0]["article"] == "wheat"
+
+
+def test_ingest_reports_each_bad_file_and_keeps_going(tmp_path: Path) -> None:
+    """A malformed sidecar, a name that is not UTF-8, a FIFO, /dev/zero, an oversized file: each is
+    reported with its reason, the good files are stored, and nothing hangs."""
+    folder = tmp_path / "news"
+    write_article(folder / "a", "news", ARTICLE)
+    write_article(folder / "b", "news", "هطلت أمطار غزيرة على مدينة الإسكندرية أمس.\nوتوقفت حركة المرور ساعات.\n")
+    write_article(folder / "c", "listed", "افتتح وزير النقل جسرًا جديدًا في أسوان.\n", url=["https://example.org/x"])
+    odd = os.fsencode(folder) + b"/\xff\xfe-odd.txt"
+    with open(odd, "wb") as stream:
+        stream.write("افتتحت وزارة الصحة مستشفى جديدًا في مدينة تبوك.\n".encode())
+    os.mkfifo(folder / "pipe.txt")
+    (folder / "big.txt").write_bytes(("خبر طويل جدًا. " * 300_000).encode())  # 7.5 MB
+    env = {**os.environ, "NEWSBOT_DATABASE": str(tmp_path / "db.sqlite3"), "PYTHONPATH": str(PROJECT_ROOT)}
+    done = subprocess.run([sys.executable, "-m", "bot", "ingest", str(folder), "/dev/zero"], env=env,
+                          capture_output=True, cwd=tmp_path, timeout=120)  # before: hung on the FIFO
+    out = done.stdout.decode("utf-8")
+    assert done.returncode == 1, done.stderr.decode()
+    assert "added 3, duplicates 0, failed 4" in out, out
+    assert "listed.txt (ValueError: listed.json: 'url' must be a string, not list)" in out
+    assert "pipe.txt (ValueError: not a regular file)" in out and "/dev/zero (ValueError: not a regular file)" in out
+    assert "big.txt (ValueError: larger than" in out
+
+    async def ids() -> set[str]:
+        from bot.storage import Storage
+
+        async with await Storage.open(tmp_path / "db.sqlite3") as storage:
+            return await storage.article_ids()
+
+    import asyncio
+
+    assert asyncio.run(ids()) == {"a/news", "b/news", "\ufffd\ufffd-odd"}  # two news.txt, both kept

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from retrieval import article_files, load_article_file
+from retrieval import article_files, display_name, load_article_file
 
 from bot.intake.summary import IngestSummary
 from bot.settings import Settings
@@ -22,15 +22,16 @@ def is_url(item: str) -> bool:
     return item.startswith(("http://", "https://"))
 
 
-async def ingest_file(storage: Storage, path: Path) -> IngestSummary:
+async def ingest_file(storage: Storage, path: Path, root: Path | None = None) -> IngestSummary:
+    """Store one article file; its id is its path below `root`, the folder being ingested."""
     summary = IngestSummary()
     try:
-        article = load_article_file(path)
+        article = load_article_file(path, root)
     except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSON errors are ValueErrors
-        summary.failed.append((str(path), f"{type(exc).__name__}: {exc}"))
+        summary.failed.append((display_name(path), f"{type(exc).__name__}: {exc}"))
         return summary
     if not article.sentences:
-        summary.failed.append((str(path), "no body sentences found"))
+        summary.failed.append((display_name(path), "no body sentences found"))
         return summary
     if await storage.add_article(article) is None:
         summary.duplicates += 1
@@ -54,25 +55,26 @@ async def ingest_items(
 ) -> IngestSummary:
     """Ingest files, folders and URLs; failures are collected, never raised."""
     summary = IngestSummary()
-    work: list[tuple[str, Path | None]] = []
+    work: list[tuple[str, Path | None, Path | None]] = []  # (URL or name, file, the folder it came from)
     for item in items:
         if is_url(item):
-            work.append((item, None))
+            work.append((item, None, None))
             continue
         path = Path(item)
         if not path.exists():
-            summary.failed.append((item, "no such file or folder"))
+            summary.failed.append((display_name(item), "no such file or folder"))
             continue
         files = article_files(path)
         if path.is_dir() and not files:
-            summary.failed.append((item, "no .txt article files in this folder"))
-        work += [(str(p), p) for p in files]
+            summary.failed.append((display_name(item), "no .txt article files in this folder"))
+        root = path if path.is_dir() else None
+        work += [(display_name(p), p, root) for p in files]
     show = progress and len(work) >= PROGRESS_MIN_ITEMS and sys.stderr.isatty()
-    for item, path in tqdm(work, desc="ingest", unit="item", file=sys.stderr, disable=not show):
+    for item, path, root in tqdm(work, desc="ingest", unit="item", file=sys.stderr, disable=not show):
         if path is None:
             summary.merge(await ingest_url(storage, item, settings))
         else:
-            summary.merge(await ingest_file(storage, path))
+            summary.merge(await ingest_file(storage, path, root))
     return summary
 
 

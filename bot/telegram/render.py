@@ -13,7 +13,7 @@ from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from retrieval import Answer, Article, RelatedHit, Reply, term_spans
+from retrieval import Answer, Article, RelatedHit, Reply, clip, term_spans
 
 from bot.core.questions import MAX_QUESTION_CHARS
 from bot.core.results import Asked, Refusal, Stats
@@ -26,6 +26,11 @@ CALLBACK_SUBSCRIBE = "sub"
 CALLBACK_UNSUBSCRIBE = "unsub"
 # How much of a pushed article's body to show.
 PUSH_SENTENCES = 2
+# Ingest caps titles and sentences (retrieval); these bound what is shown whatever a stored row holds
+# (rows stored before the caps), so a push or a /latest entry stays one message.
+SHOWN_TITLE_CHARS = 200
+PUSH_EXCERPT_CHARS = 800
+QUOTE_CHARS = 1000
 
 _TAG = re.compile(r"<[^>]+>")
 
@@ -64,20 +69,21 @@ def format_date(value: datetime | None) -> str | None:
 
 def citation_html(answer: Answer) -> str:
     article = answer.article
-    title = link(article.url, f"«{esc(article.title)}»")
+    title = link(article.url, f"«{esc(clip(article.title, SHOWN_TITLE_CHARS))}»")
     source = esc(article.source or texts.UNKNOWN_SOURCE)
     return f"— {source}، {title}، {texts.SENTENCE} {answer.sentence}"
 
 
 def answer_block(answer: Answer) -> str:
-    return f"<blockquote>{highlight(answer.text, answer.matched_terms)}</blockquote>\n{citation_html(answer)}"
+    quote = highlight(clip(answer.text, QUOTE_CHARS), answer.matched_terms)
+    return f"<blockquote>{quote}</blockquote>\n{citation_html(answer)}"
 
 
 def related_block(related: Sequence[RelatedHit]) -> str | None:
     if not related:
         return None
     lines = [f"<b>{texts.RELATED_HEADING}</b>"]
-    lines += [f"• {link(hit.link.url, esc(hit.link.title))}" for hit in related]
+    lines += [f"• {link(hit.link.url, esc(clip(hit.link.title, SHOWN_TITLE_CHARS)))}" for hit in related]
     return "\n".join(lines)
 
 
@@ -118,7 +124,7 @@ def render_stats(stats: Stats | None) -> str:
 
 
 def article_lines(article: Article) -> list[str]:
-    lines = [f"<b>{esc(article.title)}</b>"]
+    lines = [f"<b>{esc(clip(article.title, SHOWN_TITLE_CHARS))}</b>"]
     meta = [esc(article.source or texts.UNKNOWN_SOURCE)]
     date = format_date(article.published)
     if date:
@@ -149,7 +155,8 @@ def render_push(article: Article) -> list[str]:
     """A newly ingested article, as pushed to subscribers."""
     blocks = [f"🆕 {texts.NEW_ARTICLE}", "\n".join(article_lines(article))]
     if article.sentences:
-        blocks.append(f"<blockquote>{esc(' '.join(article.sentences[:PUSH_SENTENCES]))}</blockquote>")
+        excerpt = clip(" ".join(article.sentences[:PUSH_SENTENCES]), PUSH_EXCERPT_CHARS)
+        blocks.append(f"<blockquote>{esc(excerpt)}</blockquote>")
     return split_blocks(blocks)
 
 

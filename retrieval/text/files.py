@@ -2,18 +2,32 @@
 
 The sidecar may give `title`, `url`, `source`, `published` (ISO 8601) and `related`
 (a list of {"title", "url"}); links there come first, headlines found in the text follow.
+
+An article's id is its path below the folder it was found in, without `.txt` (`000_09970cd0ffa0422f`,
+`a/news`), so two folders' `news.txt` never collide. Every read is bounded, and only regular files
+are read: a FIFO or a device named `.txt` would otherwise hang the reader.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import stat
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from retrieval.text.article import Article, RelatedLink, parse_text
 
-MAX_TITLE_CHARS = 120
+MAX_TITLE_CHARS = 120  # a title made from the first sentence
+# Titles, sources and related headlines given by a sidecar, a feed or a page: a real headline is far
+# shorter, and each is shown in every /latest and push it is part of.
+MAX_GIVEN_TITLE_CHARS = 200
+MAX_SOURCE_CHARS = 100
+# No article text comes near this; a larger file is not an article (a log, a dump, a disk image).
+MAX_ARTICLE_FILE_BYTES = 5_000_000
+MAX_SIDECAR_BYTES = 1_000_000
+_SIDECAR_TEXT_FIELDS = ("title", "url", "source", "published")
 
 
 def parse_published(value: Any) -> datetime | None:
@@ -30,48 +44,103 @@ def build_article(article_id: str, text: str, meta: dict[str, Any] | None = None
     meta = meta or {}
     parsed = parse_text(text)
     links = [
-        RelatedLink(title=str(item["title"]).strip(), url=item.get("url") or None)
+        RelatedLink(title=clip(str(item["title"]).strip(), MAX_GIVEN_TITLE_CHARS), url=item.get("url") or None)
         for item in meta.get("related") or []
         if isinstance(item, dict) and str(item.get("title") or "").strip()
     ]
     seen = {link.title for link in links}
-    links += [RelatedLink(title=h) for h in parsed.headlines if h not in seen]
-    title = str(meta.get("title") or "").strip() or _title_from(parsed.sentences, article_id)
+    links += [RelatedLink(title=clip(h, MAX_GIVEN_TITLE_CHARS)) for h in parsed.headlines if h not in seen]
+    given = str(meta.get("title") or "").strip()
+    title = clip(given, MAX_GIVEN_TITLE_CHARS) if given else _title_from(parsed.sentences, article_id)
+    source = str(meta.get("source") or "").strip()
     return Article(
         id=article_id,
         title=title,
         sentences=parsed.sentences,
         related=tuple(links),
-        source=(str(meta["source"]).strip() or None) if meta.get("source") else None,
+        source=clip(source, MAX_SOURCE_CHARS) if source else None,
         url=meta.get("url") or None,
         published=parse_published(meta.get("published")),
     )
 
 
+def clip(text: str, limit: int) -> str:
+    """`text`, or its first `limit` - 1 characters and "…" when it is longer."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def _title_from(sentences: tuple[str, ...], fallback: str) -> str:
-    if not sentences:
-        return fallback
-    first = sentences[0]
-    return first if len(first) <= MAX_TITLE_CHARS else first[: MAX_TITLE_CHARS - 1].rstrip() + "…"
+    return clip(sentences[0], MAX_TITLE_CHARS) if sentences else fallback
 
 
-def load_article_file(path: Path) -> Article:
-    """Read one `.txt` article and its sidecar. Raises OSError/ValueError on unreadable input."""
-    text = path.read_text(encoding="utf-8-sig")
-    sidecar = path.with_suffix(".json")
-    meta = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.exists() else {}
+def display_name(path: Path | str) -> str:
+    """A path as text that can be printed and stored: bytes that are not UTF-8 become U+FFFD."""
+    return os.fsencode(path).decode("utf-8", "replace")
+
+
+def read_bounded(path: Path, max_bytes: int) -> bytes:
+    """The bytes of a regular file of at most `max_bytes`; ValueError for anything else.
+
+    Opened without blocking (a FIFO with no writer would block the open) and checked on the open file,
+    so nothing can swap it between the check and the read.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ValueError("not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as stream:
+            data = stream.read(max_bytes + 1)
+    finally:
+        os.close(fd)
+    if len(data) > max_bytes:
+        raise ValueError(f"larger than {max_bytes} bytes")
+    return data
+
+
+def _sidecar(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        meta = json.loads(read_bounded(path, MAX_SIDECAR_BYTES).decode("utf-8"))
+    except ValueError as exc:  # JSON and UTF-8 errors are ValueErrors
+        raise ValueError(f"{path.name}: {exc}") from None
     if not isinstance(meta, dict):
-        raise ValueError(f"{sidecar}: the sidecar must hold a JSON object")
-    return build_article(path.stem, text, meta)
+        raise ValueError(f"{path.name}: the sidecar must hold a JSON object")
+    for key in _SIDECAR_TEXT_FIELDS:
+        if meta.get(key) is not None and not isinstance(meta[key], str):
+            raise ValueError(f"{path.name}: {key!r} must be a string, not {type(meta[key]).__name__}")
+    related = meta.get("related")
+    if related is not None and not (
+        isinstance(related, list)
+        and all(isinstance(r, dict) and all(v is None or isinstance(v, str) for v in r.values()) for r in related)
+    ):
+        raise ValueError(f"{path.name}: 'related' must be a list of {{\"title\", \"url\"}} objects")
+    return meta
+
+
+def article_id(path: Path, root: Path | None = None) -> str:
+    """`path` below `root` without `.txt`, as text (the file's stem when it is not below a folder)."""
+    relative = path.relative_to(root) if root is not None and root != path else Path(path.name)
+    return display_name(relative.with_suffix("").as_posix())
+
+
+def load_article_file(path: Path, root: Path | None = None) -> Article:
+    """Read one `.txt` article and its sidecar; its id is its path below `root` (see article_id).
+    Raises OSError/ValueError on unreadable input."""
+    text = read_bounded(path, MAX_ARTICLE_FILE_BYTES).decode("utf-8-sig")
+    meta = _sidecar(path.with_suffix(".json"))
+    return build_article(article_id(path, root), text, meta)
 
 
 def article_files(path: Path | str) -> list[Path]:
-    """The article files at `path`: the file itself, or every `.txt` below a folder, in name order."""
+    """The article files at `path`: the file itself, or every `.txt` below a folder, in name order
+    (FIFOs and devices included: reading them is refused with a reason, not skipped in silence)."""
     path = Path(path)
     if path.is_dir():
-        return sorted(p for p in path.rglob("*.txt") if p.is_file())
+        return sorted((p for p in path.rglob("*.txt") if not p.is_dir()), key=lambda p: os.fsencode(p))
     return [path]
 
 
 def load_folder(folder: Path | str) -> list[Article]:
-    return [load_article_file(p) for p in article_files(folder)]
+    root = Path(folder)
+    return [load_article_file(p, root if root.is_dir() else None) for p in article_files(root)]
