@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     fetch_timeout: float = Field(20.0, gt=0)
     fetch_max_bytes: int = Field(5_000_000, ge=10_000)
     max_age_days: float | None = Field(None, gt=0)
+    query_log_days: float = Field(30.0, gt=0)
     top_k: int = Field(3, ge=1, le=10)
     log_level: str = "INFO"
     # Several workers (see README, Deployment): each one's name in delivery claims, how long a claim

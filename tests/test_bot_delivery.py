@@ -12,7 +12,7 @@ from bot.testing.fake_telegram import SimulatedCrash
 from bot.testing.harness import Harness
 from bot.intake.files import ingest_items
 from bot.settings import PROJECT_ROOT, Settings, load_settings
-from bot.storage import BLOCKED, FAILED, SENDING, SENT
+from bot.storage import FAILED, SENDING, SENT
 from bot.telegram.delivery import MAX_FLOOD_WAIT_SECONDS, MAX_FLOOD_WAITS
 
 WHEAT = "اجتمع وزير الزراعة مع المزارعين في مدينة الأقصر لمناقشة محصول القمح هذا العام.\nوقال الوزير إن المحصول وفير.\n"
@@ -88,7 +88,9 @@ async def test_blocked_chat_loses_its_subscription(harness: Harness, tmp_path: P
     assert run.sent == 1 and run.blocked == [1002]
     assert not await harness.service.is_subscribed(1002) and await harness.service.is_subscribed(1001)
     statuses = {chat: status for _, chat, status, _ in await harness.service.storage.deliveries()}
-    assert statuses == {1001: SENT, 1002: BLOCKED}
+    assert statuses == {1001: SENT}  # nothing is kept about the chat that blocked the bot (README)
+    assert await harness.service.storage.chat_record(1002) is None
+    assert await harness.service.storage.chat_record(1001) is not None
     await ingest(harness, tmp_path / "news", "rain", "أمطار غزيرة", "هطلت أمطار غزيرة على مدينة الإسكندرية أمس.\n")
     await harness.deliver()
     assert [c for c in harness.request.calls if c.chat_id == 1002 and "أمطار" in c.text] == []

@@ -17,7 +17,7 @@ async def noop(update: object, context: object) -> None:
 async def test_allowed_updates_follow_the_handlers(harness: Harness) -> None:
     app = harness.application
     base = allowed_updates(app)
-    assert base == sorted({Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY})
+    assert base == sorted({Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER})
     assert Update.INLINE_QUERY not in base and Update.CHANNEL_POST not in base and Update.POLL not in base
     # A handler added later (channels, inline queries) extends what is asked for, and only by its kinds.
     app.add_handler(MessageHandler(filters.UpdateType.CHANNEL_POST & filters.TEXT, noop), group=1)

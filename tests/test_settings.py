@@ -20,6 +20,7 @@ BAD = [
     ("NEWSBOT_WEBHOOK_URL", "bot.example.com/hook"),
     ("NEWSBOT_LOG_LEVEL", "LOUD"),
     ("NEWSBOT_MAX_AGE_DAYS", "-1"),
+    ("NEWSBOT_QUERY_LOG_DAYS", "0"),
     ("NEWSBOT_REFRESH_SECONDS", "soon"),
 ]
 
@@ -61,3 +62,11 @@ def test_an_unusable_database_is_one_line(tmp_path: Path, command: list[str]) ->
         done = newsbot(tmp_path, *command, NEWSBOT_DATABASE=str(database), NEWSBOT_TELEGRAM_TOKEN="1:abcdefghijkl")
         assert done.returncode == 2, done.stderr
         assert done.stderr.strip().count("\n") == 0 and done.stderr.startswith("newsbot: NEWSBOT_DATABASE:")
+
+
+def test_query_log_days_defaults_to_30_and_can_be_set(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NEWSBOT_QUERY_LOG_DAYS", raising=False)
+    assert load_settings().query_log_days == 30  # from config/defaults.env
+    monkeypatch.setenv("NEWSBOT_QUERY_LOG_DAYS", "7")
+    assert load_settings().query_log_days == 7

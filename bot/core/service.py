@@ -48,6 +48,7 @@ class NewsService:
         """Open the database, store the seeds on first start, and build the index off the event loop."""
         storage = await Storage.open(settings.database)
         try:
+            await _purge_query_log(storage, settings)
             seeded = await load_seeds(storage, settings)
             if seeded.added:
                 log.info("seeds stored: %s", seeded.line())
@@ -122,7 +123,17 @@ class NewsService:
         return await self.storage.subscribe(chat_id)
 
     async def unsubscribe(self, chat_id: int) -> bool:
-        return await self.storage.unsubscribe(chat_id)
+        """End the subscription, and with it what is kept about the chat (Storage.forget_chat)."""
+        return await self.storage.forget_chat(chat_id)
+
+    async def forget_chat(self, chat_id: int) -> None:
+        """The chat blocked the bot or removed it: drop what is kept about it."""
+        await self.storage.forget_chat(chat_id)
+        log.info("chat %s is gone: its subscription, name and delivery records were dropped", chat_id)
+
+    async def purge_query_log(self) -> int:
+        """Delete questions older than NEWSBOT_QUERY_LOG_DAYS (run at start and by a periodic job)."""
+        return await _purge_query_log(self.storage, self.settings)
 
     async def is_subscribed(self, chat_id: int) -> bool:
         return await self.storage.is_subscribed(chat_id)
@@ -158,3 +169,10 @@ class NewsService:
             # Plain assignments: questions in flight keep the snapshot they took.
             self._index, self._last_row = index, last_row
             return new
+
+
+async def _purge_query_log(storage: Storage, settings: Settings) -> int:
+    purged = await storage.purge_queries(settings.query_log_days)
+    if purged:
+        log.info("query log: %d questions older than %g days deleted", purged, settings.query_log_days)
+    return purged

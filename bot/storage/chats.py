@@ -34,6 +34,22 @@ class ChatStore(Database):
         """Drop the subscription of `chat_id`; False if there was none."""
         return await self._transaction([("DELETE FROM subscriptions WHERE chat_id = ?", (chat_id,))]) > 0
 
+    async def forget_chat(self, chat_id: int) -> bool:
+        """Drop what is kept about `chat_id` (it unsubscribed, blocked the bot or removed it): its
+        name, subscription and delivery records; its questions stay until NEWSBOT_QUERY_LOG_DAYS
+        ends, no longer tied to it. False if there was no subscription."""
+        async with self._writing() as tx:
+            removed = await tx.execute("DELETE FROM subscriptions WHERE chat_id = ?", (chat_id,)) > 0
+            await tx.execute("DELETE FROM chats WHERE chat_id = ?", (chat_id,))
+            await tx.execute("DELETE FROM deliveries WHERE chat_id = ?", (chat_id,))
+            await tx.execute("UPDATE query_log SET chat_id = NULL WHERE chat_id = ?", (chat_id,))
+        return removed
+
+    async def chat_record(self, chat_id: int) -> tuple[str | None, str | None] | None:
+        """(type, title) kept for `chat_id`, or None."""
+        row = await self._fetchone("SELECT type, title FROM chats WHERE chat_id = ?", (chat_id,))
+        return (row[0], row[1]) if row is not None else None
+
     async def is_subscribed(self, chat_id: int) -> bool:
         return await self._fetchone("SELECT 1 FROM subscriptions WHERE chat_id = ?", (chat_id,)) is not None
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 from bot.storage.database import Database, utc_now
 
 
@@ -29,6 +31,17 @@ class QueryLog(Database):
         assert row is not None
         names = ("articles", "chats", "subscribers", "answered", "abstained")
         return dict(zip(names, (int(v) for v in row), strict=True))
+
+    async def purge_queries(self, keep_days: float, now: datetime | None = None) -> int:
+        """Delete questions logged more than `keep_days` before `now`; how many were deleted."""
+        cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=keep_days)
+        return await self._transaction(
+            [("DELETE FROM query_log WHERE at < ?", (cutoff.astimezone(timezone.utc).isoformat(timespec="seconds"),))]
+        )
+
+    async def query_log_rows(self) -> list[tuple[int | None, str, str]]:
+        """(chat, question, when) of every logged question, for inspection and tests."""
+        return [(r[0], r[1], r[2]) for r in await self._fetchall("SELECT chat_id, question, at FROM query_log ORDER BY id")]
 
     async def query_count(self) -> int:
         row = await self._fetchone("SELECT count(*) FROM query_log")

@@ -10,6 +10,7 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     Defaults,
     MessageHandler,
@@ -21,9 +22,12 @@ from bot.core.service import NewsService
 from bot.settings import Settings, SettingsError
 from bot.telegram import handlers
 from bot.telegram.context import CONTEXT_TYPES, attach_service
-from bot.telegram.jobs import delivery_job, feeds_job
+from bot.telegram.jobs import delivery_job, feeds_job, purge_job
 from bot.telegram.routing import ADDRESSED_TO_BOT, COMMAND_FOR_BOT
 from bot.telegram.updates import SkipUnreadable
+
+# How often the query log is purged of questions older than NEWSBOT_QUERY_LOG_DAYS (and at each start).
+PURGE_SECONDS = 3600.0
 
 NON_TEXT = (
     filters.Sticker.ALL
@@ -105,6 +109,7 @@ def schedule_jobs(application: Application, settings: Settings) -> None:
     # On start, resume at once whatever a crash or restart left undelivered.
     job_queue.run_repeating(delivery_job, interval=settings.refresh_seconds, name="delivery",
                             job_kwargs=_starting_at(0))
+    job_queue.run_repeating(purge_job, interval=PURGE_SECONDS, name="purge", job_kwargs=_starting_at(PURGE_SECONDS))
     if settings.feeds:
         job_queue.run_repeating(feeds_job, interval=settings.feed_seconds, name="feeds", job_kwargs=_starting_at(1))
 
@@ -123,6 +128,8 @@ def register_handlers(application: Application) -> None:
     application.add_handler(CommandHandler("ask", handlers.on_ask, filters=new))
     application.add_handler(CommandHandler("stats", handlers.on_stats, filters=new))
     application.add_handler(CallbackQueryHandler(handlers.on_button))
+    # The bot blocked in a private chat, or removed from a group: what is kept about the chat goes.
+    application.add_handler(ChatMemberHandler(handlers.on_my_status, ChatMemberHandler.MY_CHAT_MEMBER))
     # Commands no handler above took: answered in private, or in a group when they name this bot.
     application.add_handler(
         MessageHandler(new & filters.COMMAND & (private | COMMAND_FOR_BOT), handlers.on_unknown_command)

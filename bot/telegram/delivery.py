@@ -31,7 +31,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.core.service import NewsService
 from bot.logs import redact
-from bot.storage import BLOCKED, FAILED, SENT, Delivery
+from bot.storage import FAILED, SENT, Delivery
 from bot.telegram import render
 from bot.telegram.sending import send_pieces
 
@@ -192,9 +192,9 @@ async def _deliver_one(
         # Still SENDING and claimed: the next start sends it (its send had not begun).
         return
     except Forbidden as exc:
+        # Blocked, kicked or deleted: nobody to push to, and nothing to keep about the chat.
         log.info("chat %s blocked the bot (%s): subscription dropped", chat, exc.message)
-        await storage.record_delivery(row, chat, BLOCKED, detail(exc))
-        await storage.unsubscribe(chat)
+        await service.forget_chat(chat)
         run.blocked.append(chat)
         return
     except TelegramError as exc:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Chat, InlineKeyboardMarkup, Message, Update
+from telegram import Chat, ChatMember, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.logs import format_exception, redact
@@ -87,6 +87,13 @@ async def on_button(update: Update, context: Context) -> None:
         await query.edit_message_reply_markup(render.subscription_keyboard(subscribed))
     except BadRequest:
         pass  # "message is not modified" after a double tap, or the message is gone: nothing to fix
+
+
+async def on_my_status(update: Update, context: Context) -> None:
+    """The bot's own membership changed: blocked in a private chat ("kicked"), or removed from a group."""
+    change = update.my_chat_member
+    if change is not None and change.new_chat_member.status in (ChatMember.BANNED, ChatMember.LEFT):
+        await context.service.forget_chat(change.chat.id)
 
 
 async def answer_question(message: Message, chat_id: int, question: str, context: Context) -> None:

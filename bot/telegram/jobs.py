@@ -73,5 +73,10 @@ async def poll_and_deliver(bot: Bot, service: NewsService) -> IngestSummary:
     return summary
 
 
+async def purge_job(context: BotContext) -> None:
+    """Questions older than NEWSBOT_QUERY_LOG_DAYS are deleted (also done at every start)."""
+    await context.service.purge_query_log()
+
+
 async def feeds_job(context: BotContext) -> None:
     await until_stopping(context.service, poll_and_deliver(context.bot, context.service))
