@@ -9,6 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
+from bot.testing.fake_telegram import chat_member
+
 BOT = {"id": 42, "is_bot": True, "first_name": "NewsBot", "username": "newsbot_e2e_bot",
        "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
 
@@ -22,6 +24,7 @@ class BotAPIServer:
         self._lock = threading.Lock()
         self._message_id = 100
         self.send_delay = 0.0  # seconds each sendMessage takes: a slow Telegram
+        self.admins: dict[int, set[int]] = {}  # getChatMember: each group's administrators
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -69,6 +72,9 @@ class BotAPIServer:
             if not pending:
                 time.sleep(0.2)  # a short long-poll
             return pending
+        if method == "getChatMember":
+            user_id = int(params["user_id"])
+            return chat_member(user_id, user_id in self.admins.get(int(params["chat_id"]), ()))
         if method == "sendMessage":
             if self.send_delay:
                 time.sleep(self.send_delay)

@@ -112,6 +112,7 @@ async def test_unsubscribing_drops_the_chats_data(harness: Harness) -> None:
 
 async def test_blocking_or_removing_the_bot_drops_the_chats_data(harness: Harness) -> None:
     storage = harness.service.storage
+    harness.request.admins[-2001] = {5}
     for chat, kind in ((1001, "private"), (-2001, "group")):
         await harness.send_text("/subscribe", chat, chat_type=kind, user_id=5)
     bot = {"id": 123456789, "is_bot": True, "first_name": "NewsBot"}

@@ -14,6 +14,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot.logs import format_exception, redact
 from bot.telegram import render, texts
 from bot.telegram.context import BotContext as Context
+from bot.telegram.permissions import may_change_subscription
 from bot.telegram.routing import question_for_bot
 from bot.telegram.sending import send_pieces
 
@@ -57,6 +58,9 @@ async def on_subscribe(update: Update, context: Context) -> None:
     if (where := message_and_chat(update)) is None:
         return
     message, chat = where
+    if not await may_change_subscription(context.bot, chat, update.effective_user, message.sender_chat):
+        await reply(message, [texts.GROUP_ADMINS_ONLY])
+        return
     added = await context.service.subscribe(chat.id, chat.type, chat_title(chat))
     await reply(message, [texts.SUBSCRIBED if added else texts.ALREADY_SUBSCRIBED])
 
@@ -65,6 +69,9 @@ async def on_unsubscribe(update: Update, context: Context) -> None:
     if (where := message_and_chat(update)) is None:
         return
     message, chat = where
+    if not await may_change_subscription(context.bot, chat, update.effective_user, message.sender_chat):
+        await reply(message, [texts.GROUP_ADMINS_ONLY])
+        return
     removed = await context.service.unsubscribe(chat.id)
     await reply(message, [texts.UNSUBSCRIBED if removed else texts.NOT_SUBSCRIBED])
 
@@ -75,6 +82,9 @@ async def on_button(update: Update, context: Context) -> None:
         return
     if chat is None or query.data not in (render.CALLBACK_SUBSCRIBE, render.CALLBACK_UNSUBSCRIBE):
         await query.answer()
+        return
+    if not await may_change_subscription(context.bot, chat, query.from_user):
+        await query.answer(texts.GROUP_ADMINS_ONLY, show_alert=True)
         return
     if query.data == render.CALLBACK_SUBSCRIBE:
         await context.service.subscribe(chat.id, chat.type, chat_title(chat))

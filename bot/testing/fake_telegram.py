@@ -112,6 +112,8 @@ class FakeRequest(BaseRequest):
         self.failures: list[Failure] = []
         self._message_ids = itertools.count(1000)
         self._holds: dict[int, asyncio.Event] = {}
+        # getChatMember: the users each group has as administrators (everyone else is a plain member).
+        self.admins: dict[int, set[int]] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -179,6 +181,8 @@ class FakeRequest(BaseRequest):
                     "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
         if endpoint == "getUpdates":
             return []
+        if endpoint == "getChatMember":
+            return chat_member(int(params["user_id"]), int(params["user_id"]) in self.admins.get(int(params["chat_id"]), ()))
         if endpoint in ("sendMessage", "editMessageText", "editMessageReplyMarkup"):
             chat_id = params.get("chat_id", 0)
             message: dict[str, Any] = {
@@ -194,6 +198,17 @@ class FakeRequest(BaseRequest):
                 message["reply_markup"] = json.loads(markup) if isinstance(markup, str) else markup
             return message
         return True  # answerCallbackQuery, setMyCommands, deleteWebhook, …
+
+
+def chat_member(user_id: int, admin: bool) -> dict[str, Any]:
+    """A ChatMember as getChatMember answers it: an administrator, or a plain member."""
+    user = {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}
+    if not admin:
+        return {"status": "member", "user": user}
+    rights = ("can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages", "can_manage_video_chats",
+              "can_restrict_members", "can_promote_members", "can_change_info", "can_invite_users",
+              "can_post_stories", "can_edit_stories", "can_delete_stories")
+    return {"status": "administrator", "user": user, **{right: right == "can_manage_chat" for right in rights}}
 
 
 def _error(failure: Failure) -> tuple[int, bytes]:

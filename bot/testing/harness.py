@@ -109,11 +109,12 @@ class Harness:
         message = self.message(chat_id, text=text, chat_type=chat_type, edit_date=int(time.time()))
         return await self._run({"edited_message": message}, chat_id)
 
-    async def press_button(self, data: str, chat_id: int = 1001, message_id: int = 1) -> list[Call]:
-        bot_message = {"message_id": message_id, "date": int(time.time()), "chat": self.chat(chat_id),
+    async def press_button(self, data: str, chat_id: int = 1001, message_id: int = 1, *,
+                           chat_type: str = "private", user_id: int | None = None) -> list[Call]:
+        bot_message = {"message_id": message_id, "date": int(time.time()), "chat": self.chat(chat_id, chat_type),
                        "from": {"id": BOT_ID, "is_bot": True, "first_name": "NewsBot", "username": BOT_USERNAME},
                        "text": "…"}
-        query = {"id": str(next(self._ids)), "from": self.user(abs(chat_id)), "chat_instance": "ci",
+        query = {"id": str(next(self._ids)), "from": self.user(user_id or abs(chat_id)), "chat_instance": "ci",
                  "data": data, "message": bot_message}
         return await self._run({"callback_query": query}, chat_id)
 
