@@ -136,3 +136,23 @@ async def test_concurrent_writes_on_one_connection_take_turns(tmp_path: Path) ->
         assert await storage.subscribers() == list(range(115, 130))
         assert {(status, n) for _, _, status, n in await storage.deliveries(7)} == {(SENT, 1)}
         assert await storage.query_count() == 30 and await storage.article_count() == 30
+
+
+async def test_feed_fetch_bookkeeping(tmp_path: Path) -> None:
+    """Each poll's time, success and error count, and validators kept across a 304."""
+    async with await Storage.open(tmp_path / "bot.sqlite3") as storage:
+        url = "https://example.org/rss.xml"
+        await storage.record_feed_fetch(url, error="HTTP 500", next_attempt="2030-01-01T00:00:00+00:00")
+        await storage.record_feed_fetch(url, error="HTTP 502", next_attempt="2030-01-01T00:10:00+00:00")
+        failing = await storage.feed_state(url)
+        assert failing is not None and failing.last_fetch is not None and failing.last_ok is None
+        assert (failing.last_error, failing.consecutive_errors, failing.next_attempt) == (
+            "HTTP 502", 2, "2030-01-01T00:10:00+00:00")
+        await storage.record_feed_fetch(url, title="وكالة", etag='"v1"', last_modified="Mon, 01 Jan 2029 00:00:00 GMT")
+        await storage.record_feed_fetch(url)  # a 304: no new validators
+        ok = await storage.feed_state(url)
+        assert ok is not None and ok.last_ok is not None and ok.last_fetch is not None
+        assert datetime.fromisoformat(ok.last_fetch) <= datetime.now(timezone.utc)
+        assert (ok.title, ok.etag, ok.last_modified) == ("وكالة", '"v1"', "Mon, 01 Jan 2029 00:00:00 GMT")
+        assert (ok.last_error, ok.consecutive_errors, ok.next_attempt) == (None, 0, None)
+        assert [s.url for s in await storage.feed_states()] == [url]
