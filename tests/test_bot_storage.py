@@ -138,9 +138,9 @@ async def test_concurrent_writes_on_one_connection_take_turns(tmp_path: Path) ->
         assert await storage.query_count() == 30 and await storage.article_count() == 30
 
 
-async def test_feed_fetch_bookkeeping(tmp_path: Path) -> None:
+async def test_feed_fetch_bookkeeping(database: Path | str) -> None:
     """Each poll's time, success and error count, and validators kept across a 304."""
-    async with await Storage.open(tmp_path / "bot.sqlite3") as storage:
+    async with await Storage.open(database) as storage:
         url = "https://example.org/rss.xml"
         await storage.record_feed_fetch(url, error="HTTP 500", next_attempt="2030-01-01T00:00:00+00:00")
         await storage.record_feed_fetch(url, error="HTTP 502", next_attempt="2030-01-01T00:10:00+00:00")
@@ -156,3 +156,23 @@ async def test_feed_fetch_bookkeeping(tmp_path: Path) -> None:
         assert (ok.title, ok.etag, ok.last_modified) == ("وكالة", '"v1"', "Mon, 01 Jan 2029 00:00:00 GMT")
         assert (ok.last_error, ok.consecutive_errors, ok.next_attempt) == (None, 0, None)
         assert [s.url for s in await storage.feed_states()] == [url]
+
+
+async def test_forget_chat_and_purge_questions(database: Path | str) -> None:
+    from datetime import timedelta
+
+    async with await Storage.open(database) as storage:
+        row = await storage.add_article(make_article(1))
+        assert row is not None
+        for chat in (10, 20):
+            await storage.remember_chat(chat, "private", f"اسم {chat}")
+            await storage.subscribe(chat)
+            await storage.log_query(chat, f"سؤال {chat}", True, 1.0)
+        await storage.record_delivery(row, 10, SENT)
+        assert await storage.forget_chat(10) and not await storage.forget_chat(10)
+        assert await storage.chat_record(10) is None and await storage.chat_record(20) == ("private", "اسم 20")
+        assert await storage.subscribers() == [20] and await storage.deliveries(10) == []
+        assert [(c, q) for c, q, _ in await storage.query_log_rows()] == [(None, "سؤال 10"), (20, "سؤال 20")]
+        later = datetime.now(timezone.utc) + timedelta(days=31)
+        assert await storage.purge_queries(30) == 0
+        assert await storage.purge_queries(30, now=later) == 2 and await storage.query_count() == 0
