@@ -178,7 +178,10 @@ async def test_two_runs_at_once_send_each_push_once(harness: Harness, tmp_path: 
         assert pushes(harness, chat, "محصول القمح") == 1
 
 
-async def test_chat_unsubscribed_mid_run_gets_nothing_more(harness: Harness, tmp_path: Path) -> None:
+@pytest.mark.parametrize("forget", [True, False], ids=["service", "storage"])
+async def test_chat_unsubscribed_mid_run_gets_nothing_more(harness: Harness, tmp_path: Path, forget: bool) -> None:
+    """Whichever way the subscription ends (the service also drops the chat's claimed deliveries;
+    Storage.unsubscribe alone leaves them), a pair claimed before it ended is not sent."""
     await subscribe(harness, 1001, 1002)
     await ingest(harness, tmp_path / "news", "wheat", "محصول القمح")
     await ingest(harness, tmp_path / "news", "rain", "أمطار غزيرة", "هطلت أمطار غزيرة على مدينة الإسكندرية أمس.\n")
@@ -190,7 +193,10 @@ async def test_chat_unsubscribed_mid_run_gets_nothing_more(harness: Harness, tmp
         await asyncio.sleep(0.02)
     await asyncio.sleep(0.1)
     assert not run.done()
-    await harness.service.unsubscribe(1001)  # …while 1001 unsubscribes
+    if forget:  # …while 1001 unsubscribes
+        await harness.service.unsubscribe(1001)
+    else:
+        await harness.service.storage.unsubscribe(1001)
     release.set()
     assert (await run).sent == 3
     assert pushes(harness, 1001, "أمطار غزيرة") == 0
