@@ -8,6 +8,7 @@ Input must already be normalized (ة→ه, ى→ي), so only the folded forms ar
 from __future__ import annotations
 
 from functools import lru_cache
+from importlib import resources
 
 ARTICLES: tuple[str, ...] = ("ال", "وال", "بال", "كال", "فال", "لل")
 # Attached pronouns beyond light10's ها/ه (their, your, our): +0.003 Hit@3 on XQuAD-ar.
@@ -16,6 +17,8 @@ SUFFIXES: tuple[str, ...] = ("ها", "ان", "ات", "ون", "ين", "يه", "ه
 # The past-tense feminine ت (دمرت ~ دمر, قالت ~ قال), taken last: +0.002 Hit@1 on XQuAD-ar.
 VERB_SUFFIX = "ت"
 CONJUNCTION = "و"
+# A final و of a longer name (كوسوفو, تورنتو) goes, so the name meets its adjective (الكوسوفي).
+FINAL_WAW_MIN_LENGTH = 5
 
 # A stem keeps at least this many letters: shorter remnants are mostly ambiguous.
 MIN_STEM = 2
@@ -54,8 +57,34 @@ def strip_conjunction(word: str) -> str:
     return word
 
 
+def strip_final_waw(word: str) -> str:
+    if word.endswith(CONJUNCTION) and len(word) >= FINAL_WAW_MIN_LENGTH:
+        return word[:-1]
+    return word
+
+
+def _light_stem(word: str) -> str:
+    return strip_conjunction(strip_suffixes(strip_final_waw(strip_article(word))))
+
+
+@lru_cache(maxsize=1)
+def irregular_nisba() -> dict[str, str]:
+    """Stem of an irregular adjective → stem of its country (resources/nisba_ar.txt)."""
+    from retrieval.analysis.normalize import normalize
+
+    text = resources.files("retrieval.resources").joinpath("nisba_ar.txt").read_text("utf-8")
+    table: dict[str, str] = {}
+    for line in text.splitlines():
+        names = normalize(line).split()
+        if names and not line.lstrip().startswith("#"):
+            country = _light_stem(names[0])
+            table.update({_light_stem(adjective): country for adjective in names[1:]})
+    return table
+
+
 @lru_cache(maxsize=500_000)
 def stem(word: str) -> str:
     if not word.isalpha():
         return word  # numbers and mixed tokens (1993, covid19) are kept whole
-    return strip_conjunction(strip_suffixes(strip_article(word)))
+    stemmed = _light_stem(word)
+    return irregular_nisba().get(stemmed, stemmed)

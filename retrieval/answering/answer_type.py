@@ -1,4 +1,5 @@
-"""Expected answer type of a question (who / when / how many) and whether a sentence offers one.
+"""Expected answer type of a question (who / when / where / how many / match result) and whether a
+sentence offers one.
 
 Classic factoid QA: a "when" question is answered by a sentence holding a date, a "how many" one
 by a number, a "who" one by a name. Among sentences that match a question about equally well, the
@@ -18,12 +19,32 @@ class AnswerType(Enum):
     WHO = "who"
     WHEN = "when"
     HOW_MANY = "how_many"
+    WHERE = "where"
+    RESULT = "result"  # the score of a match: "ما نتيجة مباراة ..."
+
+
+# Types whose presence in a sentence can be told reliably (a number, a score): a best sentence without
+# one does not answer, and abstention may rely on it. Names, dates and places are only a ranking hint.
+CHECKABLE = frozenset({AnswerType.HOW_MANY, AnswerType.RESULT})
 
 
 _WHO = {"من", "مين", "منو"}
 _WHEN = {"متي", "امتي", "متين", "امتا"}
 _HOW_MANY = {"كم", "كام", "قديش", "اديش", "قداش"}
 _WHEN_NOUNS = {"عام", "سنه", "تاريخ", "يوم", "شهر"}
+_DIALECT_WHO = {"مين", "منو"}  # unlike "من", never the preposition "from"
+_WHERE = {"اين", "وين", "فين", "لوين", "منين"}
+# "ما اسم ..." / "وش اسم ..." / "شو اسمه" ask for a name, like "من".
+_NAME = {"اسم", "اسمه", "اسمها", "اسمهم"}
+_RESULT = {"نتيجه", "نتيجة"}
+_MATCH = {"مباراه", "لقاء", "مواجهه", "نهائي", "ديربي", "كلاسيكو"}
+_PLACE_CUES = {
+    normalize(w)
+    for w in "مدينة منطقة محافظة حي شارع قرية ولاية جزيرة عاصمة إقليم مقاطعة بلدة ميناء مطار قاعدة مركز مستشفى".split()
+}
+# 3-1, 3 - صفر, 3/0: one- or two-digit goals either side (dates and years have longer numbers).
+_SCORE = re.compile(r"(?<![\d/])(?:\d{1,2}|صفر)\s*[-–/]\s*(?:\d{1,2}|صفر)(?![\d/])")
+_GOAL_WORDS = {normalize(w) for w in "بهدف بهدفين هدف هدفين أهداف بثلاثية برباعية بخماسية التعادل تعادل السلبي".split()}
 
 _MONTHS_AND_DAYS = {
     normalize(w)
@@ -49,6 +70,12 @@ def answer_type(question: str) -> AnswerType | None:
         return None
     if words[0] in _WHO or (words[0] in {"و"} and len(words) > 1 and words[1] in _WHO):
         return AnswerType.WHO
+    if any(w in _RESULT for w in words[:3]) and any(w.removeprefix("ال") in _MATCH or w in _MATCH for w in words):
+        return AnswerType.RESULT
+    if any(w in _WHERE for w in words[:3]):
+        return AnswerType.WHERE
+    if any(w in _NAME or w in _DIALECT_WHO for w in words[:3]):
+        return AnswerType.WHO
     if any(w in _WHEN for w in words) or (any(w in {"اي", "باي", "في"} for w in words[:2]) and any(w in _WHEN_NOUNS for w in words[:3])):
         return AnswerType.WHEN
     if any(w in _HOW_MANY for w in words[:2]):
@@ -62,7 +89,19 @@ def offers(sentence: str, kind: AnswerType, question_terms: frozenset[str] | set
     if kind is AnswerType.WHEN:
         return any(_YEAR.match(w) or w in _MONTHS_AND_DAYS or _strip_al(w) in _MONTHS_AND_DAYS for w in words)
     if kind is AnswerType.HOW_MANY:
-        return any(w.isdigit() or w in _NUMBER_WORDS or _strip_al(w) in _NUMBER_WORDS for w in words)
+        # A number the question does not already hold ("في أغسطس 1977" is not the answer's number).
+        return any(
+            (w.isdigit() and w not in question_terms) or w in _NUMBER_WORDS or _strip_al(w) in _NUMBER_WORDS
+            for w in words
+        )
+    if kind is AnswerType.RESULT:
+        return bool(_SCORE.search(normalize(sentence))) or any(w in _GOAL_WORDS for w in words)
+    if kind is AnswerType.WHERE:
+        terms = [term(w) for w in words]
+        return any(
+            _strip_al(words[i]) in _PLACE_CUES and terms[i + 1] is not None and terms[i + 1] not in question_terms
+            for i in range(len(words) - 1)
+        )
     # WHO: a title the question names, followed at once by a word the question does not have,
     # is how news writes "وزير الخارجية فلان" — the apposition that names the person.
     terms = [term(w) for w in words]  # None for a stopword
@@ -75,3 +114,4 @@ def offers(sentence: str, kind: AnswerType, question_terms: frozenset[str] | set
 
 def _strip_al(word: str) -> str:
     return word[2:] if word.startswith("ال") and len(word) > 4 else word
+

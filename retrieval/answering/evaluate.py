@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from retrieval.answering.news_index import NewsIndex
-from retrieval.answering.replies import AnswerPolicy
+from retrieval.answering.replies import AnswerPolicy, SentenceRef
 from retrieval.text.article import Article
 from retrieval.search.term_index import BM25Params
 from retrieval.text.sentences import split_sentences
@@ -90,29 +90,34 @@ def squad_corpus(path: Path) -> tuple[list[Article], list[SquadQuestion]]:
     return articles, questions
 
 
+def _holds_gold(ref: SentenceRef, q: SquadQuestion) -> bool:
+    return ref.article.id == q.paragraph and any(fold(a) in fold(ref.text) for a in q.answers)
+
+
 def squad_metrics(index: NewsIndex, questions: Iterable[SquadQuestion], abstention: bool = True) -> Metrics:
     m = Metrics()
+    e2e = 0
     for q in questions:
         m.questions += 1
         ranked = index.rank(q.question, 10)
-        rank = next(
-            (
-                i + 1
-                for i, (ref, _) in enumerate(ranked)
-                if ref.article.id == q.paragraph and any(fold(a) in fold(ref.text) for a in q.answers)
-            ),
-            None,
-        )
+        rank = next((i + 1 for i, (ref, _) in enumerate(ranked) if _holds_gold(ref, q)), None)
         if rank == 1:
             m.hit1 += 1
         if rank is not None and rank <= 3:
             m.hit3 += 1
         if rank is not None:
             m.mrr10 += 1.0 / rank
-        if abstention and not index.ask(q.question).answered:
-            m.abstained += 1
+        if abstention:
+            reply = index.ask(q.question)
+            if not reply.answered:
+                m.abstained += 1
+            elif _holds_gold(reply.answers[0].ref, q):
+                e2e += 1
     n = max(m.questions, 1)
     m.hit1, m.hit3, m.mrr10, m.abstained = m.hit1 / n, m.hit3 / n, m.mrr10 / n, m.abstained / n
+    if abstention:
+        # What a user gets: the first quoted sentence is right; an abstention counts as a miss.
+        m.extra["e2e_hit1"] = e2e / n
     return m
 
 

@@ -4,22 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from datetime import timezone
 
 from retrieval.analysis.analyzer import Analyzer, analyze
-from retrieval.answering.answer_type import AnswerType, answer_type, offers
+from retrieval.answering import abstain, rerank
+from retrieval.answering.answer_type import CHECKABLE, AnswerType, answer_type, offers
 from retrieval.answering.replies import Answer, AnswerPolicy, RelatedHit, Reply, SentenceRef, sentence_refs
 from retrieval.search.term_index import BM25Params, Hit, Query, TermIndex
 from retrieval.text.article import Article, RelatedLink
-
-
-def _published_key(article: Article) -> float:
-    if article.published is None:
-        return float("-inf")
-    published = article.published
-    if published.tzinfo is None:
-        published = published.replace(tzinfo=timezone.utc)
-    return published.timestamp()
 
 
 class NewsIndex:
@@ -73,14 +64,28 @@ class NewsIndex:
 
     def rank(self, question: str, n: int) -> list[tuple[SentenceRef, Hit]]:
         """The n best sentences for `question`, without any abstention (used by evaluation)."""
-        return self._rank(question, self.sentences.query(question), n)
+        return self._rank(question, self._query(question), n)
+
+    def _query(self, question: str) -> Query:
+        if rerank.asks_for_latest(question):
+            stripped = rerank.without_recency_words(question)
+            if self.sentences.analyzer(stripped):
+                return self.sentences.query(stripped)
+        return self.sentences.query(question)
+
+    def evidence(self, doc: int, query: Query) -> rerank.Evidence:
+        return rerank.evidence(self.refs, self.sentences.tokens, doc, query)
 
     def _rank(self, question: str, query: Query, n: int) -> list[tuple[SentenceRef, Hit]]:
         hits = self.sentences.search(query, max(n, self.policy.pool))
+        hits = rerank.with_context(hits, query, lambda doc: self.evidence(doc, query), self.policy.context_weight)
         kind = answer_type(question)
         if kind is not None and self.policy.answer_type_boost:
             hits = self._boost_answer_type(hits, kind, query)
-        hits = self._prefer_newer(hits)
+        if rerank.asks_for_latest(question):
+            hits = rerank.newest_first(hits, self.refs, self.policy.recency_band)
+        else:
+            hits = rerank.prefer_newer_on_ties(hits, self.refs, self.policy.tie_margin)
         return [(self.refs[h.doc], self.sentences.describe(query, h)) for h in hits[:n]]
 
     def _boost_answer_type(self, hits: list[Hit], kind: AnswerType, query: Query) -> list[Hit]:
@@ -96,23 +101,11 @@ class NewsIndex:
         ]
         return sorted(boosted, key=lambda h: (-h.score, h.doc))
 
-    def _prefer_newer(self, hits: list[Hit]) -> list[Hit]:
-        hits = list(hits)
-        published = {h.doc: _published_key(self.refs[h.doc].article) for h in hits}
-        if len(set(published.values())) < 2:
-            return hits  # one date (or none) among the candidates: nothing to prefer
-        margin = self.policy.tie_margin
-        # Insertion pass: a newer article moves ahead of an older one scoring within the margin.
-        for i in range(1, len(hits)):
-            j = i
-            while (
-                j > 0
-                and hits[j - 1].score - hits[j].score <= margin * hits[j - 1].score
-                and published[hits[j].doc] > published[hits[j - 1].doc]
-            ):
-                hits[j - 1], hits[j] = hits[j], hits[j - 1]
-                j -= 1
-        return hits
+    def _answers(self, question: str, query: Query, candidate: tuple[SentenceRef, Hit]) -> bool:
+        ref, hit = candidate
+        kind = answer_type(question)
+        offered = offers(ref.text, kind, frozenset(query.terms)) if kind is not None and kind in CHECKABLE else None
+        return abstain.answers(query, self.evidence(hit.doc, query), self.policy, offered)
 
     def related(self, question: str) -> tuple[RelatedHit, ...]:
         query = self.headlines.query(question)
@@ -121,16 +114,16 @@ class NewsIndex:
         return tuple(RelatedHit(self.links[h.doc], h.score) for h in keep[: self.policy.related_limit])
 
     def ask(self, question: str, top_k: int = 3) -> Reply:
-        query = self.sentences.query(question)
+        query = self._query(question)
         ranked = self._rank(question, query, max(top_k, 1))
         related = self.related(question)
-        if not ranked or ranked[0][1].coverage < self.policy.min_coverage:
+        if not ranked or not self._answers(question, query, ranked[0]):
             return Reply(question=question, answered=False, related=related)
         best = ranked[0][1].score
         answers = tuple(
             Answer(ref=ref, score=hit.score, matched_terms=hit.matched)
-            for ref, hit in ranked[:top_k]
-            if hit.score >= self.policy.min_relative_score * best and hit.coverage >= self.policy.min_coverage
+            for i, (ref, hit) in enumerate(ranked[:top_k])
+            if i == 0 or (hit.score >= self.policy.min_relative_score * best and self._answers(question, query, (ref, hit)))
         )
         return Reply(question=question, answered=True, answers=answers, related=related)
 

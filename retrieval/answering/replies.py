@@ -20,6 +20,14 @@ class AnswerPolicy:
     # Score bonus for a sentence holding what a who/when/how-many question asks for
     # (+0.006 Hit@1 on XQuAD-ar at 0.15; see BENCHMARKS.md).
     answer_type_boost: float = 0.15
+    # A question term found only in the sentence's context (title, lead, neighbours) scores this share
+    # of its idf on top of BM25, and counts this share towards coverage.
+    context_weight: float = 0.3
+    context_share: float = 0.25
+    # Abstain when the question asks for a number or a match result and the best sentence has none.
+    require_answer_type: bool = True
+    # For "ما آخر ..." questions, candidates within this share of the best score go newest first.
+    recency_band: float = 0.25
     related_min_coverage: float = 0.5
     related_limit: int = 3
     # How many candidates to rank before the tie-break and cut.

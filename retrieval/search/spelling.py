@@ -14,8 +14,15 @@ MIN_LENGTH = 4
 # Longer "words" are not typos of a word (and their edits would take memory quadratic in the length).
 MAX_LENGTH = 20
 
+# One-letter proclitics the light stemmer leaves on (بداعش, لمدير, ستطبق, كمصدر, فقال): a question
+# term read without one when the corpus writes that word far more often bare.
+PROCLITICS = "بلكفس"
+PROCLITIC_RATIO = 10
+MIN_BARE = 3
+
 # Letters as they stand after normalization (أ إ آ → ا, ى → ي, ة → ه are already folded).
 ARABIC_LETTERS = "ءابتثجحخدذرزسشصضطظعغفقكلمنهويؤئ"
+LONG_VOWELS = "اوي"
 LATIN_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
@@ -50,13 +57,28 @@ class SpellingIndex:
         self._doc_freqs = doc_freqs
 
     def correct(self, term: str) -> str | None:
-        """The most frequent corpus term one edit from `term`, or None when there is none."""
+        """The bare word under a proclitic, else the most frequent corpus term one edit from an unknown
+        `term`; None when there is none."""
+        bare = self.without_proclitic(term)
+        if bare is not None:
+            return bare
         if term in self._doc_freqs or not MIN_LENGTH <= len(term) <= MAX_LENGTH or not term.isalpha():
             return None
         matches = [c for c in edits1(term) if len(c) >= MIN_LENGTH and c in self._doc_freqs]
         if not matches:
             return None
-        return max(matches, key=lambda c: (self._doc_freqs[c], c))
+        # A long vowel written twice or where none belongs (الموصال for الموصل) is the commonest slip:
+        # when taking one out gives a corpus word, that reading wins over likelier-looking others.
+        vowel_dropped = {term[:i] + term[i + 1 :] for i, ch in enumerate(term) if ch in LONG_VOWELS}
+        return max(matches, key=lambda c: (c in vowel_dropped, self._doc_freqs[c], c))
+
+    def without_proclitic(self, term: str) -> str | None:
+        if len(term) < MIN_BARE + 1 or term[0] not in PROCLITICS or not term.isalpha():
+            return None
+        bare = term[1:]
+        if self._doc_freqs.get(bare, 0) >= PROCLITIC_RATIO * (self._doc_freqs.get(term, 0) + 1):
+            return bare
+        return None
 
     def correct_all(self, terms: Iterable[str]) -> dict[str, str]:
         fixes = {}
@@ -65,3 +87,8 @@ class SpellingIndex:
             if fixed is not None:
                 fixes[term] = fixed
         return fixes
+
+
+def is_guess(term: str, fixed: str) -> bool:
+    """Whether reading `term` as `fixed` was a spelling guess (not just a proclitic taken off)."""
+    return not (term[:1] in PROCLITICS and term[1:] == fixed)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 
 from retrieval.analysis.analyzer import Analyzer, analyze
 from retrieval.search.bm25 import LuceneIdfBM25, PostingsScorer, lucene_idf
-from retrieval.search.spelling import SpellingIndex
+from retrieval.search.spelling import SpellingIndex, is_guess
 
 
 
@@ -27,6 +27,10 @@ class Query:
     terms: tuple[str, ...]
     weights: dict[str, float]  # informativeness (idf) of each distinct term, unknown terms included
     corrected: dict[str, str]  # question term -> corpus term it was read as
+
+    def guessed(self, term: str) -> bool:
+        """Whether `term` was read as another by a spelling guess (so it may be wrong)."""
+        return term in self.corrected and is_guess(term, self.corrected[term])
 
     @property
     def total_weight(self) -> float:
@@ -78,7 +82,7 @@ class TermIndex:
         matched = [t for t in query.weights if query.corrected.get(t, t) in present]
         total = query.total_weight
         # A typo-corrected term earns half its weight: the correction may be a guess.
-        got = sum(query.weights[t] * (0.5 if t in query.corrected else 1.0) for t in matched)
+        got = sum(query.weights[t] * (0.5 if query.guessed(t) else 1.0) for t in matched)
         coverage = got / total if total else 0.0
         return replace(hit, coverage=coverage, matched=frozenset(query.corrected.get(t, t) for t in matched))
 

@@ -29,6 +29,16 @@ _MARKER = re.compile(r"^(?:تابع|اقرا|طالع|شاهد) (?:ايضا|كذ
 _ELLIPSIS_END = re.compile(r"(?:…|\.\.\.)[.\s]*$|…\s*[\"'”»]?\s*$")
 _SENTENCE_END = re.compile(r"[.!?؟…][\"'”’»)\]]*\s*$")
 _SPACE = re.compile(r"\s+")
+# Chrome glued to the start of a story's first line: share prompts, and sabq's "Name- سبق- City:" byline.
+_LEADING_CHROME = re.compile(
+    r"^\s*(?:شارك من خلال تويتر فيسبوك جوجل بلس اكتب رأيك\s*"
+    r"|[^\s:.،]+(?:\s[^\s:.،]+){0,3}\s*[-–]\s*سبق\s*[-–]\s*[^:.،]{1,30}:\s*)"
+)
+# A byline or credit line: a few words around a dash, "عمر إبراهيم – عين اليوم", "عين اليوم – جدة".
+_BYLINE = re.compile(r"^[^\W\d_][^.!?؟:«»\"]{0,40}\s[-–]\s[^.!?؟:«»\"]{1,40}$")
+MAX_BYLINE_WORDS = 6
+# A line that is only a wire mark: "// انتهى //", "// يتبع //", "...المزيد".
+_WIRE_MARK = re.compile(r"^[\W_]*(?:انتهى|يتبع|المزيد)[\W_]*$")
 
 
 @dataclass(frozen=True)
@@ -82,6 +92,15 @@ def is_chrome(line: str) -> bool:
     return any(f" {phrase} " in joined for phrase in _chrome_phrases())
 
 
+def strip_leading_chrome(line: str) -> str:
+    return _LEADING_CHROME.sub("", line, count=1)
+
+
+def is_byline(line: str) -> bool:
+    """A byline, a credit or a wire mark: a line that names who wrote the story, not what happened."""
+    return bool(_WIRE_MARK.match(line)) or (len(tokenize(line)) <= MAX_BYLINE_WORDS and bool(_BYLINE.match(line)))
+
+
 def related_marker(line: str) -> str | None:
     """If `line` opens a related-headlines block, return what follows the marker on it ('' if nothing)."""
     words = line.split()
@@ -101,7 +120,7 @@ def _is_teaser(line: str) -> bool:
 
 def parse_text(text: str) -> ParsedText:
     """Split raw article text into body sentences, related headlines and dropped chrome."""
-    lines = [line.strip() for line in text.splitlines()]
+    lines = [strip_leading_chrome(line.strip()).strip() for line in text.splitlines()]
     lines = [line for line in lines if line]
     teaser = [_is_teaser(line) for line in lines]
     body: list[str] = []
@@ -109,7 +128,7 @@ def parse_text(text: str) -> ParsedText:
     dropped: list[str] = []
     in_related_block = False
     for i, line in enumerate(lines):
-        if is_chrome(line):
+        if is_chrome(line) or is_byline(line):
             dropped.append(line)
             continue
         rest = related_marker(line)

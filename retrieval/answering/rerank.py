@@ -1,0 +1,132 @@
+"""Second stage over BM25's candidates: a sentence read with its context, and the newest report.
+
+BM25 scores a sentence alone, but news sentences lean on their article: "وأضاف أن ..." names nobody,
+the title says what the story is about, the lead sentence names the actors. A question term absent
+from the sentence but present in its context (title, lead, the sentences either side) still counts,
+at a discount. rank-bm25's score is left as it is; this is a separate rerank on top of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import timezone
+from functools import lru_cache
+
+from retrieval.analysis.analyzer import analyze, words
+from retrieval.answering.replies import SentenceRef
+from retrieval.search.term_index import Hit, Query
+from retrieval.text.article import Article
+
+# Words that ask for the latest state of a developing story ("ما آخر ...", "وش أحدث ...", "اليوم").
+_RECENCY_WORDS = frozenset(words("آخر أحدث أخيرا مؤخرا اليوم الآن حاليا حاليًا لحد الحين الحالي"))
+
+
+@lru_cache(maxsize=100_000)
+def _title_terms(title: str) -> frozenset[str]:
+    return frozenset(analyze(title))
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The question terms a candidate holds itself, and those only its context holds."""
+
+    own: frozenset[str]
+    context: frozenset[str]
+
+    def coverage(self, query: Query, context_share: float) -> float:
+        """Share of the question's weight found, a term found only in the context counting `context_share`."""
+        total = query.total_weight
+        if not total:
+            return 0.0
+        got = 0.0
+        for t, w in query.weights.items():
+            c = query.corrected.get(t, t)
+            factor = 0.5 if query.guessed(t) else 1.0  # a typo correction may be a guess
+            if c in self.own:
+                got += w * factor
+            elif c in self.context:
+                got += w * factor * context_share
+        return got / total
+
+    def missing(self, query: Query) -> list[str]:
+        """Question terms found neither in the sentence nor in its context."""
+        return [t for t in query.weights if query.corrected.get(t, t) not in self.own | self.context]
+
+
+def evidence(refs: Sequence[SentenceRef], tokens: Sequence[list[str]], doc: int, query: Query) -> Evidence:
+    """What of `query` the sentence `doc` holds, and what its title, lead and neighbours add."""
+    wanted = {query.corrected.get(t, t) for t in query.weights}
+    own = wanted.intersection(tokens[doc])
+    article = refs[doc].article
+    around: set[str] = set(_title_terms(article.title))
+    first = doc - refs[doc].position  # the article's lead sentence
+    for other in (first, doc - 1, doc + 1):
+        if 0 <= other < len(refs) and refs[other].article is article and other != doc:
+            around.update(tokens[other])
+    return Evidence(own=frozenset(own), context=frozenset(wanted.intersection(around) - own))
+
+
+def with_context(
+    hits: list[Hit], query: Query, evidence_of: Callable[[int], Evidence], weight: float
+) -> list[Hit]:
+    """Add `weight` × idf for each question term that only the sentence's context holds, then re-sort."""
+    if not hits or weight <= 0:
+        return hits
+    lifted = []
+    for h in hits:
+        ev = evidence_of(h.doc)
+        bonus = sum(w for t, w in query.weights.items() if query.corrected.get(t, t) in ev.context)
+        lifted.append(replace(h, score=h.score + weight * bonus) if bonus else h)
+    return sorted(lifted, key=lambda h: (-h.score, h.doc))
+
+
+def asks_for_latest(question: str) -> bool:
+    return any(w in _RECENCY_WORDS for w in words(question))
+
+
+def without_recency_words(question: str) -> str:
+    """The question with its "latest/now" words taken out: they ask when, not what."""
+    return " ".join(w for w in words(question) if w not in _RECENCY_WORDS)
+
+
+def published_key(article: Article) -> float:
+    if article.published is None:
+        return float("-inf")
+    published = article.published
+    if published.tzinfo is None:
+        published = published.replace(tzinfo=timezone.utc)
+    return published.timestamp()
+
+
+def newest_first(hits: list[Hit], refs: Sequence[SentenceRef], band: float) -> list[Hit]:
+    """Hits scoring within `band` (a share) of the best, newest article first; the rest after them.
+
+    Used when the question asks for the latest report: three weeks of a developing story hold
+    many sentences that match about equally well, and the newest one is the answer.
+    """
+    if not hits:
+        return hits
+    floor = hits[0].score * (1.0 - band)
+    near = [h for h in hits if h.score >= floor]
+    rest = [h for h in hits if h.score < floor]
+    near.sort(key=lambda h: (-published_key(refs[h.doc].article), -h.score, h.doc))
+    return near + rest
+
+
+def prefer_newer_on_ties(hits: list[Hit], refs: Sequence[SentenceRef], margin: float) -> list[Hit]:
+    """A newer article moves ahead of an older one scoring within `margin` (a share) of it."""
+    hits = list(hits)
+    published = {h.doc: published_key(refs[h.doc].article) for h in hits}
+    if len(set(published.values())) < 2:
+        return hits  # one date (or none) among the candidates: nothing to prefer
+    for i in range(1, len(hits)):
+        j = i
+        while (
+            j > 0
+            and hits[j - 1].score - hits[j].score <= margin * hits[j - 1].score
+            and published[hits[j].doc] > published[hits[j - 1].doc]
+        ):
+            hits[j - 1], hits[j] = hits[j], hits[j - 1]
+            j -= 1
+    return hits
