@@ -15,6 +15,7 @@ from retrieval.answering.replies import (
     RelatedHit,
     Reply,
     citation,
+    published_label,
 )
 from retrieval.text.article import Article, RelatedLink
 from retrieval.text.files import (
@@ -46,6 +47,7 @@ __all__ = [
     "load_article_file",
     "load_folder",
     "parse_published",
+    "published_label",
     "term_spans",
     "words",
 ]

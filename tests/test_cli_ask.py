@@ -28,6 +28,8 @@ BROAD = "مين وزير خارجية تركيا؟"
 
 REPLY_KEYS = {"question", "answered", "answers", "related"}
 ANSWER_KEYS = {"text", "article", "sentence", "score", "citation", "url"}
+# Issue 8 extends an answer (the keys above stay as they are): its date, outlet, and the other outlets.
+ANSWER_EXTENSION_KEYS = {"published", "source", "also_reported_by"}
 RELATED_KEYS = {"title", "url"}
 
 
@@ -64,7 +66,10 @@ def assert_schema(reply: dict) -> None:
     if not reply["answered"]:
         assert reply["answers"] == []
     for answer in reply["answers"]:
-        assert set(answer) == ANSWER_KEYS
+        assert set(answer) == ANSWER_KEYS | ANSWER_EXTENSION_KEYS
+        assert answer["published"] is None or isinstance(answer["published"], str)
+        assert answer["source"] is None or isinstance(answer["source"], str)
+        assert all({"source", "title", "url", "published"} == set(o) for o in answer["also_reported_by"])
         assert isinstance(answer["text"], str) and answer["text"]
         assert isinstance(answer["article"], str)
         assert type(answer["sentence"]) is int and answer["sentence"] >= 1

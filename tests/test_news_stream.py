@@ -118,3 +118,45 @@ def test_news_page_chrome_is_never_a_sentence() -> None:
         "وصلت البعثة إلى لندن.",
         "وقد انتهى العمل في الحديقة الثالثة أمس.",
     )
+
+
+def copies_of_one_story() -> list[Article]:
+    fact = "أعلنت الهيئة العامة للطيران المدني تشغيل مطار الجوف الجديد وتبلغ طاقته 2 مليون مسافر سنويا."
+    return [
+        article("c1", "تشغيل مطار الجوف الجديد", [fact, "ويضم المطار صالة للمسافرين."], day=4, source="okaz"),
+        article("c2", "مطار الجوف الجديد يبدأ التشغيل", [fact], day=4, source="alriyadh"),
+        article("c3", "الطيران المدني: مطار الجوف بطاقة مليوني مسافر", ["قالت الهيئة " + fact], day=3, source="sabq"),
+        article("c4", "الهيئة تدرس توسعة مطار الجوف", ["تدرس الهيئة توسعة مطار الجوف لرفع طاقته لاحقا."],
+                day=2, source="was"),
+    ]
+
+
+def test_one_story_from_several_outlets_is_quoted_once_naming_the_others() -> None:
+    reply = NewsIndex([*copies_of_one_story(), *FILLER]).ask("كم طاقة مطار الجوف الجديد؟", top_k=3)
+    top = reply.answers[0]
+    assert "2 مليون مسافر" in top.text
+    named = {top.article.source, *(a.source for a in top.also_reported_by)}
+    assert named == {"okaz", "alriyadh", "sabq"}
+    # No other quote repeats the same fact.
+    assert all("2 مليون مسافر" not in a.text for a in reply.answers[1:])
+
+
+def test_related_articles_fit_the_question_and_never_repeat_the_quoted_story() -> None:
+    reply = NewsIndex([*copies_of_one_story(), *FILLER]).ask("كم طاقة مطار الجوف؟")
+    quoted = {reply.answers[0].article.id, *(a.id for a in reply.answers[0].also_reported_by)}
+    related_urls = [h.link.url for h in reply.related]
+    assert "https://news.example/c4" in related_urls
+    assert not quoted & {url.rsplit("/", 1)[1] for url in related_urls if url}
+
+
+def test_every_citation_carries_the_article_date() -> None:
+    reply = NewsIndex([*copies_of_one_story(), *FILLER]).ask("كم طاقة مطار الجوف الجديد؟")
+    assert "2015-08-0" in reply.answers[0].citation
+
+
+def test_the_bot_cites_the_date_and_the_other_outlets() -> None:
+    from bot.telegram.render import render_reply
+
+    html = "\n".join(render_reply(NewsIndex([*copies_of_one_story(), *FILLER]).ask("كم طاقة مطار الجوف الجديد؟")))
+    assert "2015-08-04" in html
+    assert "ونقلته أيضا" in html and "sabq" in html

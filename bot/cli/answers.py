@@ -18,6 +18,8 @@ from bot.telegram import texts
 
 def reply_to_json(reply: Reply) -> dict[str, Any]:
     """The `ask --json` object; its field names are a contract (see README)."""
+    from retrieval import published_label
+
     return {
         "question": reply.question,
         "answered": reply.answered,
@@ -29,6 +31,13 @@ def reply_to_json(reply: Reply) -> dict[str, Any]:
                 "score": round(a.score, 6),
                 "citation": a.citation,
                 "url": a.article.url,
+                # Added in issue 8 (extensions; the fields above are unchanged).
+                "published": published_label(a.article),
+                "source": a.article.source,
+                "also_reported_by": [
+                    {"source": o.source, "title": o.title, "url": o.url, "published": published_label(o)}
+                    for o in a.also_reported_by
+                ],
             }
             for a in reply.answers
         ],
@@ -40,7 +49,11 @@ def reply_to_text(reply: Reply) -> str:
     if not reply.answered:
         lines = [texts.NO_ANSWER_PLAIN]
     else:
-        lines = [f"{i}. {a.text}\n   — {a.citation}" for i, a in enumerate(reply.answers, 1)]
+        lines = []
+        for i, a in enumerate(reply.answers, 1):
+            lines.append(f"{i}. {a.text}\n   — {a.citation}")
+            if a.also_reported_by:
+                lines.append(f"   {texts.ALSO_REPORTED_BY}: " + "، ".join(o.source or texts.UNKNOWN_SOURCE for o in a.also_reported_by))
     if reply.related:
         lines.append(texts.RELATED_HEADING + ":")
         lines += [f"  • {h.link.title}" + (f" <{h.link.url}>" if h.link.url else "") for h in reply.related]
@@ -83,6 +96,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{kind:<14}{sum(results):>8}{len(results):>8}")
         passed = sum(o.passed for o in outcomes)
         print(f"{'all':<14}{passed:>8}{len(outcomes):>8}")
+        print(f"end-to-end: {passed}/{len(outcomes)} = {passed / max(len(outcomes), 1):.3f} (top answer right, or silence where the news holds none)")
         return 0 if passed == len(outcomes) else 1
     articles, questions = evaluate.squad_corpus(path)
     index = NewsIndex(articles)
@@ -90,7 +104,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     sentences = sum(len(a.sentences) for a in articles)
     print(f"SQuAD pooled sentences: {len(articles)} paragraphs, {sentences} sentences, {m.questions} questions")
     print(f"{'metric':<34}{'value':>8}")
-    print(f"{'Hit@1':<34}{m.hit1:>8.3f}")
+    print(f"{'Hit@1 (ranking)':<34}{m.hit1:>8.3f}")
+    print(f"{'end-to-end Hit@1 (abstain = miss)':<34}{m.extra['e2e_hit1']:>8.3f}")
     print(f"{'Hit@3':<34}{m.hit3:>8.3f}")
     print(f"{'MRR@10':<34}{m.mrr10:>8.3f}")
     print(f"{'abstention rate (answerable)':<34}{m.abstained:>8.3f}")

@@ -71,7 +71,13 @@ def citation_html(answer: Answer) -> str:
     article = answer.article
     title = link(article.url, f"«{esc(clip(article.title, SHOWN_TITLE_CHARS))}»")
     source = esc(article.source or texts.UNKNOWN_SOURCE)
-    return f"— {source}، {title}، {texts.SENTENCE} {answer.sentence}"
+    date = format_date(article.published)
+    dated = f"{date}، " if date else ""
+    cited = f"— {source}، {title}، {dated}{texts.SENTENCE} {answer.sentence}"
+    if answer.also_reported_by:
+        others = "، ".join(link(o.url, esc(o.source or texts.UNKNOWN_SOURCE)) for o in answer.also_reported_by)
+        cited += f"\n{esc(texts.ALSO_REPORTED_BY)}: {others}"
+    return cited
 
 
 def answer_block(answer: Answer) -> str:

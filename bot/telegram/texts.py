@@ -59,3 +59,5 @@ NEW_ARTICLE = "خبر جديد"
 # The citation words come from retrieval so plain and HTML citations cannot drift apart.
 SENTENCE = SENTENCE_LABEL
 READ_MORE = "اقرأ الخبر"
+# Before the other outlets that reported the same sentence (one quote per story).
+ALSO_REPORTED_BY = "ونقلته أيضا"

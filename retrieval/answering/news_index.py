@@ -6,11 +6,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from retrieval.analysis.analyzer import Analyzer, analyze
-from retrieval.answering import abstain, rerank
+from retrieval.analysis.normalize import normalize
+from retrieval.answering import abstain, assemble, rerank
 from retrieval.answering.answer_type import CHECKABLE, AnswerType, answer_type, offers
 from retrieval.answering.replies import Answer, AnswerPolicy, RelatedHit, Reply, SentenceRef, sentence_refs
 from retrieval.search.term_index import BM25Params, Hit, Query, TermIndex
 from retrieval.text.article import Article, RelatedLink
+
+
+# Near-duplicates of an answer are looked for among this many candidates.
+DUPLICATE_WINDOW = 20
 
 
 class NewsIndex:
@@ -108,6 +113,7 @@ class NewsIndex:
         return abstain.answers(query, self.evidence(hit.doc, query), self.policy, offered)
 
     def related(self, question: str) -> tuple[RelatedHit, ...]:
+        """"تابع أيضا" headlines of the corpus that fit the question."""
         query = self.headlines.query(question)
         hits = [self.headlines.describe(query, h) for h in self.headlines.search(query, self.policy.related_limit * 4)]
         keep = [h for h in hits if h.coverage >= self.policy.related_min_coverage]
@@ -115,15 +121,54 @@ class NewsIndex:
 
     def ask(self, question: str, top_k: int = 3) -> Reply:
         query = self._query(question)
-        ranked = self._rank(question, query, max(top_k, 1))
-        related = self.related(question)
-        if not ranked or not self._answers(question, query, ranked[0]):
-            return Reply(question=question, answered=False, related=related)
-        best = ranked[0][1].score
-        answers = tuple(
-            Answer(ref=ref, score=hit.score, matched_terms=hit.matched)
-            for i, (ref, hit) in enumerate(ranked[:top_k])
-            if i == 0 or (hit.score >= self.policy.min_relative_score * best and self._answers(question, query, (ref, hit)))
-        )
-        return Reply(question=question, answered=True, answers=answers, related=related)
+        pool = self._rank(question, query, max(top_k, self.policy.pool))
+        answers: list[Answer] = []
+        first = self._first_answering(question, query, pool)
+        if first is not None:
+            pool = [pool[first], *pool[:first], *pool[first + 1 :]]
+            answers = self._answers_by_story(question, query, pool, max(top_k, 1))
+        quoted = [a.article for a in answers] + [other for a in answers for other in a.also_reported_by]
+        fitting = [
+            (ref, hit) for ref, hit in pool
+            if self.evidence(hit.doc, query).coverage(query, self.policy.context_share) >= self.policy.related_article_coverage
+        ]
+        quoted_titles = {assemble.title_key(a) for a in quoted}
+        headlines = [h for h in self.related(question) if " ".join(normalize(h.link.title).split()) not in quoted_titles]
+        related = (*headlines, *assemble.related_articles(fitting, quoted, self.policy.related_articles))
+        return Reply(question=question, answered=bool(answers), answers=tuple(answers), related=related)
 
+    def _first_answering(self, question: str, query: Query, pool: list[tuple[SentenceRef, Hit]]) -> int | None:
+        """The best candidate that answers: the first one, or when it lacks only the number or score
+        asked for, the first close behind it (within type_fallback of its score) that has one."""
+        if not pool:
+            return None
+        if self._answers(question, query, pool[0]):
+            return 0
+        top = pool[0]
+        if self.evidence(top[1].doc, query).coverage(query, self.policy.context_share) < self.policy.min_coverage:
+            return None  # the question's words are missing, not just the kind of answer
+        floor = (1.0 - self.policy.type_fallback) * top[1].score
+        for i, candidate in enumerate(pool[1:], 1):
+            if candidate[1].score < floor:
+                break
+            if self._answers(question, query, candidate):
+                return i
+        return None
+
+    def _answers_by_story(
+        self, question: str, query: Query, pool: list[tuple[SentenceRef, Hit]], top_k: int
+    ) -> list[Answer]:
+        """The best sentence of each story, near-duplicates from other outlets named, not quoted again."""
+        window = pool[:DUPLICATE_WINDOW]
+        terms_of = [frozenset(self.sentences.tokens[hit.doc]) for _, hit in window]
+        best = window[0][1].score
+        answers = []
+        for lead, copies in assemble.group_duplicates(window, terms_of):
+            ref, hit = window[lead]
+            if answers and (hit.score < self.policy.min_relative_score * best or not self._answers(question, query, (ref, hit))):
+                continue
+            others = assemble.other_outlets(ref.article, [window[c][0].article for c in copies])
+            answers.append(Answer(ref=ref, score=hit.score, matched_terms=hit.matched, also_reported_by=others))
+            if len(answers) == top_k:
+                break
+        return answers

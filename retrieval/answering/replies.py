@@ -26,10 +26,16 @@ class AnswerPolicy:
     context_share: float = 0.25
     # Abstain when the question asks for a number or a match result and the best sentence has none.
     require_answer_type: bool = True
+    # ...unless a candidate within this share of its score has one: that one is quoted instead.
+    type_fallback: float = 0.15
     # For "ما آخر ..." questions, candidates within this share of the best score go newest first.
     recency_band: float = 0.25
     related_min_coverage: float = 0.5
     related_limit: int = 3
+    # Other corpus articles offered as related news (besides "تابع أيضا" headlines); a candidate must
+    # cover this share of the question, sentence and context counted as for answering.
+    related_articles: int = 3
+    related_article_coverage: float = 0.5
     # How many candidates to rank before the tie-break and cut.
     pool: int = 50
 
@@ -53,6 +59,8 @@ class Answer:
     ref: SentenceRef
     score: float
     matched_terms: frozenset[str]
+    # The same fact from other outlets (near-duplicate sentences), one article per outlet.
+    also_reported_by: tuple[Article, ...] = ()
 
     @property
     def text(self) -> str:
@@ -91,6 +99,15 @@ UNKNOWN_SOURCE = "مصدر غير معروف"
 SENTENCE_LABEL = "الجملة"
 
 
+def published_label(article: Article) -> str | None:
+    """The article's date as citations show it (YYYY-MM-DD), or None when undated."""
+    return article.published.strftime("%Y-%m-%d") if article.published else None
+
+
 def citation(article: Article, sentence: int) -> str:
-    parts = [article.source or UNKNOWN_SOURCE, f"«{article.title}»", f"{SENTENCE_LABEL} {sentence}"]
+    parts = [article.source or UNKNOWN_SOURCE, f"«{article.title}»"]
+    date = published_label(article)
+    if date:
+        parts.append(date)
+    parts.append(f"{SENTENCE_LABEL} {sentence}")
     return "، ".join(parts)

@@ -1,0 +1,77 @@
+"""From ranked candidates to a reply: one answer per story, the other outlets named, related articles.
+
+Outlets repeat each other (wire copy, rewrites), so the best sentences for a question are often the
+same sentence from five papers. Quoting it five times wastes the reply; one quote that names the
+other outlets tells the user more. Near-duplicates are told by their index terms (Jaccard overlap).
+Related links are the other articles among the candidates: news that fits the question, not the
+story already quoted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from retrieval.answering.replies import RelatedHit, SentenceRef
+from retrieval.analysis.normalize import normalize
+from retrieval.search.term_index import Hit
+from retrieval.text.article import Article, RelatedLink
+
+# Two sentences sharing this share of their distinct terms tell the same fact.
+NEAR_DUPLICATE = 0.7
+
+
+def overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def title_key(article: Article) -> str:
+    """Articles whose titles read the same after normalization are one story (copies, reposts)."""
+    return " ".join(normalize(article.title).split())
+
+
+def group_duplicates(
+    candidates: Sequence[tuple[SentenceRef, Hit]], terms_of: Sequence[frozenset[str]]
+) -> list[tuple[int, list[int]]]:
+    """Candidates (by position) that lead a story, each with the positions of its near-duplicates in
+    other articles (sentences of one article are its own, however alike)."""
+    groups: list[tuple[int, list[int]]] = []
+    for i in range(len(candidates)):
+        for lead, copies in groups:
+            same_article = candidates[i][0].article is candidates[lead][0].article
+            if not same_article and overlap(terms_of[i], terms_of[lead]) >= NEAR_DUPLICATE:
+                copies.append(i)
+                break
+        else:
+            groups.append((i, []))
+    return groups
+
+
+def other_outlets(lead: Article, copies: Sequence[Article]) -> tuple[Article, ...]:
+    """One article per outlet other than the lead's, in rank order."""
+    seen = {lead.source}
+    out = []
+    for article in copies:
+        if article.source not in seen:
+            seen.add(article.source)
+            out.append(article)
+    return tuple(out)
+
+
+def related_articles(
+    candidates: Sequence[tuple[SentenceRef, Hit]], quoted: Sequence[Article], limit: int
+) -> list[RelatedHit]:
+    """Other articles among the candidates, one per story, never a quoted one (nor a copy of it)."""
+    taken = {title_key(a) for a in quoted} | {a.id for a in quoted}
+    out: list[RelatedHit] = []
+    for ref, hit in candidates:
+        article = ref.article
+        key = title_key(article)
+        if article.id in taken or key in taken or not article.title:
+            continue
+        taken.update({article.id, key})
+        out.append(RelatedHit(RelatedLink(title=article.title, url=article.url), hit.score))
+        if len(out) == limit:
+            break
+    return out
