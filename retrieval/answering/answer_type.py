@@ -31,6 +31,8 @@ CHECKABLE = frozenset({AnswerType.HOW_MANY, AnswerType.RESULT})
 _WHO = {"من", "مين", "منو"}
 _WHEN = {"متي", "امتي", "متين", "امتا"}
 _HOW_MANY = {"كم", "كام", "قديش", "اديش", "قداش"}
+# "ما عدد ..." / "ما آخر حصيلة ..." ask for a number as "كم" does.
+_COUNT_NOUNS = {"عدد", "حصيله", "اجمالي", "مجموع"}
 _WHEN_NOUNS = {"عام", "سنه", "تاريخ", "يوم", "شهر"}
 _DIALECT_WHO = {"مين", "منو"}  # unlike "من", never the preposition "from"
 _WHERE = {"اين", "وين", "فين", "لوين", "منين"}
@@ -78,7 +80,7 @@ def answer_type(question: str) -> AnswerType | None:
         return AnswerType.WHO
     if any(w in _WHEN for w in words) or (any(w in {"اي", "باي", "في"} for w in words[:2]) and any(w in _WHEN_NOUNS for w in words[:3])):
         return AnswerType.WHEN
-    if any(w in _HOW_MANY for w in words[:2]):
+    if any(w in _HOW_MANY for w in words[:2]) or (words[0] in {"ما", "وش", "شو"} and any(w in _COUNT_NOUNS for w in words[1:3])):
         return AnswerType.HOW_MANY
     return None
 

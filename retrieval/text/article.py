@@ -32,7 +32,7 @@ _SPACE = re.compile(r"\s+")
 # Chrome glued to the start of a story's first line: share prompts, and sabq's "Name- سبق- City:" byline.
 _LEADING_CHROME = re.compile(
     r"^\s*(?:شارك من خلال تويتر فيسبوك جوجل بلس اكتب رأيك\s*"
-    r"|[^\s:.،]+(?:\s[^\s:.،]+){0,3}\s*[-–]\s*سبق\s*[-–]\s*[^:.،]{1,30}:\s*)"
+    r"|(?:[^\s:.،]+(?:\s[^\s:.،]+){0,3}\s*[-–]\s*)?سبق\s*[-–]\s*[^:.،]{1,30}:\s*)"
 )
 # A byline or credit line: a few words around a dash, "عمر إبراهيم – عين اليوم", "عين اليوم – جدة".
 _BYLINE = re.compile(r"^[^\W\d_][^.!?؟:«»\"]{0,40}\s[-–]\s[^.!?؟:«»\"]{1,40}$")
