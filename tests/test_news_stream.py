@@ -162,3 +162,9 @@ def test_the_bot_cites_the_date_and_the_other_outlets() -> None:
     html = "\n".join(render_reply(NewsIndex([*copies_of_one_story(), *FILLER]).ask("كم طاقة مطار الجوف الجديد؟")))
     assert "2015-08-04" in html
     assert "ونقلته أيضا" in html and "sabq" in html
+
+
+def test_a_rare_corpus_slip_is_read_as_the_common_word_one_long_vowel_shorter() -> None:
+    spelling = SpellingIndex({"يونايتيد": 1, "يونايتد": 400, "لوفتس": 2})
+    assert spelling.correct("يونايتيد") == "يونايتد"
+    assert spelling.correct("لوفتس") is None  # rare, but no common word one vowel shorter

@@ -18,6 +18,9 @@ MAX_LENGTH = 20
 # term read without one when the corpus writes that word far more often bare.
 PROCLITICS = "بلكفس"
 PROCLITIC_RATIO = 10
+# A known term this rare is read as a slip of a term one long vowel shorter, this many times as frequent.
+RARE_SLIP_MAX = 2
+RARE_SLIP_RATIO = 100
 MIN_BARE = 3
 
 # Letters as they stand after normalization (أ إ آ → ا, ى → ي, ة → ه are already folded).
@@ -62,8 +65,10 @@ class SpellingIndex:
         bare = self.without_proclitic(term)
         if bare is not None:
             return bare
-        if term in self._doc_freqs or not MIN_LENGTH <= len(term) <= MAX_LENGTH or not term.isalpha():
+        if not MIN_LENGTH <= len(term) <= MAX_LENGTH or not term.isalpha():
             return None
+        if term in self._doc_freqs:
+            return self._rare_slip(term)
         matches = [c for c in edits1(term) if len(c) >= MIN_LENGTH and c in self._doc_freqs]
         if not matches:
             return None
@@ -71,6 +76,16 @@ class SpellingIndex:
         # when taking one out gives a corpus word, that reading wins over likelier-looking others.
         vowel_dropped = {term[:i] + term[i + 1 :] for i, ch in enumerate(term) if ch in LONG_VOWELS}
         return max(matches, key=lambda c: (c in vowel_dropped, self._doc_freqs[c], c))
+
+    def _rare_slip(self, term: str) -> str | None:
+        """A corpus term seen only a few times (قتلو, a slip that also occurs in some article) read as
+        the common term one long vowel shorter (قتل), when that one is far more frequent."""
+        seen = self._doc_freqs[term]
+        if seen > RARE_SLIP_MAX:
+            return None
+        dropped = [term[:i] + term[i + 1 :] for i, ch in enumerate(term) if ch in LONG_VOWELS]
+        known = [c for c in dropped if len(c) >= MIN_BARE and self._doc_freqs.get(c, 0) >= RARE_SLIP_RATIO * seen]
+        return max(known, key=lambda c: (self._doc_freqs[c], c)) if known else None
 
     def without_proclitic(self, term: str) -> str | None:
         if len(term) < MIN_BARE + 1 or term[0] not in PROCLITICS or not term.isalpha():
