@@ -26,9 +26,9 @@ from retrieval.answering import evaluate
 BASE = dict(context_weight=0.0, context_share=0.0, recency_band=0.0, require_answer_type=False, type_fallback=0.0)
 STAGES: list[tuple[str, dict[str, Any]]] = [
     ("BM25 + answer-type bonus, coverage on the sentence", BASE),
-    ("+ context rerank (title, lead, neighbours)", {**BASE, "context_weight": 0.3}),
-    ("+ context counted in coverage (x0.25)", {**BASE, "context_weight": 0.3, "context_share": 0.25}),
-    ("+ newest first for 'آخر' questions", {**BASE, "context_weight": 0.3, "context_share": 0.25, "recency_band": 0.25}),
+    ("+ context rerank (title, lead, neighbours)", {**BASE, "context_weight": 0.2}),
+    ("+ context counted in coverage (x0.25)", {**BASE, "context_weight": 0.2, "context_share": 0.25}),
+    ("+ newest first for 'آخر' questions", {**BASE, "context_weight": 0.2, "context_share": 0.25, "recency_band": 0.25}),
     ("+ abstain without the number/score asked (shipped)", {}),
 ]
 

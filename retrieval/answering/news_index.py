@@ -83,14 +83,15 @@ class NewsIndex:
 
     def _rank(self, question: str, query: Query, n: int) -> list[tuple[SentenceRef, Hit]]:
         hits = self.sentences.search(query, max(n, self.policy.pool))
-        hits = rerank.with_context(hits, query, lambda doc: self.evidence(doc, query), self.policy.context_weight)
+        depth = max(n, self.policy.context_depth) if n < self.policy.pool else self.policy.context_depth
+        hits = rerank.with_context(hits, query, lambda doc: self.evidence(doc, query), self.policy.context_weight, depth)
         kind = answer_type(question)
         if kind is not None and self.policy.answer_type_boost:
             hits = self._boost_answer_type(hits, kind, query)
         if rerank.asks_for_latest(question):
             hits = rerank.newest_first(hits, self.refs, self.policy.recency_band)
         else:
-            hits = rerank.prefer_newer_on_ties(hits, self.refs, self.policy.tie_margin)
+            hits = rerank.prefer_newer_on_ties(hits, self.refs, self.policy.tie_margin, n)
         return [(self.refs[h.doc], self.sentences.describe(query, h)) for h in hits[:n]]
 
     def _boost_answer_type(self, hits: list[Hit], kind: AnswerType, query: Query) -> list[Hit]:
@@ -129,7 +130,7 @@ class NewsIndex:
             answers = self._answers_by_story(question, query, pool, max(top_k, 1))
         quoted = [a.article for a in answers] + [other for a in answers for other in a.also_reported_by]
         fitting = [
-            (ref, hit) for ref, hit in pool
+            (ref, hit) for ref, hit in pool[: self.policy.context_depth]
             if self.evidence(hit.doc, query).coverage(query, self.policy.context_share) >= self.policy.related_article_coverage
         ]
         quoted_titles = {assemble.title_key(a) for a in quoted}

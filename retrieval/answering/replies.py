@@ -22,7 +22,9 @@ class AnswerPolicy:
     answer_type_boost: float = 0.15
     # A question term found only in the sentence's context (title, lead, neighbours) scores this share
     # of its idf on top of BM25, and counts this share towards coverage.
-    context_weight: float = 0.3
+    context_weight: float = 0.2
+    # Context is read for this many of the best BM25 candidates (and related articles come from them).
+    context_depth: int = 20
     context_share: float = 0.25
     # Abstain when the question asks for a number or a match result and the best sentence has none.
     require_answer_type: bool = True

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import timezone
+from datetime import datetime, timezone
 from functools import lru_cache
 
 from retrieval.analysis.analyzer import analyze, words
@@ -56,28 +56,42 @@ class Evidence:
 
 def evidence(refs: Sequence[SentenceRef], tokens: Sequence[list[str]], doc: int, query: Query) -> Evidence:
     """What of `query` the sentence `doc` holds, and what its title, lead and neighbours add."""
-    wanted = {query.corrected.get(t, t) for t in query.weights}
+    wanted = query_terms(query)
     own = wanted.intersection(tokens[doc])
     article = refs[doc].article
-    around: set[str] = set(_title_terms(article.title))
+    around = set(wanted.intersection(_title_terms(article.title)))
     first = doc - refs[doc].position  # the article's lead sentence
     for other in (first, doc - 1, doc + 1):
-        if 0 <= other < len(refs) and refs[other].article is article and other != doc:
-            around.update(tokens[other])
-    return Evidence(own=frozenset(own), context=frozenset(wanted.intersection(around) - own))
+        if other != doc and 0 <= other < len(refs) and refs[other].article is article:
+            around.update(wanted.intersection(tokens[other]))
+    return Evidence(own=frozenset(own), context=frozenset(around - own))
+
+
+def query_terms(query: Query) -> frozenset[str]:
+    """The corpus terms a query looks for (typo fixes applied)."""
+    return frozenset(query.corrected.get(t, t) for t in query.weights)
 
 
 def with_context(
-    hits: list[Hit], query: Query, evidence_of: Callable[[int], Evidence], weight: float
+    hits: list[Hit], query: Query, evidence_of: Callable[[int], Evidence], weight: float, keep: int
 ) -> list[Hit]:
-    """Add `weight` × idf for each question term that only the sentence's context holds, then re-sort."""
+    """Add `weight` × idf for each question term that only the sentence's context holds, then re-sort.
+
+    Only the best `keep` hits by BM25 are read, and of those only the ones the largest possible bonus
+    could lift (the others keep their score), so the cost does not grow with the candidate pool.
+    """
     if not hits or weight <= 0:
         return hits
+    keep = min(keep, len(hits))
+    reach = hits[keep - 1].score - weight * query.total_weight
+    weight_of = {query.corrected.get(t, t): w for t, w in query.weights.items()}
     lifted = []
-    for h in hits:
-        ev = evidence_of(h.doc)
-        bonus = sum(w for t, w in query.weights.items() if query.corrected.get(t, t) in ev.context)
-        lifted.append(replace(h, score=h.score + weight * bonus) if bonus else h)
+    for i, h in enumerate(hits):
+        if i < keep and h.score >= reach:
+            bonus = sum(weight_of[t] for t in evidence_of(h.doc).context)
+            if bonus:
+                h = replace(h, score=h.score + weight * bonus)
+        lifted.append(h)
     return sorted(lifted, key=lambda h: (-h.score, h.doc))
 
 
@@ -91,9 +105,13 @@ def without_recency_words(question: str) -> str:
 
 
 def published_key(article: Article) -> float:
-    if article.published is None:
+    return _timestamp(article.published)
+
+
+@lru_cache(maxsize=100_000)
+def _timestamp(published: datetime | None) -> float:
+    if published is None:
         return float("-inf")
-    published = article.published
     if published.tzinfo is None:
         published = published.replace(tzinfo=timezone.utc)
     return published.timestamp()
@@ -114,8 +132,19 @@ def newest_first(hits: list[Hit], refs: Sequence[SentenceRef], band: float) -> l
     return near + rest
 
 
-def prefer_newer_on_ties(hits: list[Hit], refs: Sequence[SentenceRef], margin: float) -> list[Hit]:
-    """A newer article moves ahead of an older one scoring within `margin` (a share) of it."""
+def prefer_newer_on_ties(hits: list[Hit], refs: Sequence[SentenceRef], margin: float, keep: int) -> list[Hit]:
+    """A newer article moves ahead of an older one scoring within `margin` (a share) of it.
+
+    Only the best `keep` hits and those tied with them are reordered; the tail stays in score order.
+    """
+    if not hits:
+        return hits
+    floor = hits[min(keep, len(hits)) - 1].score * (1.0 - margin)
+    cut = next((i for i, h in enumerate(hits) if h.score < floor), len(hits))
+    return _newer_on_ties(hits[:cut], refs, margin) + hits[cut:]
+
+
+def _newer_on_ties(hits: list[Hit], refs: Sequence[SentenceRef], margin: float) -> list[Hit]:
     hits = list(hits)
     published = {h.doc: published_key(refs[h.doc].article) for h in hits}
     if len(set(published.values())) < 2:
