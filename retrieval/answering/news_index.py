@@ -42,6 +42,7 @@ class NewsIndex:
                 if link.title not in links or (link.url and not links[link.title].url):
                     links[link.title] = link
         self.links = list(links.values())
+        self._wanted: tuple[Query, frozenset[str]] | None = None
         known = _analyzed or {}
 
         def tokens(texts: list[str]) -> list[list[str]]:
@@ -79,7 +80,13 @@ class NewsIndex:
         return self.sentences.query(question)
 
     def evidence(self, doc: int, query: Query) -> rerank.Evidence:
-        return rerank.evidence(self.refs, self.sentences.tokens, doc, query)
+        cached = self._wanted
+        if cached is None or cached[0] is not query:
+            # A question's candidates are read one after another: a one-entry cache keeps its terms
+            # (replaced whole, so a question asked from another thread only recomputes them).
+            cached = (query, rerank.query_terms(query))
+            self._wanted = cached
+        return rerank.evidence(self.refs, self.sentences.tokens, doc, cached[1])
 
     def _rank(self, question: str, query: Query, n: int) -> list[tuple[SentenceRef, Hit]]:
         hits = self.sentences.search(query, max(n, self.policy.pool))

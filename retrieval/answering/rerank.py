@@ -54,17 +54,20 @@ class Evidence:
         return [t for t in query.weights if query.corrected.get(t, t) not in self.own | self.context]
 
 
-def evidence(refs: Sequence[SentenceRef], tokens: Sequence[list[str]], doc: int, query: Query) -> Evidence:
-    """What of `query` the sentence `doc` holds, and what its title, lead and neighbours add."""
-    wanted = query_terms(query)
+def evidence(refs: Sequence[SentenceRef], tokens: Sequence[list[str]], doc: int, wanted: frozenset[str]) -> Evidence:
+    """Which of the `wanted` terms (see query_terms) the sentence `doc` holds, and which only its title,
+    lead and neighbours add."""
     own = wanted.intersection(tokens[doc])
+    missing = wanted - own
+    if not missing:
+        return Evidence(own=frozenset(own), context=frozenset())
     article = refs[doc].article
-    around = set(wanted.intersection(_title_terms(article.title)))
+    around = missing & _title_terms(article.title)
     first = doc - refs[doc].position  # the article's lead sentence
     for other in (first, doc - 1, doc + 1):
         if other != doc and 0 <= other < len(refs) and refs[other].article is article:
-            around.update(wanted.intersection(tokens[other]))
-    return Evidence(own=frozenset(own), context=frozenset(around - own))
+            around |= missing.intersection(tokens[other])
+    return Evidence(own=frozenset(own), context=frozenset(around))
 
 
 def query_terms(query: Query) -> frozenset[str]:
@@ -95,6 +98,7 @@ def with_context(
     return sorted(lifted, key=lambda h: (-h.score, h.doc))
 
 
+@lru_cache(maxsize=1024)
 def asks_for_latest(question: str) -> bool:
     return any(w in _RECENCY_WORDS for w in words(question))
 
