@@ -111,6 +111,20 @@ def test_ask_json_abstains_and_lists_related(tmp_path: Path) -> None:
     assert all(link["title"] in SEED_TEXT for link in related["related"])
 
 
+def test_a_long_question_is_cut_like_the_bot_cuts_it(tmp_path: Path) -> None:
+    from bot.core.questions import MAX_QUESTION_CHARS
+
+    # A pasted page: the question first, then 100,000 characters nobody asked about.
+    pasted = ANSWERABLE + " " + "كلام " * 20_000
+    stdin = f"{pasted}\n{ANSWERABLE}\n".encode()
+    proc = newsbot(tmp_path, "ask", "--json", stdin=stdin)
+    long_reply, short_reply = json_lines(proc)
+    assert long_reply["question"] == pasted[:MAX_QUESTION_CHARS].strip()
+    assert long_reply["answers"] == short_reply["answers"] and long_reply["answered"]
+    notes = proc.stderr.decode("utf-8").splitlines()
+    assert notes == [texts.TRUNCATED_NOTE.format(chars=MAX_QUESTION_CHARS)]  # once, for the long one
+
+
 def test_installed_console_script(tmp_path: Path) -> None:
     script = Path(sys.executable).with_name("newsbot")
     if not script.exists():
@@ -164,9 +178,13 @@ ODD_LINES = [
 
 def test_stdin_odd_lines_one_json_line_each_in_order(tmp_path: Path) -> None:
     stdin = "\n".join(ODD_LINES).encode("utf-8") + b"\n"
+    from bot.core.questions import MAX_QUESTION_CHARS
+
     proc = newsbot(tmp_path, "ask", "--json", stdin=stdin)
     assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
-    assert proc.stderr == b""
+    # Nothing on stderr but the note on each of the two 10,000-character lines, cut like the bot cuts.
+    note = texts.TRUNCATED_NOTE.format(chars=MAX_QUESTION_CHARS)
+    assert proc.stderr.decode("utf-8").splitlines() == [note, note]
     raw = proc.stdout.decode("utf-8").split("\n")
     assert raw[-1] == ""
     replies = [json.loads(line) for line in raw[:-1]]
@@ -174,7 +192,7 @@ def test_stdin_odd_lines_one_json_line_each_in_order(tmp_path: Path) -> None:
     for line, reply in zip(ODD_LINES, replies, strict=True):
         assert_schema(reply)
         if line.isprintable():
-            assert reply["question"] == line
+            assert reply["question"] == line[:MAX_QUESTION_CHARS].strip()
         assert "\x00" not in reply["question"] and "\n" not in reply["question"]
     # Order: the real questions come back where they were asked.
     at = {i: r for i, r in enumerate(replies)}

@@ -12,6 +12,7 @@ from retrieval import NewsIndex, Reply
 from retrieval.answering import evaluate
 
 from bot.core.index_builder import offline_index
+from bot.core.questions import MAX_QUESTION_CHARS, cut_question
 from bot.settings import Settings
 from bot.telegram import texts
 
@@ -73,7 +74,12 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             stream.reconfigure(encoding="utf-8", errors="replace")
     questions = [args.question] if args.question is not None else (line.rstrip("\r\n") for line in sys.stdin)
     for question in questions:
-        reply = index.ask(_clean_line(question), top_k=args.top_k or settings.top_k)
+        # Cut like the bot cuts (a pasted page must not cost minutes); the note goes to stderr so
+        # that stdout keeps one reply per question.
+        question, truncated = cut_question(_clean_line(question))
+        if truncated:
+            print(texts.TRUNCATED_NOTE.format(chars=MAX_QUESTION_CHARS), file=sys.stderr, flush=True)
+        reply = index.ask(question, top_k=args.top_k or settings.top_k)
         if args.json:
             print(json.dumps(reply_to_json(reply), ensure_ascii=False), flush=True)
         else:

@@ -37,6 +37,12 @@ def clean_question(text: str) -> str:
     return _SURROGATE.sub("\ufffd", text)
 
 
+def cut_question(text: str) -> tuple[str, bool]:
+    """The question as it is looked up, the bot and `newsbot ask` alike: its first MAX_QUESTION_CHARS
+    characters, trimmed; and whether anything was cut."""
+    return text[:MAX_QUESTION_CHARS].strip(), len(text) > MAX_QUESTION_CHARS
+
+
 def _has_letters(text: str) -> bool:
     return any(unicodedata.category(ch).startswith(("L", "N")) for ch in text)
 

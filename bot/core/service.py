@@ -11,7 +11,7 @@ from retrieval import Article, NewsIndex
 
 from bot.age import age_cutoff
 from bot.core.index_builder import index_from_storage
-from bot.core.questions import MAX_QUESTION_CHARS, check_question, clean_question
+from bot.core.questions import check_question, clean_question, cut_question
 from bot.core.results import Asked, Latest, Stats
 from bot.intake.files import load_seeds
 from bot.settings import Settings
@@ -78,9 +78,7 @@ class NewsService:
         return self._index
 
     async def ask(self, chat_id: int | None, question: str) -> Asked:
-        question = clean_question(question)
-        truncated = len(question) > MAX_QUESTION_CHARS
-        question = question[:MAX_QUESTION_CHARS].strip()
+        question, truncated = cut_question(clean_question(question))
         refusal = check_question(question)
         if refusal is not None:
             return Asked(reply=None, refusal=refusal, truncated=truncated)

@@ -35,7 +35,9 @@ _TRACKING = re.compile(r"^(utm_[a-z]+|fbclid|gclid|mc_cid|mc_eid|ref|ref_src|oci
 _RELATED_CLASS = re.compile(r"related|read-?more|see-?also|more-?news", re.I)
 _RELATED_HEADING = re.compile(r"(اقرأ|إقرأ|اقرا|تابع|شاهد|طالع)\s+(أيضا|أيضاً|ايضا|ايضاً|كذلك)|ذات\s+صلة|أخبار\s+متعلقة|مواضيع\s+متعلقة")
 _BLOCK_BREAK = re.compile(r"(?i)<\s*(br|/p|/div|/li|/h[1-6])\s*/?>")
-_TAG = re.compile(r"<[^>]+>")
+# No "<" inside: a stray "<" in a summary neither swallows the text up to the next tag nor makes
+# every later "<" rescan the fragment to its end (quadratic).
+_TAG = re.compile(r"<[^<>]+>")
 _HOST_PREFIX = re.compile(r"^(www|m|amp|mobile)\.")
 
 

@@ -32,7 +32,8 @@ SHOWN_TITLE_CHARS = 200
 PUSH_EXCERPT_CHARS = 800
 QUOTE_CHARS = 1000
 
-_TAG = re.compile(r"<[^>]+>")
+# No "<" inside: a stray one cannot make every later "<" rescan the text to its end.
+_TAG = re.compile(r"<[^<>]+>")
 
 
 def esc(text: str) -> str:
@@ -175,18 +176,24 @@ def plain_pieces(fragment: str, limit: int = MAX_MESSAGE) -> list[str]:
     units, cut at a space or line break where one is near: the fallback when Telegram refuses the HTML."""
     text = strip_tags(fragment).strip()
     pieces: list[str] = []
-    while tg_length(text) > limit:
-        units, fit = 0, 0
-        for fit, ch in enumerate(text):  # the loop leaves `fit` at the first character past the limit
-            units += 2 if ord(ch) > 0xFFFF else 1
+    # Walk an offset rather than re-slicing and re-measuring the rest: linear in the text's length.
+    start, end = 0, len(text)
+    while start < end:
+        units, fit = 0, start
+        while fit < end:  # `fit` stops at the first character past the limit
+            units += 2 if ord(text[fit]) > 0xFFFF else 1
             if units > limit:
                 break
-        space = max(text.rfind(" ", 0, fit), text.rfind("\n", 0, fit))
-        cut = space if space > fit // 2 else fit
-        pieces.append(text[:cut].rstrip())
-        text = text[cut:].lstrip()
-    if text:
-        pieces.append(text)
+            fit += 1
+        if fit == end:
+            pieces.append(text[start:])
+            break
+        space = max(text.rfind(" ", start, fit), text.rfind("\n", start, fit))
+        cut = space if space - start > (fit - start) // 2 else fit
+        pieces.append(text[start:cut].rstrip())
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
     return pieces
 
 
@@ -194,24 +201,34 @@ def _split_line(line: str, limit: int) -> list[str]:
     """A line too long for one message: its plain text, cut at spaces and escaped piece by piece.
 
     Markup is dropped here on purpose, since a cut inside a tag or an entity is exactly the 400 to avoid.
+    Lengths are added up word by word (escaping is per character), so the cost is linear in the line.
     """
-    words = strip_tags(line).split(" ")
-    pieces, current = [], ""
-    for word in words:
-        candidate = f"{current} {word}" if current else word
-        if tg_length(esc(candidate)) <= limit:
-            current = candidate
+    pieces: list[str] = []
+    current: list[str] = []
+    current_units = 0  # Telegram length of esc(" ".join(current)); 0 when nothing is held
+    for word in strip_tags(line).split(" "):
+        word_units = tg_length(esc(word))
+        candidate = current_units + 1 + word_units if current_units else word_units
+        if candidate <= limit:
+            if current_units:
+                current.append(word)
+            else:
+                current = [word]
+            current_units = candidate
             continue
-        if current:
-            pieces.append(esc(current))
+        if current_units:
+            pieces.append(esc(" ".join(current)))
         # A single word longer than the limit (a pasted blob) is cut by characters.
-        while tg_length(esc(word)) > limit:
-            cut = limit // 6  # worst case: every character escapes to six ("&quot;" is not used: five)
-            pieces.append(esc(word[:cut]))
-            word = word[cut:]
-        current = word
-    if current:
-        pieces.append(esc(current))
+        cut = limit // 6  # worst case: every character escapes to six ("&quot;" is not used: five)
+        start = 0
+        while word_units > limit:
+            chunk = esc(word[start : start + cut])
+            pieces.append(chunk)
+            word_units -= tg_length(chunk)
+            start += cut
+        current, current_units = [word[start:]], word_units
+    if current_units:
+        pieces.append(esc(" ".join(current)))
     return pieces
 
 

@@ -26,7 +26,8 @@ MAX_HEADLINE_WORDS = 25
 
 # "تابع أيضا/", "اقرأ أيضاً:", "شاهد أيضا" (normalized, first two words); a headline may follow on the line.
 _MARKER = re.compile(r"^(?:تابع|اقرا|طالع|شاهد) (?:ايضا|كذلك)$")
-_ELLIPSIS_END = re.compile(r"(?:…|\.\.\.)[.\s]*$|…\s*[\"'”»]?\s*$")
+# A teaser ends in "…" or "...", then only dots and spaces, or in "…" and a closing quote.
+_TEASER_QUOTES = "\"'”»"
 _SENTENCE_END = re.compile(r"[.!?؟…][\"'”’»)\]]*\s*$")
 _SPACE = re.compile(r"\s+")
 # Chrome glued to the start of a story's first line: share prompts, and sabq's "Name- سبق- City:" byline.
@@ -114,8 +115,22 @@ def _is_headline(line: str) -> bool:
     return len(tokenize(line)) <= MAX_HEADLINE_WORDS and not _SENTENCE_END.search(line)
 
 
+def _ends_in_ellipsis(line: str) -> bool:
+    # Read from the end by hand: a regex searched over the line (r"(?:…|\.\.\.)[.\s]*$") rescans the
+    # dots and spaces from every dot, quadratic on a line of 100,000 dots.
+    end = len(line)
+    while end and (line[end - 1] == "." or line[end - 1].isspace()):
+        end -= 1
+    if line.endswith("…", 0, end) or "..." in line[end:]:
+        return True
+    rest = line.rstrip()
+    if rest[-1:] and rest[-1] in _TEASER_QUOTES:
+        rest = rest[:-1].rstrip()
+    return rest.endswith("…")
+
+
 def _is_teaser(line: str) -> bool:
-    return bool(_ELLIPSIS_END.search(line)) and len(tokenize(line)) <= 2 * MAX_HEADLINE_WORDS
+    return _ends_in_ellipsis(line) and len(tokenize(line)) <= 2 * MAX_HEADLINE_WORDS
 
 
 def parse_text(text: str) -> ParsedText:
@@ -123,12 +138,17 @@ def parse_text(text: str) -> ParsedText:
     lines = [strip_leading_chrome(line.strip()).strip() for line in text.splitlines()]
     lines = [line for line in lines if line]
     teaser = [_is_teaser(line) for line in lines]
+    chrome = [is_chrome(line) for line in lines]
+    # only_teasers_from[i]: every line from i on is a teaser or chrome (computed once, from the end).
+    only_teasers_from = [True] * (len(lines) + 1)
+    for i in range(len(lines) - 1, -1, -1):
+        only_teasers_from[i] = only_teasers_from[i + 1] and (teaser[i] or chrome[i])
     body: list[str] = []
     headlines: list[str] = []
     dropped: list[str] = []
     in_related_block = False
     for i, line in enumerate(lines):
-        if is_chrome(line) or is_byline(line):
+        if chrome[i] or is_byline(line):
             dropped.append(line)
             continue
         rest = related_marker(line)
@@ -143,7 +163,7 @@ def parse_text(text: str) -> ParsedText:
         in_related_block = False
         # A teaser needs company: a single line ending in "…" inside a story is usually prose.
         neighbours = (i > 0 and teaser[i - 1]) or (i + 1 < len(lines) and teaser[i + 1])
-        if teaser[i] and (neighbours or all(teaser[j] or is_chrome(lines[j]) for j in range(i, len(lines)))):
+        if teaser[i] and (neighbours or only_teasers_from[i]):
             headlines.append(line)
             continue
         body.append(line)

@@ -11,7 +11,10 @@ import re
 
 # A sentence ends at a run of . ! ? ؟ … (or ...), optionally followed by closing quotes or brackets,
 # then whitespace or the end. A dot between two digits (3.5, 1.200) is not an end.
-_SENTENCE_END = re.compile(r"(?:(?<!\d)\.|\.(?!\d)|[!?؟…])+[\"'”’»)\]]*(?=\s|$)")
+# Linear on any line: the two dot cases exclude each other and the run is possessive (a dot matching
+# two ways made "خبر.....x" take exponential time), and a match starts only where a run of marks
+# starts (a run that cannot end a sentence from its first mark cannot from a later one either).
+_SENTENCE_END = re.compile(r"(?<![.!?؟…])(?:\.(?!\d)|(?<!\d)\.(?=\d)|[!?؟…])++[\"'”’»)\]]*+(?=\s|$)")
 _HAS_WORD = re.compile(r"[^\W_]")
 # Real news sentences stay well under this (a long Arabic one runs to 300-400 characters).
 MAX_SENTENCE_CHARS = 600
