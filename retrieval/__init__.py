@@ -27,6 +27,7 @@ from retrieval.text.files import (
     load_folder,
     parse_published,
 )
+from retrieval.text.sentences import split_sentences
 
 __all__ = [
     "SENTENCE_LABEL",
@@ -48,6 +49,7 @@ __all__ = [
     "load_folder",
     "parse_published",
     "published_label",
+    "split_sentences",
     "term_spans",
     "words",
 ]

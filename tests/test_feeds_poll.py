@@ -127,6 +127,22 @@ async def test_every_page_fault_is_logged_and_counted(
     assert all(a.sentences for _, a in await storage.all_articles())
 
 
+async def test_a_two_sentence_brief_is_an_article_and_a_one_line_stub_is_not(
+    tmp_path: Path, storage: Storage, feed_server: FeedServer
+) -> None:
+    # Neither entry has a summary to fall back to: the page alone decides.
+    summary = await poll(storage, feed_server, "/briefs.xml", make_settings(tmp_path))
+    assert summary.added == 1
+    assert summary.failed == [(feed_server.url("/news/stub.html"), "no article text on the page and no summary in the feed")]
+    ((_, brief),) = await storage.all_articles()
+    assert brief.url == feed_server.url("/news/brief.html") and brief.title == "مستشفى جديد في الزرقاء"
+    assert len(" ".join(brief.sentences)) < 150  # under the old threshold
+    assert brief.sentences == (
+        "أعلنت وزارة الصحة الأحد افتتاح مستشفى جديد في مدينة الزرقاء بسعة مئتين وخمسين سريرا.",
+        "ويبدأ المستشفى استقبال المرضى مطلع الشهر المقبل.",
+    )
+
+
 async def test_broken_feeds_back_off_and_never_stop_the_others(
     tmp_path: Path, storage: Storage, feed_server: FeedServer, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -21,12 +21,15 @@ import lxml.html
 import trafilatura
 
 from retrieval import Article
-from retrieval import build_article, parse_published
+from retrieval import build_article, parse_published, split_sentences
 
 log = logging.getLogger(__name__)
 
-# Less than this much body text is a stub, a paywall or an index page, not an article.
+# Less than this much body text is a stub, a paywall or an index page, not an article, unless it is
+# a brief: at least two full sentences (news agencies publish two-sentence items of ~140 characters).
 MIN_ARTICLE_CHARS = 150
+MIN_BRIEF_SENTENCES = 2
+MIN_BRIEF_SENTENCE_WORDS = 4
 MAX_RELATED = 5
 MIN_RELATED_WORDS = 3
 
@@ -152,7 +155,7 @@ def extract_page(html: str, url: str) -> PageContent:
         if published is None and doc.date:
             published = parse_published(doc.date)
     text = _drop_title_lines(text, title, *tree.xpath('//meta[@property="og:title"]/@content'))
-    if len(text) < MIN_ARTICLE_CHARS:
+    if not is_article_text(text):
         text = ""
     return PageContent(
         url=canonical,
@@ -162,6 +165,19 @@ def extract_page(html: str, url: str) -> PageContent:
         sitename=sitename,
         related=_related(tree, url, canonical),
     )
+
+
+def is_article_text(text: str) -> bool:
+    """Long enough to be a story, or a brief: two or more sentences that end like sentences and
+    hold a few words each (a "read more" stub or a cookie line does not)."""
+    if len(text) >= MIN_ARTICLE_CHARS:
+        return True
+    full = [
+        s
+        for s in split_sentences(text)
+        if s.rstrip("\"'”’»)]")[-1:] in (".", "!", "?", "؟", "…") and len(s.split()) >= MIN_BRIEF_SENTENCE_WORDS
+    ]
+    return len(full) >= MIN_BRIEF_SENTENCES
 
 
 def _drop_title_lines(text: str, *titles: str | None) -> str:
