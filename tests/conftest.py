@@ -3,6 +3,11 @@
 `database` runs a test twice: on a SQLite file, and on a fresh database of a throwaway PostgreSQL
 server that the session starts (tests/pg_server.py) — or of the server NEWSBOT_TEST_POSTGRES_URL names.
 Without PostgreSQL binaries the PostgreSQL runs are skipped, except under CI, where they must run.
+
+The suite is hermetic: the developer's NEWSBOT_* environment is dropped before anything reads it
+(subprocesses inherit os.environ too; NEWSBOT_TEST_* configure the suite itself and stay), and every
+test runs in its own empty folder, so a `.env` where pytest was started is never read (Settings reads
+`.env` from the working folder).
 """
 
 from __future__ import annotations
@@ -16,11 +21,19 @@ from pathlib import Path
 
 import pytest
 
-from bot.testing.harness import Harness
+for _name in [name for name in os.environ if name.startswith("NEWSBOT_") and not name.startswith("NEWSBOT_TEST_")]:
+    del os.environ[_name]
+
+from bot.testing.harness import Harness  # noqa: E402 (after the environment is cleaned)
 from bot.settings import PROJECT_ROOT, Settings, load_settings
 from tests.pg_server import ThrowawayPostgres, database_url, find_binaries
 
 BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_env_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from bot.settings import PROJECT_ROOT
-from tests.botapi_server import BotAPIServer
+from botapi_server import BotAPIServer
 
 TOKEN = "987654321:E2E-secret-token-abcdefghijklmnop"
 QUESTION = "من هو وزير الدفاع التركي الذي ترأس الوفد؟"

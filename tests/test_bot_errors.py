@@ -12,7 +12,7 @@ from bot.telegram.delivery import MAX_ATTEMPTS
 from bot.testing.fake_telegram import FAKE_TOKEN
 from bot.testing.harness import Harness
 from bot.storage import FAILED, SENDING, SENT
-from tests.test_bot_delivery import ingest, pushes, subscribe
+from test_bot_delivery import ingest, pushes, subscribe
 
 QUESTION = "من هو وزير الدفاع التركي الذي ترأس الوفد؟"
 SECRET = FAKE_TOKEN.partition(":")[2]

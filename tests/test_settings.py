@@ -70,3 +70,22 @@ def test_query_log_days_defaults_to_30_and_can_be_set(monkeypatch, tmp_path: Pat
     assert load_settings().query_log_days == 30  # from config/defaults.env
     monkeypatch.setenv("NEWSBOT_QUERY_LOG_DAYS", "7")
     assert load_settings().query_log_days == 7
+
+
+def test_the_suite_sees_only_the_shipped_defaults() -> None:
+    assert not [name for name in os.environ if name.startswith("NEWSBOT_")]
+    settings = load_settings()
+    assert (settings.top_k, settings.feeds, settings.admin_ids, settings.token) == (3, [], [], None)
+
+
+def test_a_developers_environment_and_dotenv_do_not_reach_the_suite(tmp_path: Path) -> None:
+    # Pytest started from a folder with a .env, under an environment that sets NEWSBOT_* too.
+    (tmp_path / ".env").write_text('NEWSBOT_TOP_K=1\nNEWSBOT_FEEDS=["http://stray.example/rss.xml"]\n', "utf-8")
+    env = {**os.environ, "NEWSBOT_TOP_K": "1", "NEWSBOT_ADMIN_IDS": "[42]", "NEWSBOT_TELEGRAM_TOKEN": "1:stray"}
+    inner = f"{Path(__file__).resolve()}::test_the_suite_sees_only_the_shipped_defaults"
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", inner],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert "1 passed" in done.stdout
