@@ -8,6 +8,7 @@ public the way poll_feed would derive it for a feed on a public address.
 from __future__ import annotations
 
 import ipaddress
+import socket
 import logging
 from pathlib import Path
 
@@ -206,3 +207,68 @@ async def test_public_origin_redirect_hop_to_loopback_is_refused(feed_server: Fe
     assert feed_server.hits("/redirect/solar") == 1
     assert feed_server.hits("/redirect2/solar") == 0 and feed_server.hits("/news/solar.html") == 0
     assert issubclass(BlockedAddressError, FetchError)
+
+
+class FakeDNS:
+    """The system resolver, answering for made-up names from a script: each look-up of a name takes
+    the next answer, the last one repeating (a rebinding server answers public, then private)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, answers: dict[str, list[list[str]]]) -> None:
+        self.answers = answers
+        self.lookups: list[str] = []
+        self._real = socket.getaddrinfo
+        monkeypatch.setattr(socket, "getaddrinfo", self.getaddrinfo)
+
+    def getaddrinfo(self, host, port, family=0, type=0, proto=0, flags=0):  # noqa: A002 (socket's names)
+        name = host.decode() if isinstance(host, bytes) else host
+        if name not in self.answers:
+            return self._real(host, port, family, type, proto, flags)
+        self.lookups.append(name)
+        script = self.answers[name]
+        ips = script.pop(0) if len(script) > 1 else script[0]
+        port = int(port or 0)
+        return [
+            (socket.AF_INET6 if ":" in ip else socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port))
+            for ip in ips
+        ]
+
+
+# A public address (IANA's example.com); nothing listens for the fixture's port there.
+PUBLIC_IP = "93.184.216.34"
+
+
+async def test_every_resolved_address_is_checked_not_just_the_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    FakeDNS(monkeypatch, {"mixed.test": [[PUBLIC_IP, "127.0.0.1"]], "public.test": [[PUBLIC_IP, "8.8.8.8"]]})
+    with pytest.raises(BlockedAddressError, match=r"mixed\.test \(127\.0\.0\.1\) is a loopback address"):
+        await PUBLIC.check("http://mixed.test/news")
+    assert await PUBLIC.check("http://public.test/news") == (
+        ipaddress.ip_address(PUBLIC_IP), ipaddress.ip_address("8.8.8.8"),
+    )
+
+
+async def test_dns_rebinding_cannot_reach_loopback(monkeypatch: pytest.MonkeyPatch, feed_server: FeedServer) -> None:
+    # The first answer passes the check; every later one points at the loopback server.
+    dns = FakeDNS(monkeypatch, {"rebind.test": [[PUBLIC_IP], ["127.0.0.1"]]})
+    port = feed_server.host.rsplit(":", 1)[1]
+    async with make_client(1.0) as client:
+        with pytest.raises(FetchError):  # the checked address does not answer: a network error or timeout
+            await fetch(client, f"http://rebind.test:{port}/news/solar.html", policy=PUBLIC, timeout=1.0)
+    assert feed_server.hits("/news/solar.html") == 0  # the loopback server was never reached
+    assert dns.lookups == ["rebind.test"]  # resolved once: the connection used the checked answer
+
+
+async def test_a_pinned_request_connects_to_the_checked_address_under_its_own_host_name(
+    monkeypatch: pytest.MonkeyPatch, feed_server: FeedServer
+) -> None:
+    from bot.fetch import pin
+
+    # Were the name looked up again, the connection would go to an address where nothing listens.
+    dns = FakeDNS(monkeypatch, {"pinned.test": [["127.0.0.9"]]})
+    port = feed_server.host.rsplit(":", 1)[1]
+    async with make_client(2.0) as client:
+        request = client.build_request("GET", f"http://pinned.test:{port}/news/solar.html")
+        pin(request, [ipaddress.ip_address("127.0.0.1")])
+        response = await client.send(request)
+    assert response.status_code == 200 and dns.lookups == []
+    path, headers = feed_server.requests[-1]
+    assert path == "/news/solar.html" and headers["host"] == f"pinned.test:{port}"

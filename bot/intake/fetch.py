@@ -6,17 +6,23 @@ and move on; nothing here raises anything else for a bad server or a bad page.
 SSRF guard: a URL the operator gave may point anywhere, but a URL that came from fetched content
 (a feed's entry link, every redirect hop) is held to an `AddressPolicy`: http(s) only, and a
 non-public address only when the operator's URL it descends from is on a non-public address too.
+Every address the host resolves to is checked, and the connection goes to those very addresses
+(`GuardedTransport`): resolving again on connect would let a DNS answer change in between
+(DNS rebinding) and reach an address that was never checked.
 """
 
 from __future__ import annotations
 
 import asyncio
 import codecs
+import contextvars
 import ipaddress
 import re
 import socket
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import httpcore
 import httpx
 from charset_normalizer import from_bytes
 
@@ -142,9 +148,12 @@ class AddressPolicy:
             return cls(origin_is_public=True)
         return cls(origin_is_public=not addresses or any(is_public_address(ip) for ip in addresses))
 
-    async def check(self, url: str | httpx.URL) -> None:
+    async def check(self, url: str | httpx.URL) -> tuple[IPAddress, ...] | None:
         """Raise BlockedAddressError unless `url` is http(s) and every address its host resolves to is
-        allowed; a host that does not resolve is a NetworkError."""
+        allowed; a host that does not resolve is a NetworkError.
+
+        Returns the addresses checked, which the request must then connect to (`pin`), or None when
+        this policy lets the URL go anywhere (a non-public origin)."""
         try:
             parsed = url if isinstance(url, httpx.URL) else httpx.URL(url)
         except httpx.InvalidURL as exc:
@@ -154,7 +163,7 @@ class AddressPolicy:
         if not parsed.raw_host:
             raise BlockedAddressError(f"refused: no host in {str(parsed)[:200]}")
         if not self.origin_is_public:
-            return
+            return None
         host, port = _host_port(parsed)
         try:
             addresses = await _resolve(host, port)
@@ -168,6 +177,95 @@ class AddressPolicy:
                 raise BlockedAddressError(
                     f"refused: {where} is {article} {kind} address, not allowed from a public feed or page"
                 )
+        if not addresses:
+            raise NetworkError(f"cannot resolve {host}: no address")
+        return tuple(addresses)
+
+
+# The request extension that carries the checked addresses to the transport: (host, addresses).
+PINNED_ADDRESSES = "newsbot.pinned_addresses"
+# What the connection being opened may connect to; set by GuardedTransport for one request.
+_pinned: contextvars.ContextVar[tuple[str, tuple[IPAddress, ...]] | None] = contextvars.ContextVar(
+    "newsbot_pinned", default=None
+)
+
+
+def pin(request: httpx.Request, addresses: Iterable[IPAddress] | None) -> None:
+    """Make `request` connect only to `addresses` (those AddressPolicy.check returned); None: no pin."""
+    if addresses is None:
+        request.extensions.pop(PINNED_ADDRESSES, None)
+    else:
+        request.extensions[PINNED_ADDRESSES] = (request.url.raw_host.decode("ascii"), tuple(addresses))
+
+
+class _PinnedBackend(httpcore.AsyncNetworkBackend):
+    """Opens a TCP connection only to the pinned addresses of the request it is opened for.
+
+    The URL keeps its host name, so TLS still sends it as SNI and verifies the certificate for it, and
+    the Host header is unchanged; only the lookup is replaced by the addresses already checked.
+    """
+
+    def __init__(self) -> None:
+        self._network = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+        socket_options: Iterable[object] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        pinned = _pinned.get()
+        if pinned is None or pinned[0] != host:
+            raise httpcore.ConnectError(f"no checked address for {host}")
+        failure: Exception | None = None
+        for ip in pinned[1]:  # in resolver order, as a resolving connect would try them
+            try:
+                return await self._network.connect_tcp(
+                    str(ip), port, timeout=timeout, local_address=local_address, socket_options=socket_options
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                failure = exc
+        assert failure is not None  # check() never returns an empty tuple
+        raise failure
+
+    async def connect_unix_socket(self, *args: object, **kwargs: object) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("unix sockets are not used")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._network.sleep(seconds)
+
+
+class GuardedTransport(httpx.AsyncBaseTransport):
+    """httpx's transport, with pinned requests on a pool of their own whose connections open to the
+    checked addresses only. A pooled connection is reused only for a request whose addresses were
+    checked under the same (public-origin) rule, so none ever leads anywhere unchecked."""
+
+    def __init__(self, limits: httpx.Limits | None = None) -> None:
+        limits = limits or httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0)
+        self._open = httpx.AsyncHTTPTransport(trust_env=False, limits=limits)
+        self._checked = httpx.AsyncHTTPTransport(trust_env=False, limits=limits)
+        # httpx takes no network backend, so its pool is swapped for one with ours (same settings).
+        self._checked._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=_PinnedBackend(),
+        )
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        pinned = request.extensions.get(PINNED_ADDRESSES)
+        if pinned is None:
+            return await self._open.handle_async_request(request)
+        if pinned[0] != request.url.raw_host.decode("ascii"):
+            raise BlockedAddressError(f"refused: {request.url.host} is not the host that was checked")
+        token = _pinned.set(pinned)
+        try:
+            return await self._checked.handle_async_request(request)
+        finally:
+            _pinned.reset(token)
+
+    async def aclose(self) -> None:
+        await self._open.aclose()
+        await self._checked.aclose()
 
 
 @dataclass(frozen=True)
@@ -199,6 +297,7 @@ class FetchResult:
 
 def make_client(timeout: float = DEFAULT_TIMEOUT, max_redirects: int = MAX_REDIRECTS) -> httpx.AsyncClient:
     return httpx.AsyncClient(
+        transport=GuardedTransport(),
         timeout=httpx.Timeout(timeout),
         follow_redirects=True,
         max_redirects=max_redirects,
@@ -240,9 +339,8 @@ async def fetch(
     total = timeout if timeout is not None else _read_timeout(client)
     try:
         async with asyncio.timeout(total):
-            if policy is not None and not operator_url:
-                await policy.check(url)
-            return await _get(client, url, headers, max_bytes, policy)
+            checked = await policy.check(url) if policy is not None and not operator_url else None
+            return await _get(client, url, headers, max_bytes, policy, checked)
     except TimeoutError:
         raise FetchTimeoutError(f"no complete answer within {total:g} s") from None
     except httpx.TimeoutException:
@@ -260,10 +358,16 @@ def _read_timeout(client: httpx.AsyncClient) -> float:
 
 
 async def _follow(
-    client: httpx.AsyncClient, url: str, headers: dict[str, str], policy: AddressPolicy | None
+    client: httpx.AsyncClient,
+    url: str,
+    headers: dict[str, str],
+    policy: AddressPolicy | None,
+    checked: tuple[IPAddress, ...] | None,
 ) -> httpx.Response:
-    """Send the GET and follow redirects by hand, so that every hop is checked before it is requested."""
+    """Send the GET and follow redirects by hand, so that every hop is checked before it is requested,
+    and connects to the addresses checked (a client from make_client does)."""
     request = client.build_request("GET", url, headers=headers)
+    pin(request, checked)
     hops = 0
     while True:
         response = await client.send(request, stream=True, follow_redirects=False)
@@ -276,13 +380,18 @@ async def _follow(
         request = response.next_request
         if policy is None:
             policy = await AddressPolicy.for_origin(url)
-        await policy.check(request.url)
+        pin(request, await policy.check(request.url))
 
 
 async def _get(
-    client: httpx.AsyncClient, url: str, headers: dict[str, str], max_bytes: int, policy: AddressPolicy | None
+    client: httpx.AsyncClient,
+    url: str,
+    headers: dict[str, str],
+    max_bytes: int,
+    policy: AddressPolicy | None,
+    checked: tuple[IPAddress, ...] | None,
 ) -> FetchResult:
-    response = await _follow(client, url, headers, policy)
+    response = await _follow(client, url, headers, policy, checked)
     try:
         final = str(response.url)
         kept = {k.lower(): v for k, v in response.headers.items()}
