@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import socket
 from pathlib import Path
@@ -14,7 +15,25 @@ from pydantic_settings.exceptions import SettingsError as PydanticSettingsError
 from bot.dburl import DatabaseURL, is_database_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULTS_FILE = PROJECT_ROOT / "config" / "defaults.env"
+
+
+def _shipped(checkout_path: str, package: str) -> Path:
+    """A data folder: the checkout's own (the source of truth), else the copy that a non-editable
+    install carries as a data-only package (`newsbot_data`, see pyproject.toml)."""
+    here = PROJECT_ROOT / checkout_path
+    if here.exists():
+        return here
+    try:
+        spec = importlib.util.find_spec(package)
+    except ModuleNotFoundError:
+        spec = None
+    if spec is None or not spec.submodule_search_locations:
+        return here  # neither: whoever reads it reports the missing file or folder
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+DEFAULTS_FILE = _shipped("config", "newsbot_data") / "defaults.env"
+SEEDS_DIR = _shipped("seeds", "newsbot_data.seeds")
 
 
 class Settings(BaseSettings):
@@ -31,7 +50,7 @@ class Settings(BaseSettings):
     bot_api_url: str = "https://api.telegram.org/bot"
     # A SQLite file, or postgresql://user:password@host:port/dbname for several workers sharing one database.
     database: Path | DatabaseURL = Path("newsbot.sqlite3")
-    seeds_dir: Path = PROJECT_ROOT / "seeds"
+    seeds_dir: Path = SEEDS_DIR
     refresh_seconds: float = Field(60.0, gt=0)
     admin_ids: list[int] = Field(default_factory=list)
     webhook_url: str | None = None
