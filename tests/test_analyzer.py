@@ -28,6 +28,8 @@ from retrieval.analysis.tokenize import tokenize
         ("ﻻ", "لا", "lam-alef ligature (presentation form)"),
         ("ﺍﻟﻌﺮﺑﻴﺔ", "العربيه", "presentation forms"),
         ("فارسی", "فارسي", "Persian yeh"),
+        ("کتاب", "كتاب", "Persian keheh"),
+        ("٣٫٥ و١٬٠٠٠", "3.5 و1,000", "Arabic decimal and thousands separators"),
         ("COVID", "covid", "Latin case folded"),
         ("مسؤول", "مسؤول", "waw with hamza kept (Lucene keeps it)"),
         ("رئيس", "رئيس", "yeh with hamza kept"),
@@ -102,6 +104,14 @@ def test_stopwords_are_normalized_when_loaded() -> None:
 )
 def test_light_stemmer(word: str, stemmed: str, rule: str) -> None:
     assert stem(word) == stemmed, rule
+
+
+def test_the_conjunction_goes_only_from_words_that_keep_three_letters() -> None:
+    from retrieval.analysis.stem import strip_conjunction
+
+    assert strip_conjunction("وكتاب") == "كتاب"
+    assert strip_conjunction("وطن") == "وطن"  # و is the first letter of the root here
+    assert strip_conjunction("كتاب") == "كتاب"
 
 
 def test_only_one_prefix_is_removed() -> None:

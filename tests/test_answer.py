@@ -106,7 +106,10 @@ def test_typo_in_a_question_term_is_read_as_the_corpus_word(seed_index: NewsInde
 
 @pytest.mark.parametrize(
     ("a", "b", "close"),
-    [("تراس", "ترائس", True), ("اردوغان", "اردغان", True), ("كتاب", "مكتب", False), ("كتاب", "كاتب", True), ("ابعد", "ابدع", True), ("سلام", "كلام", True), ("سلام", "اسلامي", False)],
+    [("تراس", "ترائس", True), ("اردوغان", "اردغان", True), ("كتاب", "مكتب", False), ("كتاب", "كاتب", True), ("ابعد", "ابدع", True), ("سلام", "كلام", True), ("سلام", "اسلامي", False),
+     ("abcd", "abxy", False),  # two neighbouring changes that are not a swap
+     ("abcd", "adcb", False),  # a swap of letters that are not neighbours
+     ("abc", "abxy", False), ("abc", "abc", True), ("abc", "abdc", True)],
 )
 def test_within_one_edit(a: str, b: str, close: bool) -> None:
     assert within_one_edit(a, b) is close
@@ -131,6 +134,20 @@ def test_short_and_known_terms_are_not_corrected() -> None:
         ("كم عدد الدبابات؟", AnswerType.HOW_MANY),
         ("ما موقف تركيا؟", None),
         ("", None),
+        # "و" before the question word, and the cases around it.
+        ("و من ترأس الوفد؟", AnswerType.WHO),
+        ("و مين الوزير؟", AnswerType.WHO),
+        ("و", None),
+        ("وما الموقف؟", None),
+        ("هل قال من حضر؟", None),  # من inside the question asks no one
+        # "في أي/بأي + a time noun" asks when; one of the two alone does not.
+        ("بأي سنة افتتح المعرض؟", AnswerType.WHEN),
+        ("في البيت الأبيض اجتماع", None),
+        ("عام الفيل", None),
+        ("في أي مدينة عقد المؤتمر عام 2020؟", None),  # the time noun past the third word
+        ("قديش سعر الخبز؟", AnswerType.HOW_MANY),
+        ("ما كم الأسئلة المطروحة؟", AnswerType.HOW_MANY),
+        ("ما هو السعر كم؟", None),  # كم past the second word
     ],
 )
 def test_answer_type(question: str, kind: AnswerType | None) -> None:
@@ -142,6 +159,17 @@ def test_answer_type_offers() -> None:
     assert offers("دمرت أربع دبابات.", AnswerType.HOW_MANY, frozenset())
     assert offers("أكد وزير الخارجية التركية تشاووش أوغلو موقفه.", AnswerType.WHO, frozenset({"زير", "خارج", "ترك"}))
     assert not offers("وشدد وزير الخارجية التركية أنه لا يوجد حل.", AnswerType.WHO, frozenset({"زير", "خارج", "ترك"}))
+    # A day or a number word with the article, and sentences that hold none.
+    assert offers("وصل الوفد في الصباح.", AnswerType.WHEN, frozenset())
+    assert offers("قتل العشرات في القصف.", AnswerType.HOW_MANY, frozenset())
+    assert not offers("وصل الوفد إلى المدينة.", AnswerType.WHEN, frozenset())
+    assert not offers("وصل الوفد إلى المدينة.", AnswerType.HOW_MANY, frozenset())
+    # The name must follow the title at once, be a word, and not be another "ال" noun.
+    title = frozenset({"زير"})
+    assert offers("قال الوزير أحمد إن الحل قريب.", AnswerType.WHO, title)
+    assert not offers("قال الوزير الجديد إن الحل قريب.", AnswerType.WHO, title)
+    assert not offers("قال الوزير 2020 إن الحل قريب.", AnswerType.WHO, title)
+    assert not offers("قال أحمد الوزير.", AnswerType.WHO, title)
 
 
 def test_with_articles_adds_only_new_ones(seed_index: NewsIndex) -> None:
