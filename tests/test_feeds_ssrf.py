@@ -260,7 +260,7 @@ async def test_dns_rebinding_cannot_reach_loopback(monkeypatch: pytest.MonkeyPat
 async def test_a_pinned_request_connects_to_the_checked_address_under_its_own_host_name(
     monkeypatch: pytest.MonkeyPatch, feed_server: FeedServer
 ) -> None:
-    from bot.fetch import pin
+    from bot.intake.addresses import pin
 
     # Were the name looked up again, the connection would go to an address where nothing listens.
     dns = FakeDNS(monkeypatch, {"pinned.test": [["127.0.0.9"]]})
