@@ -64,3 +64,18 @@ def test_a_typo_is_read_as_the_most_frequent_corpus_word_one_edit_away() -> None
     # A tie goes to the later word, so the choice never depends on dict order.
     assert SpellingIndex({"كتان": 3, "كتاب": 3}).correct("كتاش") == "كتان"
     assert spelling.correct("ا" * 20 + "ب") is None and SpellingIndex({"ا" * 20: 1}).correct("ا" * 19 + "ب") == "ا" * 20
+
+
+def test_idf_is_lucenes_formula_in_both_places() -> None:
+    # The scorer and the coverage weights must both use log(1 + (N - n + 0.5) / (n + 0.5)); the
+    # tests comparing the fast scorer with LuceneIdfBM25 cannot see a slip in that shared formula.
+    import math
+
+    from retrieval.search.bm25 import LuceneIdfBM25, lucene_idf
+
+    docs = [["قمح", "سعر"], ["قمح"], ["قطن"], ["ذهب", "سعر"], ["نفط"]]
+    model = LuceneIdfBM25(docs)
+    for word, n in {"قمح": 2, "سعر": 2, "قطن": 1, "نفط": 1}.items():
+        expected = math.log(1 + (5 - n + 0.5) / (n + 0.5))
+        assert model.idf[word] == pytest.approx(expected) == lucene_idf(n, 5)
+    assert lucene_idf(0, 5) == pytest.approx(math.log(1 + 5.5 / 0.5))  # a word the corpus lacks
