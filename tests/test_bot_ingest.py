@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from bot.cli.main import main
+from bot.settings import PROJECT_ROOT
 
 ARTICLE = "اجتمع وزير الزراعة مع المزارعين في مدينة الأقصر لمناقشة محصول القمح هذا العام.\nوقال الوزير إن المحصول وفير.\n"
 
