@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     feeds: list[str] = Field(default_factory=list)
     feed_seconds: float = Field(600.0, gt=0)
+    # /addfeed takes public addresses only, unless the operator allows private ones (a feed on the LAN).
+    admin_private_feeds: bool = False
     fetch_timeout: float = Field(20.0, gt=0)
     fetch_max_bytes: int = Field(5_000_000, ge=10_000)
     max_age_days: float | None = Field(None, gt=0)

@@ -17,6 +17,8 @@ from retrieval.answering.replies import (
     citation,
     published_label,
 )
+from retrieval.search.stories import StoryText, group_stories
+from retrieval.search.topics import TopicIndex, TopicMatch, topic_terms, weights_from
 from retrieval.text.article import Article, RelatedLink
 from retrieval.text.files import (
     article_files,
@@ -38,6 +40,9 @@ __all__ = [
     "NewsIndex",
     "RelatedHit",
     "RelatedLink",
+    "StoryText",
+    "TopicIndex",
+    "TopicMatch",
     "Reply",
     "analyze",
     "article_files",
@@ -45,11 +50,14 @@ __all__ = [
     "citation",
     "clip",
     "display_name",
+    "group_stories",
     "load_article_file",
     "load_folder",
     "parse_published",
     "published_label",
     "split_sentences",
     "term_spans",
+    "topic_terms",
+    "weights_from",
     "words",
 ]

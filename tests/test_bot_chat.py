@@ -39,3 +39,10 @@ def test_chat_survives_invalid_utf8(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "خلوصي أكار" in out
     assert "حدث خطأ" not in out  # texts.ERROR: the log write no longer fails on the bad byte
+
+
+def test_readable_keeps_link_addresses() -> None:
+    from bot.cli.console import readable
+
+    text = readable('<b>عنوان</b> — <a href="https://news.example.org/a?x=1&amp;y=2">«خبر»</a>')
+    assert text == "عنوان — «خبر» (https://news.example.org/a?x=1&y=2)"

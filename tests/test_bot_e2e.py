@@ -100,7 +100,7 @@ def test_unreadable_update_is_skipped_and_its_text_stays_out_of_the_log(tmp_path
         assert SECRET not in output and "0555123456" not in output
         polls = [p for _, m, p in server.calls if m == "getUpdates" and "allowed_updates" in p]
         assert polls and json.loads(polls[-1]["allowed_updates"]) == [
-            "callback_query", "edited_message", "message", "my_chat_member"]
+            "callback_query", "edited_message", "inline_query", "message", "my_chat_member"]
 
 
 def stop(proc: subprocess.Popen[str]) -> str:
@@ -190,4 +190,4 @@ def test_webhook_mode_checks_the_secret_token(tmp_path: Path) -> None:
         assert hook["secret_token"] == "s3cret-header-value" and hook["url"].endswith("/hook")
         assert sum("خلوصي أكار" in p["text"] for p in server.sent()) == 1
         assert TOKEN not in output and SECRET not in output and "0555123456" not in output
-        assert json.loads(hook["allowed_updates"]) == ["callback_query", "edited_message", "message", "my_chat_member"]
+        assert json.loads(hook["allowed_updates"]) == ["callback_query", "edited_message", "inline_query", "message", "my_chat_member"]

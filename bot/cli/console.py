@@ -15,8 +15,9 @@ from bot.testing.harness import Harness
 
 
 def readable(text: str) -> str:
-    """An HTML message as plain text for the terminal: bold shown plainly, links as `label <url>`."""
-    text = re.sub(r'<a href="([^"]*)">(.*?)</a>', lambda m: f"{m.group(2)} <{html.unescape(m.group(1))}>", text)
+    """An HTML message as plain text for the terminal: bold shown plainly, links as `label (url)`
+    (parentheses: angle brackets would be taken for a tag by the stripping below)."""
+    text = re.sub(r'<a href="([^"]*)">(.*?)</a>', lambda m: f"{m.group(2)} ({m.group(1)})", text)
     text = text.replace("<blockquote>", "“").replace("</blockquote>", "”")
     text = re.sub(r"<[^>]+>", "", text)
     return html.unescape(text)

@@ -7,8 +7,21 @@ from dataclasses import dataclass
 from retrieval import Article
 
 from bot.core.questions import Asked, Refusal
+from bot.storage import DigestPlan
 
-__all__ = ["Asked", "Latest", "Refusal", "Stats"]
+__all__ = ["Asked", "Latest", "Plan", "Refusal", "Stats"]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How a chat gets the news: every article, a digest, or (neither) only what it asks."""
+
+    every_article: bool
+    digest: DigestPlan | None
+
+    @property
+    def subscribed(self) -> bool:
+        return self.every_article or self.digest is not None
 
 
 @dataclass(frozen=True)

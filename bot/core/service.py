@@ -10,24 +10,38 @@ from datetime import datetime, timezone
 from retrieval import Article, NewsIndex
 
 from bot.age import age_cutoff
+from bot.core.alerts import Followed, TopicAlerts
+from bot.core.channels import ChannelRequest
+from bot.core.feed_admin import FeedAdmin, FeedChange, FeedStatus
+from bot.core.digests import DEFAULT_TZ, PlanRequest, Story, next_due, plan_due, top_stories
 from bot.core.index_builder import index_from_storage
 from bot.core.questions import check_question, clean_question, cut_question
-from bot.core.results import Asked, Latest, Stats
+from bot.core.results import Asked, Latest, Plan, Stats
 from bot.intake.files import load_seeds
 from bot.settings import Settings
-from bot.storage import Storage
+from bot.storage import Digest, Storage, Topic
 
 log = logging.getLogger(__name__)
 
 LATEST_COUNT = 5
+INLINE_ANSWERS = 5
 
 
 class NewsService:
     def __init__(
-        self, settings: Settings, storage: Storage, index: NewsIndex, last_row: int, cutoff: datetime | None = None
+        self,
+        settings: Settings,
+        storage: Storage,
+        index: NewsIndex,
+        last_row: int,
+        cutoff: datetime | None = None,
+        alerts: TopicAlerts | None = None,
+        feeds: FeedAdmin | None = None,
     ) -> None:
         self.settings = settings
         self.storage = storage
+        self.alerts = alerts or TopicAlerts(storage, [])
+        self.feeds = feeds or FeedAdmin(storage, settings, [])
         self._index = index
         self._last_row = last_row
         # The age cutoff the index was last built from; once a newer cutoff passes an indexed article,
@@ -56,11 +70,13 @@ class NewsService:
                 log.warning("seed not stored: %s (%s)", item, why)
             now = datetime.now(timezone.utc)
             last_row, index = await index_from_storage(storage, settings, now)
+            alerts = await TopicAlerts.load(storage)
+            feeds = await FeedAdmin.load(storage, settings)
         except BaseException:
             await storage.close()
             raise
         log.info("index ready: %d articles, %d sentences", len(index.articles), len(index.refs))
-        return cls(settings, storage, index, last_row, age_cutoff(settings.max_age_days, now))
+        return cls(settings, storage, index, last_row, age_cutoff(settings.max_age_days, now), alerts, feeds)
 
     async def close(self) -> None:
         try:
@@ -77,18 +93,23 @@ class NewsService:
     def index(self) -> NewsIndex:
         return self._index
 
-    async def ask(self, chat_id: int | None, question: str) -> Asked:
+    async def ask(
+        self, chat_id: int | None, question: str, *, log_query: bool = True, top_k: int | None = None
+    ) -> Asked:
+        """Answer `question`; `log_query=False` for inline queries, which Telegram sends as the user
+        types (one per pause), so logging them would count half-typed questions."""
         question, truncated = cut_question(clean_question(question))
         refusal = check_question(question)
         if refusal is not None:
             return Asked(reply=None, refusal=refusal, truncated=truncated)
         started = time.perf_counter()
         index = self._index  # one snapshot for the whole question, whatever refresh() does meanwhile
-        reply = await asyncio.to_thread(index.ask, question, self.settings.top_k)
+        reply = await asyncio.to_thread(index.ask, question, top_k or self.settings.top_k)
         latency_ms = (time.perf_counter() - started) * 1000
-        task = asyncio.create_task(self._log_query(chat_id, question, reply.answered, latency_ms))
-        self._log_writes.add(task)
-        task.add_done_callback(self._log_writes.discard)
+        if log_query:
+            task = asyncio.create_task(self._log_query(chat_id, question, reply.answered, latency_ms))
+            self._log_writes.add(task)
+            task.add_done_callback(self._log_writes.discard)
         return Asked(reply=reply, truncated=truncated)
 
     async def _log_query(self, chat_id: int | None, question: str, answered: bool, latency_ms: float) -> None:
@@ -106,6 +127,12 @@ class NewsService:
         articles = await self.storage.latest(n, self.settings.max_age_days)
         return Latest(articles, await self.storage.is_subscribed(chat_id))
 
+    async def inline(self, query: str) -> Asked | list[Article]:
+        """An inline query: up to INLINE_ANSWERS cited sentences, or the latest headlines when it is empty."""
+        if not query.strip():
+            return await self.storage.latest(LATEST_COUNT, self.settings.max_age_days)
+        return await self.ask(None, query, log_query=False, top_k=INLINE_ANSWERS)
+
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.settings.admin_ids
 
@@ -116,25 +143,129 @@ class NewsService:
         counts = await self.storage.counts()
         return Stats(indexed=len(self._index.articles), **counts)
 
+    async def add_feed(self, user_id: int | None, url: str) -> FeedChange | None:
+        """An admin's /addfeed: fetched once to check it is a feed, then polled with the others. None
+        for anyone else."""
+        return await self.feeds.add(url, user_id) if self.is_admin(user_id) else None
+
+    async def remove_feed(self, user_id: int | None, url: str) -> FeedChange | None:
+        return await self.feeds.remove(url) if self.is_admin(user_id) else None
+
+    async def feed_statuses(self, user_id: int | None) -> list[FeedStatus] | None:
+        return await self.feeds.statuses() if self.is_admin(user_id) else None
+
+    def feed_urls(self) -> list[str]:
+        return self.feeds.urls()
+
+    async def set_channel(
+        self, user_id: int | None, channel_id: int, title: str | None, request: ChannelRequest
+    ) -> Followed | Plan | bool | None:
+        """An admin's /channel, once Telegram said the bot may post there: the channel gets every
+        article, a topic, a digest, or nothing more (off). None for anyone but an admin."""
+        if not self.is_admin(user_id):
+            return None
+        if request.kind == "topic":
+            return await self.follow(channel_id, request.topic, "channel", title)
+        if request.kind == "digest":
+            return await self.set_plan(channel_id, request.plan, "channel", title)
+        if request.kind == "off":
+            await self.forget_chat(channel_id)
+            return False
+        return await self.subscribe(channel_id, "channel", title)
+
     async def subscribe(self, chat_id: int, type: str | None = None, title: str | None = None) -> bool:
+        """Every new article for `chat_id` (instead of a digest it may have had); False if it already had that."""
         await self.storage.remember_chat(chat_id, type, title)
+        await self.storage.drop_digest_plan(chat_id)
         return await self.storage.subscribe(chat_id)
 
+    async def subscribe_default(self, chat_id: int, type: str | None = None, title: str | None = None) -> tuple[Plan, bool]:
+        """/subscribe without a choice: a chat with a digest keeps it; any other gets every article, as
+        /subscribe always did. The plan now, and whether it changed."""
+        plan = await self.plan(chat_id)
+        if plan.digest is not None:
+            return plan, False
+        added = await self.subscribe(chat_id, type, title)
+        return Plan(True, None), added
+
     async def unsubscribe(self, chat_id: int) -> bool:
-        """End the subscription, and with it what is kept about the chat (Storage.forget_chat)."""
-        return await self.storage.forget_chat(chat_id)
+        """End the subscription and the digest, and with them what is kept about the chat
+        (Storage.forget_chat); topics stay (/unfollow drops those). False if there was neither."""
+        digest = await self.storage.drop_digest_plan(chat_id)
+        return await self.storage.forget_chat(chat_id) or digest
 
     async def forget_chat(self, chat_id: int) -> None:
-        """The chat blocked the bot or removed it: drop what is kept about it."""
+        """The chat blocked the bot or removed it: drop what is kept about it, its digest and topics."""
+        await self.storage.drop_digest_plan(chat_id)
         await self.storage.forget_chat(chat_id)
-        log.info("chat %s is gone: its subscription, name and delivery records were dropped", chat_id)
+        await self.alerts.forget_chat(chat_id)
+        log.info("chat %s is gone: its subscription, digest, topics, name and delivery records were dropped", chat_id)
 
     async def purge_query_log(self) -> int:
         """Delete questions older than NEWSBOT_QUERY_LOG_DAYS (run at start and by a periodic job)."""
         return await _purge_query_log(self.storage, self.settings)
 
     async def is_subscribed(self, chat_id: int) -> bool:
-        return await self.storage.is_subscribed(chat_id)
+        return (await self.plan(chat_id)).subscribed
+
+    async def plan(self, chat_id: int) -> Plan:
+        return Plan(await self.storage.is_subscribed(chat_id), await self.storage.digest_plan(chat_id))
+
+    async def set_plan(
+        self, chat_id: int, request: PlanRequest, type: str | None = None, title: str | None = None,
+        now: datetime | None = None,
+    ) -> Plan:
+        """Every article, or a digest every N hours / daily at an hour (of the chat's time zone: the one
+        asked for, else the one it had, else Asia/Riyadh)."""
+        if request.every_article:
+            await self.subscribe(chat_id, type, title)
+            return await self.plan(chat_id)
+        await self.storage.remember_chat(chat_id, type, title)
+        current = await self.storage.digest_plan(chat_id)
+        tz = request.tz or (current.tz if current else DEFAULT_TZ)
+        due = next_due(request.every_hours, request.at_hour, tz, now or datetime.now(timezone.utc))
+        await self.storage.set_digest_plan(chat_id, request.every_hours, request.at_hour, tz, _utc_text(due))
+        return await self.plan(chat_id)
+
+    async def open_due_digests(self, now: datetime | None = None) -> int:
+        """Record the digests due by `now` (each plan then moves to its next time); how many were owed."""
+        now = now or datetime.now(timezone.utc)
+        opened = 0
+        for plan in await self.storage.due_digest_plans(_utc_text(now)):
+            upto = await self.storage.max_article_row()
+            if await self.storage.open_digest(plan.chat_id, upto, _utc_text(plan_due(plan, now))) is not None:
+                opened += 1
+        return opened
+
+    async def digest_now(self, chat_id: int) -> bool | None:
+        """Owe `chat_id` its digest now, ahead of time (its schedule stays): True if one was recorded,
+        False if nothing arrived since the last one, None if the chat has no digest plan."""
+        if await self.storage.digest_plan(chat_id) is None:
+            return None
+        upto = await self.storage.max_article_row()
+        return await self.storage.open_digest(chat_id, upto, None) is not None
+
+    async def digest_stories(self, digest: Digest) -> list[Story]:
+        """The stories of a digest: its articles still young enough, grouped and ranked."""
+        rows = await self.storage.articles_after(
+            digest.from_article, upto_row=digest.upto_article, max_age_days=self.settings.max_age_days
+        )
+        return await asyncio.to_thread(top_stories, [article for _, article in rows])
+
+    async def follow(self, chat_id: int, text: str, type: str | None = None, title: str | None = None) -> Followed:
+        await self.storage.remember_chat(chat_id, type, title)
+        return await self.alerts.follow(chat_id, text)
+
+    async def unfollow(self, chat_id: int, which: int | str) -> Topic | None:
+        return await self.alerts.unfollow(chat_id, which)
+
+    async def following(self, chat_id: int) -> list[Topic]:
+        return await self.alerts.following(chat_id)
+
+    async def match_topics(self) -> int:
+        """Match the articles stored since the last run against every followed topic (after `refresh`,
+        so the weights come from an index that holds them); the number of pushes now owed."""
+        return await self.alerts.match_new(self._index, self.settings.max_age_days)
 
     async def refresh(self, now: datetime | None = None) -> list[tuple[int, Article]]:
         """Bring the index up to date with storage (written by any process) at time `now`: add the
@@ -174,3 +305,7 @@ async def _purge_query_log(storage: Storage, settings: Settings) -> int:
     if purged:
         log.info("query log: %d questions older than %g days deleted", purged, settings.query_log_days)
     return purged
+
+
+def _utc_text(value: datetime) -> str:
+    return value.astimezone(timezone.utc).isoformat(timespec="seconds")

@@ -233,6 +233,20 @@ async def poll_feeds(
     return total
 
 
+async def check_feed(url: str, settings: Settings, *, private_ok: bool = False) -> Feed:
+    """Fetch `url` once and parse it: the feed, or FetchError/FeedError saying why it is not one
+    (/addfeed's validation). Unless `private_ok`, the URL must be on a public address: a chat command
+    must not make the bot probe the network it runs in."""
+    policy = AddressPolicy(origin_is_public=True) if not private_ok else await AddressPolicy.for_origin(url)
+    async with make_client(settings.fetch_timeout) as client:
+        result = await fetch(client, url, max_bytes=settings.fetch_max_bytes, timeout=settings.fetch_timeout,
+                             policy=policy, operator_url=private_ok)
+        feed = await asyncio.to_thread(parse_feed, result)
+    if feed is None:
+        raise FeedError("not an RSS or Atom feed")
+    return feed
+
+
 async def ingest_url(storage: Storage, url: str, settings: Settings) -> IngestSummary:
     """`newsbot ingest URL`: a feed (every entry) or a single article page, told apart by content."""
     async with make_client(settings.fetch_timeout) as client:

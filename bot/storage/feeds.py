@@ -96,3 +96,16 @@ class FeedStore(Database):
 
     async def has_canonical_url(self, url: str) -> bool:
         return await self._fetchone("SELECT 1 FROM articles WHERE canonical_url = ?", (url,)) is not None
+
+    async def add_feed(self, url: str, added_by: int | None) -> bool:
+        """Follow `url` from now on (an admin's /addfeed); False if it was already added."""
+        return await self._transaction([(
+            "INSERT INTO added_feeds (url, added_by, added_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            (url, added_by, utc_now()),
+        )]) > 0
+
+    async def remove_feed(self, url: str) -> bool:
+        return await self._transaction([("DELETE FROM added_feeds WHERE url = ?", (url,))]) > 0
+
+    async def added_feeds(self) -> list[str]:
+        return [r[0] for r in await self._fetchall("SELECT url FROM added_feeds ORDER BY added_at, url")]

@@ -12,6 +12,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
+    InlineQueryHandler,
     Defaults,
     MessageHandler,
     filters,
@@ -20,9 +21,10 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.core.service import NewsService
 from bot.settings import Settings, SettingsError
-from bot.telegram import handlers
-from bot.telegram.context import CONTEXT_TYPES, attach_service
-from bot.telegram.jobs import delivery_job, feeds_job, purge_job
+from bot.telegram import admin_handlers, handlers, subscription_handlers
+from bot.telegram.context import CONTEXT_TYPES, SERVICE_KEY, attach_service
+from bot.telegram.jobs import delivery_job, ensure_feeds_job, feeds_job, purge_job
+from bot.telegram.render_subscriptions import CALLBACK_PLAN, CALLBACK_UNFOLLOW
 from bot.telegram.routing import ADDRESSED_TO_BOT, COMMAND_FOR_BOT
 from bot.telegram.updates import SkipUnreadable
 
@@ -110,7 +112,8 @@ def schedule_jobs(application: Application, settings: Settings) -> None:
     job_queue.run_repeating(delivery_job, interval=settings.refresh_seconds, name="delivery",
                             job_kwargs=_starting_at(0))
     job_queue.run_repeating(purge_job, interval=PURGE_SECONDS, name="purge", job_kwargs=_starting_at(PURGE_SECONDS))
-    if settings.feeds:
+    service = application.bot_data[SERVICE_KEY]
+    if settings.feeds or service.feeds.added:  # NEWSBOT_FEEDS, or feeds added from Telegram
         job_queue.run_repeating(feeds_job, interval=settings.feed_seconds, name="feeds", job_kwargs=_starting_at(1))
 
 
@@ -123,13 +126,26 @@ def register_handlers(application: Application) -> None:
     application.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & private, handlers.on_edited))
     application.add_handler(CommandHandler(["start", "help"], handlers.on_help, filters=new))
     application.add_handler(CommandHandler("latest", handlers.on_latest, filters=new))
-    application.add_handler(CommandHandler("subscribe", handlers.on_subscribe, filters=new))
+    application.add_handler(CommandHandler("subscribe", subscription_handlers.on_subscribe, filters=new))
+    application.add_handler(CommandHandler("digest", subscription_handlers.on_digest, filters=new))
     application.add_handler(CommandHandler("unsubscribe", handlers.on_unsubscribe, filters=new))
+    application.add_handler(CommandHandler("follow", subscription_handlers.on_follow, filters=new))
+    application.add_handler(CommandHandler("following", subscription_handlers.on_following, filters=new))
+    application.add_handler(CommandHandler("unfollow", subscription_handlers.on_unfollow, filters=new))
     application.add_handler(CommandHandler("ask", handlers.on_ask, filters=new))
     application.add_handler(CommandHandler("stats", handlers.on_stats, filters=new))
+    application.add_handler(CommandHandler("addfeed", admin_handlers.on_addfeed, filters=new))
+    application.add_handler(CommandHandler("removefeed", admin_handlers.on_removefeed, filters=new))
+    application.add_handler(CommandHandler("feeds", admin_handlers.on_feeds, filters=new))
+    application.add_handler(CommandHandler("channel", admin_handlers.on_channel, filters=new))
+    application.add_handler(
+        CallbackQueryHandler(subscription_handlers.on_unfollow_button, pattern=f"^{CALLBACK_UNFOLLOW}")
+    )
+    application.add_handler(CallbackQueryHandler(subscription_handlers.on_plan_button, pattern=f"^{CALLBACK_PLAN}"))
     application.add_handler(CallbackQueryHandler(handlers.on_button))
     # The bot blocked in a private chat, or removed from a group: what is kept about the chat goes.
     application.add_handler(ChatMemberHandler(handlers.on_my_status, ChatMemberHandler.MY_CHAT_MEMBER))
+    application.add_handler(InlineQueryHandler(subscription_handlers.on_inline))
     # Commands no handler above took: answered in private, or in a group when they name this bot.
     application.add_handler(
         MessageHandler(new & filters.COMMAND & (private | COMMAND_FOR_BOT), handlers.on_unknown_command)
@@ -144,12 +160,17 @@ def register_handlers(application: Application) -> None:
 
 
 async def set_commands(application: Application) -> None:
-    """Publish the command list shown in Telegram's menu (best effort); /stats stays out, being admins' only."""
+    """Publish the command list shown in Telegram's menu (best effort); the admins' commands (/stats,
+    /addfeed, /feeds, /removefeed, /channel) stay out, /help lists them to admins."""
     await application.bot.set_my_commands(
         [
             BotCommand("latest", "آخر الأخبار"),
-            BotCommand("subscribe", "الاشتراك في الأخبار الجديدة"),
+            BotCommand("subscribe", "الاشتراك: كل خبر أو نشرة كل بضع ساعات أو يومية"),
+            BotCommand("digest", "نشرة الأخبار الآن (للمشتركين في النشرة)"),
             BotCommand("unsubscribe", "إلغاء الاشتراك"),
+            BotCommand("follow", "تابع موضوعًا: أخبار عنه فقط"),
+            BotCommand("following", "المواضيع التي تتابعها"),
+            BotCommand("unfollow", "إلغاء متابعة موضوع"),
             BotCommand("ask", "اطرح سؤالًا عن الأخبار"),
             BotCommand("help", "ما الذي أستطيع فعله"),
         ]

@@ -33,6 +33,8 @@ from bot.core.service import NewsService
 from bot.logs import redact
 from bot.storage import FAILED, SENT, Delivery
 from bot.telegram import render
+from bot.telegram.alerts import deliver_topic_pushes
+from bot.telegram.digests import deliver_digests
 from bot.telegram.sending import send_pieces
 
 log = logging.getLogger(__name__)
@@ -64,6 +66,8 @@ class DeliveryRun:
     new_articles: int = 0
     skipped: int = 0  # claimed pairs not sent after all: unsubscribed meanwhile, or taken over
     stopped: bool = False  # ended early because the service is stopping
+    alerts: int = 0  # topic alert messages sent (a bundle of matches is one)
+    digests: int = 0
 
 
 def _retry_after(exc: RetryAfter) -> float:
@@ -216,11 +220,23 @@ async def _deliver_one(
 async def refresh_and_deliver(bot: Bot, service: NewsService) -> DeliveryRun:
     new = await service.refresh()
     run = await deliver_pending(bot, service)
+    # Topic alerts and digests (bot/telegram/alerts.py, digests.py): one worker at a time, since they
+    # are not claimed pair by pair like articles.
+    async with service.delivery_lock, service.storage.job_lock("alerts") as mine:
+        if mine and not run.stopped:
+            await service.match_topics()
+            alerts = await deliver_topic_pushes(bot, service)
+            digests = await deliver_digests(bot, service)
+            run.alerts, run.digests = alerts.sent, digests.sent
+            for other in (alerts, digests):
+                run.blocked += other.blocked
+                run.failed += other.failed
+                run.postponed += other.postponed
     run.new_articles = len(new)
-    if new or run.sent or run.failed or run.blocked or run.stopped:
+    if new or run.sent or run.alerts or run.digests or run.failed or run.blocked or run.stopped:
         log.info(
-            "refresh: %d new articles; delivered %d, failed %d, blocked %d, postponed %d%s",
-            run.new_articles, run.sent, run.failed, len(run.blocked), run.postponed,
+            "refresh: %d new articles; delivered %d, alerts %d, digests %d, failed %d, blocked %d, postponed %d%s",
+            run.new_articles, run.sent, run.alerts, run.digests, run.failed, len(run.blocked), run.postponed,
             "; stopping, the rest is left for the next start" if run.stopped else "",
         )
     return run

@@ -54,17 +54,6 @@ async def on_latest(update: Update, context: Context) -> None:
     await reply(message, render.render_latest(latest.articles), render.subscription_keyboard(latest.subscribed))
 
 
-async def on_subscribe(update: Update, context: Context) -> None:
-    if (where := message_and_chat(update)) is None:
-        return
-    message, chat = where
-    if not await may_change_subscription(context.bot, chat, update.effective_user, message.sender_chat):
-        await reply(message, [texts.GROUP_ADMINS_ONLY])
-        return
-    added = await context.service.subscribe(chat.id, chat.type, chat_title(chat))
-    await reply(message, [texts.SUBSCRIBED if added else texts.ALREADY_SUBSCRIBED])
-
-
 async def on_unsubscribe(update: Update, context: Context) -> None:
     if (where := message_and_chat(update)) is None:
         return

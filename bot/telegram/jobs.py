@@ -12,12 +12,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable
+import warnings
 
 from telegram import Bot
+from telegram.ext import Application
+from telegram.warnings import PTBUserWarning
 
 from bot.core.service import NewsService
 from bot.intake.summary import IngestSummary
-from bot.telegram.context import BotContext
+from bot.telegram.context import SERVICE_KEY, BotContext
 from bot.telegram.delivery import refresh_and_deliver
 
 log = logging.getLogger(__name__)
@@ -48,6 +51,7 @@ async def until_stopping(service: NewsService, work: Awaitable[object]) -> None:
         stop.cancel()
         if not task.done():  # this job itself was cancelled
             task.cancel()
+FEEDS_JOB = "feeds"
 
 
 async def delivery_job(context: BotContext) -> None:
@@ -65,7 +69,9 @@ async def poll_and_deliver(bot: Bot, service: NewsService) -> IngestSummary:
         if not mine:
             log.debug("feeds job: another worker is polling the feeds")
             return IngestSummary()
-        summary = await poll_feeds(service.storage, list(service.settings.feeds), service.settings)
+        # NEWSBOT_FEEDS and the feeds admins added from Telegram (through any worker), read at each
+        # round: no restart needed.
+        summary = await poll_feeds(service.storage, await service.feeds.current_urls(), service.settings)
     if summary.added or summary.failed:
         log.info("feeds job: %s", summary.line())
     if summary.added:
@@ -80,3 +86,22 @@ async def purge_job(context: BotContext) -> None:
 
 async def feeds_job(context: BotContext) -> None:
     await until_stopping(context.service, poll_and_deliver(context.bot, context.service))
+
+
+def ensure_feeds_job(application: Application, interval: float | None = None, soon: bool = False) -> None:
+    """Schedule the feeds job if it is not yet (a bot started without feeds, then /addfeed);
+    `soon`: also poll a moment from now, so a feed just added is read without waiting a round."""
+    with warnings.catch_warnings():
+        # An Application built without a JobQueue (tests, the console) warns on access; no job then.
+        warnings.simplefilter("ignore", PTBUserWarning)
+        queue = application.job_queue
+    if queue is None:
+        return
+    if not queue.get_jobs_by_name(FEEDS_JOB):
+        queue.run_repeating(
+            feeds_job, interval=interval or application.bot_data[SERVICE_KEY].settings.feed_seconds, first=1,
+            name=FEEDS_JOB,
+            job_kwargs={"max_instances": 1, "coalesce": True},
+        )
+    elif soon:
+        queue.run_once(feeds_job, when=1, name=f"{FEEDS_JOB}-now")

@@ -1,4 +1,4 @@
-"""Sending rendered HTML pieces, for replies and pushes alike.
+"""Sending rendered HTML pieces, for replies and pushes alike, and one push with its retries.
 
 render.py keeps every message valid and within 4096 characters, so Telegram refusing one for its markup
 or length means a bug of ours; the reader should still get the words, so the piece goes again as plain text.
@@ -6,13 +6,20 @@ or length means a bug of ours; the reader should still get the words, so the pie
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import warnings
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
+from enum import Enum
+from functools import partial
 from typing import Any
 
-from telegram import InlineKeyboardMarkup
-from telegram.error import BadRequest
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot.logs import redact
 from bot.telegram import render
 
 log = logging.getLogger(__name__)
@@ -44,3 +51,77 @@ async def send_pieces(
             plain = render.plain_pieces(piece)
             for j, text in enumerate(plain):
                 await send(text, reply_markup=markup if j == len(plain) - 1 else None, parse_mode=None)
+
+
+# Network trouble: a few tries with growing pauses, then the push waits for the next run.
+NETWORK_TRIES = 4
+BACKOFF_SECONDS = 0.5
+# After this many attempts over several runs a push is given up as failed.
+MAX_ATTEMPTS = 8
+MAX_RETRY_AFTER_SECONDS = 300.0
+
+
+class Pushed(Enum):
+    SENT = "sent"
+    BLOCKED = "blocked"  # 403: the chat blocked or removed the bot
+    FAILED = "failed"  # a refusal that retrying will not change, or too many attempts
+    POSTPONED = "postponed"  # network trouble: the next run tries again
+
+
+def _retry_after(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        # PTB 22 warns that the attribute becomes a timedelta; both are handled.
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+async def send_with_retries(
+    bot: Bot, chat_id: int, text: str, *, before_wait: Callable[[float], Awaitable[None]] | None = None,
+    **kwargs: Any,
+) -> None:
+    """Send one message; RetryAfter waits as told, network errors back off. Other errors propagate.
+    `before_wait(seconds)` runs before each flood-limit wait (to keep a delivery claim alive through it)."""
+    kwargs.setdefault("parse_mode", ParseMode.HTML)  # whatever the Application's defaults say
+    network_failures = 0
+    while True:
+        try:
+            await bot.send_message(chat_id, text, **kwargs)
+            return
+        except RetryAfter as exc:
+            wait = min(_retry_after(exc), MAX_RETRY_AFTER_SECONDS)
+            log.warning("flood limit for chat %s: waiting %.1fs", chat_id, wait)
+            if before_wait is not None:
+                await before_wait(wait)
+            await asyncio.sleep(wait)
+        except (Forbidden, BadRequest):
+            raise
+        except NetworkError as exc:  # TimedOut is a NetworkError too
+            network_failures += 1
+            if network_failures >= NETWORK_TRIES:
+                raise
+            wait = BACKOFF_SECONDS * 2 ** (network_failures - 1)
+            log.warning("network error sending to chat %s (%s): retry in %.1fs", chat_id, type(exc).__name__, wait)
+            await asyncio.sleep(wait)
+
+
+async def push(
+    bot: Bot, chat_id: int, pieces: Sequence[str], attempts: int,
+    before_wait: Callable[[float], Awaitable[None]] | None = None,
+) -> tuple[Pushed, str | None]:
+    """Send one push (article, alert or digest) that has been tried `attempts` times before this one;
+    what came of it, with the error's text (token redacted: it is kept in the database)."""
+    try:
+        await send_pieces(partial(send_with_retries, bot, chat_id, before_wait=before_wait), pieces)
+    except Forbidden as exc:
+        log.info("chat %s blocked the bot (%s)", chat_id, exc.message)
+        return Pushed.BLOCKED, redact(str(exc), bot.token)
+    except TelegramError as exc:
+        detail = redact(str(exc), bot.token)
+        # BadRequest subclasses NetworkError in PTB, but retrying it (or ChatMigrated, InvalidToken…) will not help.
+        if isinstance(exc, NetworkError) and not isinstance(exc, BadRequest) and attempts + 1 < MAX_ATTEMPTS:
+            log.warning("push to chat %s postponed: %s", chat_id, type(exc).__name__)
+            return Pushed.POSTPONED, detail
+        log.warning("push to chat %s failed: %s", chat_id, detail)
+        return Pushed.FAILED, detail
+    return Pushed.SENT, None

@@ -18,13 +18,21 @@ HELP_HTML = (
     "• أين اجتمع الوفدان؟\n\n"
     "<b>الأوامر:</b>\n"
     "/latest — آخر الأخبار\n"
-    "/subscribe — أرسل لي كل خبر جديد\n"
+    "/subscribe — أرسل لي كل خبر جديد، أو نشرة كل بضع ساعات أو نشرة يومية\n"
+    "/digest — نشرة الأخبار الآن (لمن اختار النشرة)\n"
     "/unsubscribe — أوقف إرسال الأخبار الجديدة\n"
+    "/follow موضوع — أرسل لي الأخبار عن موضوع فقط\n"
+    "/following — المواضيع التي أتابعها لك\n"
+    "/unfollow موضوع — ألغِ متابعة موضوع\n"
     "/ask سؤالك — لطرح سؤال داخل المجموعات\n"
     "/help — هذه الرسالة\n\n"
     "في المجموعات: اذكرني باسمي، أو ردّ على إحدى رسائلي، أو استعمل /ask."
 )
-HELP_ADMIN_HTML = "\n\n<b>للمشرفين:</b>\n/stats — إحصاءات البوت"
+HELP_ADMIN_HTML = (
+    "\n\n<b>للمشرفين:</b>\n/stats — إحصاءات البوت\n"
+    "/feeds — الخلاصات وحالتها\n/addfeed رابط — أضف خلاصة\n/removefeed رابط — أزل خلاصة\n"
+    "/channel @قناة all|topic موضوع|digest|off — النشر في قناة أنا مشرف فيها"
+)
 ADMINS_ONLY = "هذا الأمر متاح للمشرفين فقط."
 STATS_HTML = (
     "<b>إحصاءات البوت</b>\n"
@@ -61,3 +69,87 @@ SENTENCE = SENTENCE_LABEL
 READ_MORE = "اقرأ الخبر"
 # Before the other outlets that reported the same sentence (one quote per story).
 ALSO_REPORTED_BY = "ونقلته أيضا"
+
+# Topic alerts (/follow, /following, /unfollow).
+FOLLOW_USAGE = "اكتب الموضوع بعد الأمر، مثلًا: /follow قره باغ"
+FOLLOWED = "سأرسل إليك كل خبر جديد عن «{topic}»، مع الجملة التي تذكره."
+ALREADY_FOLLOWING = "أنت تتابع «{topic}» بالفعل."
+FOLLOW_EMPTY = "لم أجد في رسالتك كلمات أبحث عنها. اكتب موضوعًا مثل: /follow قره باغ"
+FOLLOW_TOO_MANY = "تتابع {limit} موضوعًا، وهو الحد الأقصى. احذف موضوعًا عبر /following ثم أضف الجديد."
+FOLLOWING_HEADING = "المواضيع التي تتابعها"
+FOLLOWING_EMPTY = "لا تتابع أي موضوع بعد. اكتب مثلًا: /follow قره باغ"
+FOLLOWING_HINT = "اضغط على موضوع لإلغاء متابعته."
+UNFOLLOWED = "ألغيت متابعة «{topic}»."
+NOT_FOLLOWING = "لا تتابع موضوعًا بهذا الاسم. اكتب /following لترى مواضيعك."
+ALERT_HEADING = "🔔 خبر عن «{topic}»"
+ALERTS_HEADING = "🔔 أخبار جديدة عن مواضيعك ({count})"
+
+# Digests (/subscribe's choice, /digest).
+PLAN_CHOOSE = "اختر كيف تصلك الأخبار:"
+PLAN_EVERY = "ستصلك نشرة بأهم الأخبار كل {hours}، تجمع الخبر الواحد من عدة مصادر في سطر واحد."
+PLAN_DAILY = "ستصلك نشرة يومية بأهم الأخبار الساعة {hour:02d}:00 بتوقيت {tz}."
+PLAN_USAGE = (
+    "اكتب /subscribe لتختار بالأزرار، أو مثلًا: /subscribe all (كل خبر)، "
+    "/subscribe every 6 (نشرة كل 6 ساعات)، /subscribe daily 8 Africa/Cairo (نشرة يومية)."
+)
+PLAN_BAD_HOURS = "اختر عدد ساعات من: {choices}."
+PLAN_BAD_HOUR = "الساعة من 0 إلى 23، مثلًا: /subscribe daily 8"
+PLAN_BAD_TZ = "لا أعرف هذه المنطقة الزمنية. اكتبها مثل Asia/Riyadh أو Africa/Cairo."
+BUTTON_PLAN_ALL = "📰 كل خبر فور وصوله"
+BUTTON_PLAN_EVERY = "🗞 كل {hours}"
+BUTTON_PLAN_DAILY = "🗓 نشرة يومية…"
+PLAN_PICK_HOUR = "في أي ساعة تصلك النشرة اليومية؟ (بتوقيت {tz})"
+DIGEST_HEADING = "🗞 نشرة الأخبار: {count} منذ النشرة السابقة"
+DIGEST_MORE = "وغيرها: {count}. اسألني عن أي منها."
+DIGEST_NO_PLAN = "لست مشتركًا في النشرة. اكتب /subscribe واختر نشرة كل بضع ساعات أو نشرة يومية."
+DIGEST_NOTHING_NEW = "لا أخبار جديدة منذ النشرة السابقة."
+
+
+def hours_text(n: int) -> str:
+    """"3 ساعات", "12 ساعة", "ساعة": the counted noun as Arabic wants it."""
+    if n == 1:
+        return "ساعة"
+    if n == 2:
+        return "ساعتين"
+    return f"{n} ساعات" if n <= 10 else f"{n} ساعة"
+
+# Feeds managed from Telegram (admins: /addfeed, /feeds, /removefeed).
+ADDFEED_USAGE = "اكتب رابط الخلاصة بعد الأمر، مثلًا: /addfeed https://example.com/rss.xml"
+FEED_ADDED = "أضفت الخلاصة «{title}» ({entries} خبرًا فيها الآن). سأجلبها مع الخلاصات الأخرى دون إعادة تشغيل."
+FEED_EXISTS = "هذه الخلاصة متابعة بالفعل."
+FEED_INVALID = "لم أستطع استعمال هذا الرابط خلاصةً للأخبار: {reason}"
+FEED_REMOVED = "أزلت الخلاصة. لن أجلب منها أخبارًا جديدة (أخبارها المخزنة تبقى)."
+FEED_CONFIGURED = "هذه الخلاصة مضبوطة في NEWSBOT_FEEDS؛ أزلها من هناك."
+FEED_UNKNOWN = "لا أتابع خلاصة بهذا الرابط. اكتب /feeds لترى الخلاصات."
+REMOVEFEED_USAGE = "اكتب رابط الخلاصة بعد الأمر، مثلًا: /removefeed https://example.com/rss.xml"
+FEEDS_HEADING = "الخلاصات المتابعة"
+FEEDS_EMPTY = "لا أتابع أي خلاصة. أضف واحدة: /addfeed رابط"
+FEED_OK = "✅ آخر جلب ناجح {when}"
+FEED_FAILING = "⚠️ خطأ ({count} مرات متتالية): {error}"
+FEED_NEVER = "⏳ لم تُجلب بعد"
+FEED_ARTICLES = "{count} خبرًا مخزنًا"
+FEED_FROM_SETTINGS = "من الإعدادات"
+FEED_FROM_CHAT = "أضيفت من تيليجرام"
+
+# Channels (admins: /channel).
+CHANNEL_USAGE = (
+    "اكتب: /channel @اسم_القناة ثم all (كل خبر) أو topic موضوع (أخبار موضوع) أو digest "
+    "(نشرة كل 6 ساعات، أو digest every 3، أو digest daily 8) أو off (إيقاف النشر)."
+)
+CHANNEL_BAD_NAME = "اكتب اسم القناة كما هو، مثل @my_news_channel."
+CHANNEL_NOT_FOUND = "لا أجد هذه القناة. تأكد من اسمها ومن أنني عضو فيها."
+CHANNEL_NOT_A_CHANNEL = "هذه ليست قناة. أستطيع النشر في القنوات فقط عبر هذا الأمر."
+CHANNEL_NOT_ADMIN = "لست مشرفًا في {title} بصلاحية نشر الرسائل. أضفني مشرفًا فيها ثم أعد المحاولة."
+CHANNEL_ALL = "سأنشر في {title} كل خبر جديد."
+CHANNEL_TOPIC = "سأنشر في {title} الأخبار الجديدة عن «{topic}»."
+CHANNEL_DIGEST = "سأنشر في {title} نشرة الأخبار: {plan}"
+CHANNEL_OFF = "أوقفت النشر في {title}."
+
+
+def news_count(n: int) -> str:
+    """"خبر واحد", "خبران", "5 أخبار", "12 خبرًا": the counted noun as Arabic wants it."""
+    if n == 1:
+        return "خبر واحد"
+    if n == 2:
+        return "خبران"
+    return f"{n} أخبار" if 3 <= n <= 10 else f"{n} خبرًا"

@@ -39,7 +39,10 @@ class Call:
     @property
     def chat_id(self) -> int | None:
         value = self.params.get("chat_id")
-        return int(value) if value is not None else None
+        try:
+            return int(value) if value is not None else None
+        except ValueError:  # an @username (getChat)
+            return None
 
     @property
     def text(self) -> str:
@@ -114,6 +117,21 @@ class FakeRequest(BaseRequest):
         self._holds: dict[int, asyncio.Event] = {}
         # getChatMember: the users each group has as administrators (everyone else is a plain member).
         self.admins: dict[int, set[int]] = {}
+        # Chats getChat knows, by @username and by id, with the bot's status there (getChatMember).
+        self.chats: dict[str, dict[str, Any]] = {}
+        self.bot_status: dict[int, dict[str, Any]] = {}
+
+    def add_channel(self, username: str, chat_id: int, title: str, *, bot_status: str = "administrator",
+                    can_post: bool = True, chat_type: str = "channel") -> None:
+        """A chat the bot can look up, where it is `bot_status` ("administrator", "member", "left"…)."""
+        chat = {"id": chat_id, "type": chat_type, "title": title, "username": username.lstrip("@"),
+                # ChatFullInfo's required fields (getChat returns the full info)
+                "accent_color_id": 0, "max_reaction_count": 11,
+                "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False,
+                                        "unique_gifts": False, "premium_subscription": False,
+                                        "gifts_from_channels": False}}
+        self.chats[username] = self.chats[str(chat_id)] = chat
+        self.bot_status[chat_id] = {"status": bot_status, "can_post": can_post}
 
     @property
     def read_timeout(self) -> float | None:
@@ -159,6 +177,8 @@ class FakeRequest(BaseRequest):
             await hold.wait()
         self.calls.append(call)
         failure = self._failure_for(endpoint, call.chat_id)
+        if failure is None and endpoint in ("getChat", "getChatMember") and not self._knows(endpoint, params):
+            failure = Failure(endpoint, "400", description="Bad Request: chat not found")
         if failure is not None:
             call.ok = False
             if failure.kind == "crash":
@@ -175,14 +195,25 @@ class FakeRequest(BaseRequest):
                 return 400, json.dumps({"ok": False, "error_code": 400, "description": problem}).encode()
         return 200, json.dumps({"ok": True, "result": self._result(endpoint, params)}).encode()
 
+    def _knows(self, endpoint: str, params: dict[str, Any]) -> bool:
+        if endpoint == "getChat":
+            return str(params.get("chat_id")) in self.chats
+        # getChatMember: the bot asking about itself in a chat it was never added to
+        return int(params.get("user_id", 0)) != BOT_ID or int(params.get("chat_id", 0)) in self.bot_status
+
     def _result(self, endpoint: str, params: dict[str, Any]) -> Any:
         if endpoint == "getMe":
             return {"id": BOT_ID, "is_bot": True, "first_name": "NewsBot", "username": BOT_USERNAME,
                     "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
         if endpoint == "getUpdates":
             return []
+        if endpoint == "getChat":
+            return self.chats[str(params.get("chat_id"))]
         if endpoint == "getChatMember":
-            return chat_member(int(params["user_id"]), int(params["user_id"]) in self.admins.get(int(params["chat_id"]), ()))
+            user, chat = int(params["user_id"]), int(params["chat_id"])
+            if user == BOT_ID and chat in self.bot_status:  # the bot's own rights in a channel
+                return _member(self.bot_status[chat])
+            return chat_member(user, user in self.admins.get(chat, ()))
         if endpoint in ("sendMessage", "editMessageText", "editMessageReplyMarkup"):
             chat_id = params.get("chat_id", 0)
             message: dict[str, Any] = {
@@ -221,3 +252,15 @@ def _error(failure: Failure) -> tuple[int, bytes]:
         return 403, json.dumps(body).encode()
     body = {"ok": False, "error_code": 400, "description": failure.description or "Bad Request: chat not found"}
     return 400, json.dumps(body).encode()
+
+
+def _member(status: dict[str, Any]) -> dict[str, Any]:
+    """The bot's ChatMember object in a chat, as getChatMember returns it."""
+    user = {"id": BOT_ID, "is_bot": True, "first_name": "NewsBot", "username": BOT_USERNAME}
+    if status["status"] != "administrator":
+        return {"status": status["status"], "user": user}
+    rights = dict.fromkeys(
+        ("can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages", "can_manage_video_chats",
+         "can_restrict_members", "can_promote_members", "can_change_info", "can_invite_users",
+         "can_post_stories", "can_edit_stories", "can_delete_stories", "can_edit_messages"), False)
+    return {"status": "administrator", "user": user, **rights, "can_post_messages": status["can_post"]}

@@ -118,6 +118,13 @@ class Harness:
                  "data": data, "message": bot_message}
         return await self._run({"callback_query": query}, chat_id)
 
+    async def send_inline(self, query: str, user_id: int = 1001) -> list[Call]:
+        """An inline query (@bot query) from a user; returns the bot's answerInlineQuery calls."""
+        start = len(self.request.calls)
+        inline = {"id": str(next(self._ids)), "from": self.user(user_id), "query": query, "offset": ""}
+        await self.process({"inline_query": inline})
+        return [c for c in self.request.calls[start:] if c.method == "answerInlineQuery"]
+
     async def deliver(self) -> DeliveryRun:
         """One run of the delivery job: refresh the index, push what is owed."""
         return await refresh_and_deliver(self.application.bot, self.service)

@@ -1,0 +1,92 @@
+"""Sending topic alerts: the pushes matching recorded, at most a few messages per chat an hour.
+
+A chat's owed alerts go one message each while they fit its hourly allowance; when more are owed than
+that, they go together as one message (a bundle), so a topic that the news talks about all day costs
+the chat a few messages an hour, not one a minute. Each push is recorded SENDING before the send and
+SENT after it, bundle id included, so a crash re-sends at most the one message in flight.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from telegram import Bot
+
+from bot.core.service import NewsService
+from bot.storage import BLOCKED, FAILED, SENDING, SENT, TopicPush
+from bot.telegram import render_subscriptions as render
+from bot.telegram.sending import Pushed, push
+
+log = logging.getLogger(__name__)
+
+# Alert messages a chat gets in any hour; matches beyond it wait and go out together.
+ALERTS_PER_HOUR = 4
+# Matches in one bundled message at most (the rest go in the next one).
+BUNDLE_MAX = 10
+
+
+@dataclass
+class AlertRun:
+    sent: int = 0  # messages
+    matches: int = 0  # matches they carried
+    failed: int = 0
+    blocked: list[int] = field(default_factory=list)
+    postponed: int = 0
+
+
+async def deliver_topic_pushes(bot: Bot, service: NewsService, now: datetime | None = None) -> AlertRun:
+    """Send the alerts owed, chat by chat; callers hold `service.delivery_lock`."""
+    storage = service.storage
+    now = now or datetime.now(timezone.utc)
+    hour_ago = (now - timedelta(hours=1)).isoformat(timespec="seconds")
+    by_chat: dict[int, list[TopicPush]] = defaultdict(list)
+    for owed in await storage.pending_topic_pushes():
+        by_chat[owed.chat_id].append(owed)
+    run = AlertRun()
+    for chat_id, owed in by_chat.items():
+        allowance = ALERTS_PER_HOUR - await storage.topic_messages_since(chat_id, hour_ago)
+        if allowance <= 0:
+            run.postponed += len(owed)
+            continue
+        # Each alone while they fit; otherwise one bundle, keeping the last message of the hour free.
+        groups = [[p] for p in owed] if len(owed) < allowance else [owed[:BUNDLE_MAX]]
+        for group in groups:
+            outcome = await _send(bot, service, chat_id, group)
+            if outcome is Pushed.BLOCKED:
+                run.blocked.append(chat_id)
+                break
+            if outcome is Pushed.SENT:
+                run.sent += 1
+                run.matches += len(group)
+            elif outcome is Pushed.FAILED:
+                run.failed += 1
+            else:
+                run.postponed += len(group)
+    return run
+
+
+async def _send(bot: Bot, service: NewsService, chat_id: int, group: list[TopicPush]) -> Pushed:
+    storage = service.storage
+    items = []
+    for owed in group:
+        article = await storage.article(owed.article_row)
+        topic = service.alerts.topics.get(owed.topic)
+        if article is not None and owed.sentence < len(article.sentences):
+            items.append(render.Alert(article, owed.sentence, service.alerts.terms(owed.topic),
+                                      topic.text if topic else None))
+    pieces = render.render_alerts(items)
+    bundle = group[0].article_row
+    await storage.record_topic_pushes(group, SENDING, bundle)
+    outcome, detail = (Pushed.SENT, None) if not pieces else await push(
+        bot, chat_id, pieces, max(p.attempts for p in group))
+    if outcome is Pushed.BLOCKED:
+        await storage.record_topic_pushes(group, BLOCKED, detail=detail)
+        await service.forget_chat(chat_id)
+    elif outcome is Pushed.FAILED:
+        await storage.record_topic_pushes(group, FAILED, detail=detail)
+    elif outcome is Pushed.SENT:
+        await storage.record_topic_pushes(group, SENT)
+    return outcome

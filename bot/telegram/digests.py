@@ -1,0 +1,67 @@
+"""Sending digests: those due by their plan (the delivery job opens them) and those asked for with
+/digest, through the one push path, recorded SENDING before the send and SENT after it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from telegram import Bot
+
+from bot.core.service import NewsService
+from bot.storage import BLOCKED, FAILED, SENDING, SENT
+from bot.telegram import render_subscriptions as render
+from bot.telegram.sending import Pushed, push
+
+
+@dataclass
+class DigestRun:
+    sent: int = 0
+    failed: int = 0
+    blocked: list[int] = field(default_factory=list)
+    postponed: int = 0
+
+
+async def deliver_digests(bot: Bot, service: NewsService, now: datetime | None = None) -> DigestRun:
+    """Open the digests due by `now`, then send every digest owed; callers hold `service.delivery_lock`."""
+    storage = service.storage
+    await service.open_due_digests(now)
+    run = DigestRun()
+    # Chats on the same schedule fall due together over the same rows: group their stories once.
+    rendered: dict[tuple[int, int], list[str]] = {}
+    for digest in await storage.pending_digests():
+        span = (digest.from_article, digest.upto_article)
+        if span not in rendered:
+            rendered[span] = render.render_digest(await service.digest_stories(digest))
+        pieces = rendered[span]
+        if not pieces:  # every article of it aged out meanwhile: nothing to say
+            await storage.record_digest(digest.id, SENT, "empty")
+            continue
+        await storage.record_digest(digest.id, SENDING)
+        outcome, detail = await push(bot, digest.chat_id, pieces, digest.attempts)
+        if outcome is Pushed.BLOCKED:
+            await storage.record_digest(digest.id, BLOCKED, detail)
+            await service.forget_chat(digest.chat_id)
+            run.blocked.append(digest.chat_id)
+        elif outcome is Pushed.FAILED:
+            await storage.record_digest(digest.id, FAILED, detail)
+            run.failed += 1
+        elif outcome is Pushed.POSTPONED:
+            run.postponed += 1
+        else:
+            await storage.record_digest(digest.id, SENT)
+            run.sent += 1
+    return run
+
+
+async def send_digest_now(bot: Bot, service: NewsService, chat_id: int) -> bool | None:
+    """/digest: the chat's digest now, ahead of its schedule. True if sent, False if nothing new,
+    None if the chat has no digest plan."""
+    async with service.delivery_lock:
+        opened = await service.digest_now(chat_id)
+        if opened:
+            # One worker at a time sends digests; if another holds the turn, it sends this one too.
+            async with service.storage.job_lock("alerts") as mine:
+                if mine:
+                    await deliver_digests(bot, service)
+    return opened
