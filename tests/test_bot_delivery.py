@@ -13,7 +13,7 @@ from bot.testing.harness import Harness
 from bot.intake.files import ingest_items
 from bot.settings import PROJECT_ROOT, Settings, load_settings
 from bot.storage import FAILED, SENDING, SENT
-from bot.telegram.delivery import MAX_FLOOD_WAIT_SECONDS, MAX_FLOOD_WAITS
+from bot.telegram.sending import MAX_FLOOD_WAIT_SECONDS, MAX_FLOOD_WAITS
 
 WHEAT = "اجتمع وزير الزراعة مع المزارعين في مدينة الأقصر لمناقشة محصول القمح هذا العام.\nوقال الوزير إن المحصول وفير.\n"
 
@@ -205,9 +205,9 @@ async def test_chat_unsubscribed_mid_run_gets_nothing_more(harness: Harness, tmp
 
 async def test_flood_waits_add_up_to_the_budget(bot_settings: Settings, tmp_path: Path, monkeypatch) -> None:
     """The total-wait bound counts every wait: with a 2 s budget, two 1 s waits, then postponed."""
-    from bot.telegram import delivery
+    from bot.telegram import sending
 
-    monkeypatch.setattr(delivery, "MAX_FLOOD_WAIT_SECONDS", 2.0)  # the budget, small enough for a test
+    monkeypatch.setattr(sending, "MAX_FLOOD_WAIT_SECONDS", 2.0)  # the budget, small enough for a test
     async with Harness(bot_settings, rate_limiter=False) as h:
         await subscribe(h, 1001)
         await ingest(h, tmp_path / "news", "wheat", "محصول القمح")

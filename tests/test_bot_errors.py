@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.telegram import texts
-from bot.telegram.delivery import MAX_ATTEMPTS
+from bot.telegram.sending import MAX_ATTEMPTS
 from bot.testing.fake_telegram import FAKE_TOKEN
 from bot.testing.harness import Harness
 from bot.storage import FAILED, SENDING, SENT

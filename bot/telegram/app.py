@@ -23,7 +23,7 @@ from bot.core.service import NewsService
 from bot.settings import Settings, SettingsError
 from bot.telegram import admin_handlers, handlers, subscription_handlers
 from bot.telegram.context import CONTEXT_TYPES, SERVICE_KEY, attach_service
-from bot.telegram.jobs import delivery_job, ensure_feeds_job, feeds_job, purge_job
+from bot.telegram.jobs import delivery_job, feeds_job, purge_job
 from bot.telegram.render_subscriptions import CALLBACK_PLAN, CALLBACK_UNFOLLOW
 from bot.telegram.routing import ADDRESSED_TO_BOT, COMMAND_FOR_BOT
 from bot.telegram.updates import SkipUnreadable

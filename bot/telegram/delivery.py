@@ -16,45 +16,24 @@ between two sends as soon as the service is stopping (SIGTERM), leaving the rest
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import warnings
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from functools import partial
-from typing import Any
+from datetime import datetime, timezone
 
 from telegram import Bot
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.core.service import NewsService
-from bot.logs import redact
 from bot.storage import FAILED, SENT, Delivery
 from bot.telegram import render
 from bot.telegram.alerts import deliver_topic_pushes
 from bot.telegram.digests import deliver_digests
-from bot.telegram.sending import send_pieces
+from bot.telegram.sending import Pushed, push
 
 log = logging.getLogger(__name__)
 
-# Network trouble: a few tries with growing pauses, then the delivery waits for the next run.
-NETWORK_TRIES = 4
-BACKOFF_SECONDS = 0.5
-# After this many attempts over several runs a delivery is given up as failed.
-MAX_ATTEMPTS = 8
 # Deliveries claimed at a time: few, so that a worker that dies strands few until its lease runs out.
 CLAIM_BATCH = 10
 MAX_LOST_RACES = 100
-# Flood limits (429) for one message: waited out at most this many times and this long in all; then
-# the delivery is postponed to the next run, so one chat's limit never holds the lock for long.
-MAX_FLOOD_WAITS = 3
-MAX_FLOOD_WAIT_SECONDS = 30.0
-
-
-class Stopping(Exception):
-    """The service is stopping: the delivery in hand is left for the next start."""
 
 
 @dataclass
@@ -68,66 +47,6 @@ class DeliveryRun:
     stopped: bool = False  # ended early because the service is stopping
     alerts: int = 0  # topic alert messages sent (a bundle of matches is one)
     digests: int = 0
-
-
-def _retry_after(exc: RetryAfter) -> float:
-    with warnings.catch_warnings():
-        # PTB 22 warns that the attribute becomes a timedelta; both are handled.
-        warnings.simplefilter("ignore")
-        value = exc.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
-async def _pause(seconds: float, stopping: asyncio.Event) -> None:
-    """Sleep, unless the service starts stopping meanwhile (then Stopping)."""
-    try:
-        await asyncio.wait_for(stopping.wait(), timeout=seconds)
-    except TimeoutError:
-        return
-    raise Stopping
-
-
-async def _send_with_retries(
-    bot: Bot, chat_id: int, text: str, *, stopping: asyncio.Event,
-    before_wait: Callable[[float], Awaitable[None]] | None = None, **kwargs: Any,
-) -> None:
-    """Send one message; RetryAfter waits as told (within the flood budget), network errors back off.
-    Other errors, a RetryAfter past the budget and the last network error propagate.
-    `before_wait(seconds)` runs before each flood wait (to keep a delivery claim alive through it)."""
-    kwargs.setdefault("parse_mode", ParseMode.HTML)  # whatever the Application's defaults say
-    network_failures = flood_waits = 0
-    flood_waited = 0.0
-    while True:
-        if stopping.is_set():
-            raise Stopping
-        try:
-            await bot.send_message(chat_id, text, **kwargs)
-            return
-        except RetryAfter as exc:
-            wait = _retry_after(exc)
-            flood_waits += 1
-            if flood_waits > MAX_FLOOD_WAITS or flood_waited + wait > MAX_FLOOD_WAIT_SECONDS:
-                raise
-            flood_waited += wait
-            log.warning("flood limit for chat %s: waiting %.1fs", chat_id, wait)
-            if before_wait is not None:
-                await before_wait(wait)
-            await _pause(wait, stopping)
-        except (Forbidden, BadRequest):
-            raise
-        except NetworkError as exc:  # TimedOut is a NetworkError too
-            network_failures += 1
-            if network_failures >= NETWORK_TRIES:
-                raise
-            wait = BACKOFF_SECONDS * 2 ** (network_failures - 1)
-            log.warning("network error sending to chat %s (%s): retry in %.1fs", chat_id, type(exc).__name__, wait)
-            await _pause(wait, stopping)
-
-
-def _worth_retrying(exc: TelegramError) -> bool:
-    """A flood limit or network trouble; BadRequest subclasses NetworkError in PTB, but retrying it (or
-    ChatMigrated, InvalidToken…) will not help."""
-    return isinstance(exc, RetryAfter) or (isinstance(exc, NetworkError) and not isinstance(exc, BadRequest))
 
 
 async def deliver_pending(bot: Bot, service: NewsService) -> DeliveryRun:
@@ -185,36 +104,22 @@ async def _deliver_one(
     async def keep_claims(wait: float) -> None:
         await storage.extend_claims(worker, wait + lease)
 
-    def detail(exc: TelegramError) -> str:
-        # Kept in the database: an httpx error's text can hold the request URL, and so the token.
-        return redact(str(exc), bot.token)
-
-    try:
-        sender = partial(_send_with_retries, bot, chat, stopping=service.stopping, before_wait=keep_claims)
-        await send_pieces(sender, rendered[row])
-    except Stopping:
-        # Still SENDING and claimed: the next start sends it (its send had not begun).
-        return
-    except Forbidden as exc:
+    outcome, detail = await push(
+        bot, chat, rendered[row], delivery.attempts, stopping=service.stopping, before_wait=keep_claims)
+    if outcome is Pushed.BLOCKED:
         # Blocked, kicked or deleted: nobody to push to, and nothing to keep about the chat.
-        log.info("chat %s blocked the bot (%s): subscription dropped", chat, exc.message)
         await service.forget_chat(chat)
         run.blocked.append(chat)
-        return
-    except TelegramError as exc:
-        if _worth_retrying(exc):
-            if delivery.attempts + 1 < MAX_ATTEMPTS:
-                # Still SENDING and claimed: this worker's next run tries again, or another worker once
-                # the claim runs out.
-                log.warning("delivery to chat %s postponed: %s", chat, type(exc).__name__)
-                run.postponed += 1
-                return
-        log.warning("delivery to chat %s failed: %s", chat, detail(exc))
-        await storage.record_delivery(row, chat, FAILED, detail(exc))
+    elif outcome is Pushed.POSTPONED:
+        # Still SENDING and claimed: this worker's next run (or next start, when stopping) tries again,
+        # or another worker once the claim runs out.
+        run.postponed += 1
+    elif outcome is Pushed.FAILED:
+        await storage.record_delivery(row, chat, FAILED, detail)
         run.failed += 1
-        return
-    await storage.record_delivery(row, chat, SENT)
-    run.sent += 1
+    else:
+        await storage.record_delivery(row, chat, SENT)
+        run.sent += 1
 
 
 async def refresh_and_deliver(bot: Bot, service: NewsService) -> DeliveryRun:

@@ -58,7 +58,14 @@ NETWORK_TRIES = 4
 BACKOFF_SECONDS = 0.5
 # After this many attempts over several runs a push is given up as failed.
 MAX_ATTEMPTS = 8
-MAX_RETRY_AFTER_SECONDS = 300.0
+# Flood limits (429) for one message: waited out at most this many times and this long in all; then
+# the push is postponed to the next run, so one chat's limit never holds the delivery lock for long.
+MAX_FLOOD_WAITS = 3
+MAX_FLOOD_WAIT_SECONDS = 30.0
+
+
+class Stopping(Exception):
+    """The service is stopping: the push in hand is left for the next start."""
 
 
 class Pushed(Enum):
@@ -76,24 +83,41 @@ def _retry_after(exc: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
+async def _pause(seconds: float, stopping: asyncio.Event) -> None:
+    """Sleep, unless the service starts stopping meanwhile (then Stopping)."""
+    try:
+        await asyncio.wait_for(stopping.wait(), timeout=seconds)
+    except TimeoutError:
+        return
+    raise Stopping
+
+
 async def send_with_retries(
-    bot: Bot, chat_id: int, text: str, *, before_wait: Callable[[float], Awaitable[None]] | None = None,
-    **kwargs: Any,
+    bot: Bot, chat_id: int, text: str, *, stopping: asyncio.Event,
+    before_wait: Callable[[float], Awaitable[None]] | None = None, **kwargs: Any,
 ) -> None:
-    """Send one message; RetryAfter waits as told, network errors back off. Other errors propagate.
-    `before_wait(seconds)` runs before each flood-limit wait (to keep a delivery claim alive through it)."""
+    """Send one message; RetryAfter waits as told (within the flood budget), network errors back off.
+    Other errors, a RetryAfter past the budget and the last network error propagate.
+    `before_wait(seconds)` runs before each flood wait (to keep a delivery claim alive through it)."""
     kwargs.setdefault("parse_mode", ParseMode.HTML)  # whatever the Application's defaults say
-    network_failures = 0
+    network_failures = flood_waits = 0
+    flood_waited = 0.0
     while True:
+        if stopping.is_set():
+            raise Stopping
         try:
             await bot.send_message(chat_id, text, **kwargs)
             return
         except RetryAfter as exc:
-            wait = min(_retry_after(exc), MAX_RETRY_AFTER_SECONDS)
+            wait = _retry_after(exc)
+            flood_waits += 1
+            if flood_waits > MAX_FLOOD_WAITS or flood_waited + wait > MAX_FLOOD_WAIT_SECONDS:
+                raise
+            flood_waited += wait
             log.warning("flood limit for chat %s: waiting %.1fs", chat_id, wait)
             if before_wait is not None:
                 await before_wait(wait)
-            await asyncio.sleep(wait)
+            await _pause(wait, stopping)
         except (Forbidden, BadRequest):
             raise
         except NetworkError as exc:  # TimedOut is a NetworkError too
@@ -102,24 +126,32 @@ async def send_with_retries(
                 raise
             wait = BACKOFF_SECONDS * 2 ** (network_failures - 1)
             log.warning("network error sending to chat %s (%s): retry in %.1fs", chat_id, type(exc).__name__, wait)
-            await asyncio.sleep(wait)
+            await _pause(wait, stopping)
+
+
+def worth_retrying(exc: TelegramError) -> bool:
+    """A flood limit or network trouble; BadRequest subclasses NetworkError in PTB, but retrying it (or
+    ChatMigrated, InvalidToken…) will not help."""
+    return isinstance(exc, RetryAfter) or (isinstance(exc, NetworkError) and not isinstance(exc, BadRequest))
 
 
 async def push(
-    bot: Bot, chat_id: int, pieces: Sequence[str], attempts: int,
+    bot: Bot, chat_id: int, pieces: Sequence[str], attempts: int, *, stopping: asyncio.Event,
     before_wait: Callable[[float], Awaitable[None]] | None = None,
 ) -> tuple[Pushed, str | None]:
     """Send one push (article, alert or digest) that has been tried `attempts` times before this one;
     what came of it, with the error's text (token redacted: it is kept in the database)."""
     try:
-        await send_pieces(partial(send_with_retries, bot, chat_id, before_wait=before_wait), pieces)
+        sender = partial(send_with_retries, bot, chat_id, stopping=stopping, before_wait=before_wait)
+        await send_pieces(sender, pieces)
+    except Stopping:
+        return Pushed.POSTPONED, "stopping"  # its send had not begun: the next start sends it
     except Forbidden as exc:
         log.info("chat %s blocked the bot (%s)", chat_id, exc.message)
         return Pushed.BLOCKED, redact(str(exc), bot.token)
     except TelegramError as exc:
         detail = redact(str(exc), bot.token)
-        # BadRequest subclasses NetworkError in PTB, but retrying it (or ChatMigrated, InvalidToken…) will not help.
-        if isinstance(exc, NetworkError) and not isinstance(exc, BadRequest) and attempts + 1 < MAX_ATTEMPTS:
+        if worth_retrying(exc) and attempts + 1 < MAX_ATTEMPTS:
             log.warning("push to chat %s postponed: %s", chat_id, type(exc).__name__)
             return Pushed.POSTPONED, detail
         log.warning("push to chat %s failed: %s", chat_id, detail)
