@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import timezone
 
@@ -31,9 +31,12 @@ class NewsIndex:
         params: BM25Params = BM25Params(),
         policy: AnswerPolicy = AnswerPolicy(),
         analyzer: Analyzer = analyze,
-        _analyzed: Mapping[str, list[str]] | None = None,
+        *,
+        sentences: TermIndex | None = None,
+        headlines: TermIndex | None = None,
     ) -> None:
-        """`_analyzed` maps texts to their tokens already known (see `rebuilt`)."""
+        """`sentences`, when given, is the index of the articles' sentences in order (loaded from a
+        snapshot, or grown from an older index); `headlines` likewise for the related headlines."""
         self.articles: tuple[Article, ...] = tuple(articles)
         self.params = params
         self.policy = policy
@@ -46,30 +49,68 @@ class NewsIndex:
                 if link.title not in links or (link.url and not links[link.title].url):
                     links[link.title] = link
         self.links = list(links.values())
-        known = _analyzed or {}
-
-        def tokens(texts: list[str]) -> list[list[str]]:
-            return [known[t] if t in known else analyzer(t) for t in texts]
-
-        sentence_texts = [r.text for r in self.refs]
-        self.sentences = TermIndex(sentence_texts, params, analyzer, tokens(sentence_texts))
-        titles = [link.title for link in self.links]
-        self.headlines = TermIndex(titles, params, analyzer, tokens(titles))
+        if sentences is None:
+            sentences = TermIndex([r.text for r in self.refs], params, analyzer)
+        if headlines is None:
+            headlines = TermIndex([link.title for link in self.links], params, analyzer)
+        if sentences.size != len(self.refs) or headlines.size != len(self.links):
+            raise ValueError("the term indexes do not match the articles")
+        self.sentences = sentences
+        self.headlines = headlines
 
     def with_articles(self, more: Iterable[Article]) -> NewsIndex:
-        """This index plus the articles of `more` it does not hold yet."""
+        """This index plus the articles of `more` it does not hold yet; only those are analysed, and
+        they join as a new segment (this snapshot keeps answering meanwhile)."""
         known = {a.id for a in self.articles}
-        return self.rebuilt([*self.articles, *(a for a in more if a.id not in known)])
+        new = list({a.id: a for a in more if a.id not in known}.values())
+        if not new:
+            return self
+        links = {link.title for link in self.links}
+        titles = list(dict.fromkeys(link.title for a in new for link in a.related if link.title not in links))
+        return NewsIndex(
+            [*self.articles, *new],
+            self.params,
+            self.policy,
+            self.analyzer,
+            sentences=self.sentences.with_texts([s for a in new for s in a.sentences]),
+            headlines=self.headlines.with_texts(titles),
+        )
 
     def rebuilt(self, articles: Iterable[Article]) -> NewsIndex:
-        """An index over `articles`, reusing the analysis of every text this one already holds.
+        """An index over `articles`, reusing the analysis of every article this one already holds.
 
-        Analysis is most of the build time, so adding news or dropping old news costs little more
-        than the BM25 statistics, which depend on the whole corpus and are computed afresh.
+        Kept articles are selected from the arrays (no analysis); the others are analysed. Scores
+        are those of a fresh build over the same articles: the statistics are recomputed.
         """
-        analyzed = dict(zip((r.text for r in self.refs), self.sentences.tokens, strict=True))
-        analyzed.update(zip((link.title for link in self.links), self.headlines.tokens, strict=True))
-        return NewsIndex(articles, self.params, self.policy, self.analyzer, _analyzed=analyzed)
+        articles = list(articles)
+        held: dict[str, tuple[int, Article]] = {}
+        doc = 0
+        for article in self.articles:
+            held.setdefault(article.id, (doc, article))
+            doc += len(article.sentences)
+        reused: set[int] = set()  # positions in `articles` whose sentences come from this index
+        picks: list[int] = []
+        for i, article in enumerate(articles):
+            first, old = held.pop(article.id, (-1, None))  # pop: a repeated id is analysed anew
+            if old is not None and old.sentences == article.sentences:
+                reused.add(i)
+                picks.extend(range(first, first + len(article.sentences)))
+        new = [a for i, a in enumerate(articles) if i not in reused]
+        sentences = self.sentences.select(picks).with_texts([s for a in new for s in a.sentences])
+        if new and len(new) < len(articles) and min(i for i in range(len(articles)) if i not in reused) < max(reused):
+            # New articles sit among kept ones: put their sentences in place.
+            at, start = 0, {}
+            for i in [*sorted(reused), *(i for i in range(len(articles)) if i not in reused)]:
+                start[i] = at
+                at += len(articles[i].sentences)
+            sentences = sentences.select([start[i] + k for i, a in enumerate(articles) for k in range(len(a.sentences))])
+        titles = {link.title: i for i, link in enumerate(self.links)}
+        wanted = list(dict.fromkeys(link.title for a in articles for link in a.related))
+        if all(t in titles for t in wanted):
+            headlines = self.headlines.select([titles[t] for t in wanted])
+        else:  # headlines are few: analysing them again costs nothing worth a second code path
+            headlines = TermIndex(wanted, self.params, self.analyzer)
+        return NewsIndex(articles, self.params, self.policy, self.analyzer, sentences=sentences, headlines=headlines)
 
     def rank(self, question: str, n: int) -> list[tuple[SentenceRef, Hit]]:
         """The n best sentences for `question`, without any abstention (used by evaluation)."""

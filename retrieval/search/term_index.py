@@ -1,14 +1,29 @@
-"""The sentence index: analyzed body sentences of every article, ranked with BM25."""
+"""The sentence index: analyzed texts (sentences or headlines) ranked with BM25, grown in segments.
+
+A TermIndex is an immutable snapshot. `with_texts` returns a new one holding more texts: their
+analysis makes a new segment, small segments merge (segments.merge_policy), and the old snapshot
+keeps answering meanwhile. `select` keeps some texts (ageing out) without analysing anything again.
+`save`/`load` write and read its arrays to one file, so a restart needs no analysis either.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
 
 from retrieval.analysis.analyzer import Analyzer, analyze
-from retrieval.search.bm25 import LuceneIdfBM25, PostingsScorer, lucene_idf
+from retrieval.search.bm25 import lucene_idf
+from retrieval.search.segmented import SegmentedBM25
+from retrieval.search.segments import Segment, build_segment, load_segments, merge_policy, save_segments, select
 from retrieval.search.spelling import SpellingIndex
 
+# Questions asked again (the same headline from many chats, a retry) skip analysis and typo lookup.
+QUERY_CACHE = 4096
 
 
 @dataclass(frozen=True)
@@ -42,6 +57,53 @@ class Hit:
     matched: frozenset[str] = frozenset()
 
 
+class Vocabulary:
+    """Term ↔ id, append-only and shared by the snapshots of one index: an older snapshot simply has
+    no postings (document frequency 0) for the ids added after it."""
+
+    def __init__(self, terms: Sequence[str] = ()) -> None:
+        self.terms: list[str] = list(terms)
+        self.ids: dict[str, int] = {t: i for i, t in enumerate(self.terms)}
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+    def add(self, tokens: Sequence[str]) -> list[int]:
+        ids, terms = self.ids, self.terms
+        out = []
+        for t in tokens:
+            i = ids.get(t)
+            if i is None:
+                i = ids[t] = len(terms)
+                terms.append(t)
+            out.append(i)
+        return out
+
+
+class DocFreqs(Mapping[str, int]):
+    """Document frequency by term, read from the arrays (for typo correction) without a dict of its own."""
+
+    def __init__(self, vocab: Vocabulary, scorer: SegmentedBM25) -> None:
+        self._vocab, self._scorer = vocab, scorer
+
+    def __getitem__(self, term: str) -> int:
+        i = self._vocab.ids.get(term)
+        freq = 0 if i is None else self._scorer.doc_freq(i)
+        if not freq:
+            raise KeyError(term)
+        return freq
+
+    def __contains__(self, term: object) -> bool:
+        i = self._vocab.ids.get(term) if isinstance(term, str) else None
+        return i is not None and self._scorer.doc_freq(i) > 0
+
+    def __iter__(self) -> Iterator[str]:
+        return (t for t in self._vocab.terms if t in self)
+
+    def __len__(self) -> int:
+        return int(np.count_nonzero(self._scorer.df))
+
+
 class TermIndex:
     """BM25 over a list of texts (sentences or headlines); knows nothing of articles."""
 
@@ -50,23 +112,60 @@ class TermIndex:
         texts: Sequence[str],
         params: BM25Params = BM25Params(),
         analyzer: Analyzer = analyze,
-        tokens: Sequence[list[str]] | None = None,
+        tokens: Sequence[Sequence[str]] | None = None,
     ) -> None:
-        """`tokens`, when given, are the already analyzed `texts` (a rebuild reuses them)."""
+        """`tokens`, when given, are the already analyzed `texts` (stored at ingest, say)."""
+        vocab = Vocabulary()
+        analyzed = tokens if tokens is not None else [analyzer(t) for t in texts]
+        segment = build_segment([vocab.add(doc) for doc in analyzed], len(vocab))
+        self._setup(params, analyzer, vocab, [segment], lru_cache(maxsize=QUERY_CACHE)(analyzer))
+
+    def _setup(
+        self, params: BM25Params, analyzer: Analyzer, vocab: Vocabulary, segments: list[Segment], cached: Analyzer
+    ) -> None:
         self.params = params
         self.analyzer = analyzer
-        self.tokens: list[list[str]] = list(tokens) if tokens is not None else [analyzer(t) for t in texts]
-        self.size = len(self.tokens)
-        self.scorer: PostingsScorer | None = None
-        self.doc_freqs: dict[str, int] = {}
-        if any(self.tokens):
-            # The fitted model is only needed to compute the postings; its per-sentence dicts are dropped.
-            self.scorer = PostingsScorer(LuceneIdfBM25(self.tokens, k1=params.k1, b=params.b))
-            self.doc_freqs = self.scorer.doc_freqs()
+        self.vocab = vocab
+        self.scorer = SegmentedBM25(segments, len(vocab), params.k1, params.b)
+        self.size = self.scorer.corpus_size
+        self.doc_freqs = DocFreqs(vocab, self.scorer)
         self.spelling = SpellingIndex(self.doc_freqs)
+        self._analyze_question = cached  # shared with the snapshots that follow: analysis never changes
+        # Per snapshot: typo fixes and weights depend on the vocabulary and statistics of this one.
+        self.query = lru_cache(maxsize=QUERY_CACHE)(self._query)  # type: ignore[method-assign]
 
-    def query(self, text: str) -> Query:
-        raw = self.analyzer(text)
+    def _derived(self, segments: list[Segment]) -> TermIndex:
+        index = object.__new__(TermIndex)
+        index._setup(self.params, self.analyzer, self.vocab, segments, self._analyze_question)
+        return index
+
+    @property
+    def segments(self) -> tuple[Segment, ...]:
+        return self.scorer.segments
+
+    def with_texts(self, texts: Sequence[str], tokens: Sequence[Sequence[str]] | None = None) -> TermIndex:
+        """This index plus `texts` as the documents that follow; this snapshot is left as it was."""
+        analyzed = tokens if tokens is not None else [self.analyzer(t) for t in texts]
+        if not analyzed:
+            return self
+        segment = build_segment([self.vocab.add(doc) for doc in analyzed], len(self.vocab))
+        return self._derived(merge_policy([*self.segments, segment], len(self.vocab)))
+
+    def select(self, docs: Sequence[int] | np.ndarray) -> TermIndex:
+        """An index of documents `docs` of this one, in that order (ids renumbered 0, 1, ...)."""
+        return self._derived([select(self.segments, np.asarray(docs, dtype=np.int64), len(self.vocab))])
+
+    def doc_terms(self, doc: int) -> dict[str, int]:
+        """The terms of document `doc` with their counts (a scan of its segment: for checks, not queries)."""
+        for seg, base in zip(self.segments, self.scorer.bases, strict=False):
+            if base <= doc < base + seg.size:
+                at = np.flatnonzero(seg.docs == doc - base)
+                terms = np.searchsorted(seg.offsets, at, side="right") - 1
+                return {self.vocab.terms[t]: int(f) for t, f in zip(terms, seg.tfs[at], strict=True)}
+        raise IndexError(doc)
+
+    def _query(self, text: str) -> Query:
+        raw = self._analyze_question(text)
         corrected = self.spelling.correct_all(dict.fromkeys(raw)) if self.params.spelling else {}
         terms = tuple(corrected.get(t, t) for t in raw)
         weights = {t: lucene_idf(self.doc_freqs.get(t, 0), self.size) for t in dict.fromkeys(raw)}
@@ -74,8 +173,11 @@ class TermIndex:
 
     def describe(self, query: Query, hit: Hit) -> Hit:
         """`hit` with its coverage of the question and the corpus terms it matched."""
-        present = set(self.tokens[hit.doc])
-        matched = [t for t in query.weights if query.corrected.get(t, t) in present]
+        ids = self.vocab.ids
+        matched = [
+            t for t in query.weights
+            if (i := ids.get(query.corrected.get(t, t))) is not None and self.scorer.contains(i, hit.doc)
+        ]
         total = query.total_weight
         # A typo-corrected term earns half its weight: the correction may be a guess.
         got = sum(query.weights[t] * (0.5 if t in query.corrected else 1.0) for t in matched)
@@ -84,6 +186,41 @@ class TermIndex:
 
     def search(self, query: Query, n: int) -> list[Hit]:
         """The n best units by BM25 score, not yet described."""
-        if self.scorer is None or not query.terms or n <= 0:
+        ids = self.vocab.ids
+        terms = [i for t in query.terms if (i := ids.get(t)) is not None]
+        if not terms or n <= 0:
             return []
-        return [Hit(doc=doc, score=score) for doc, score in self.scorer.top(query.terms, n)]
+        return [Hit(doc=doc, score=score) for doc, score in self.scorer.top(terms, n)]
+
+    # Persistence -------------------------------------------------------------------------------
+
+    def save(self, path: Path, meta: Mapping[str, object], labels: np.ndarray | None = None) -> None:
+        """Write the arrays and vocabulary to `path` (atomically), with the caller's `meta` (JSON) and
+        `labels` (one int per document, e.g. where it came from) to check the file against later."""
+        header = {"meta": dict(meta), "k1": self.params.k1, "b": self.params.b}
+        extra = {
+            "vocab": np.frombuffer("\n".join(self.vocab.terms).encode("utf-8"), dtype=np.uint8),
+            "header": np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8),
+            "labels": np.asarray(labels if labels is not None else np.empty(0), dtype=np.int64),
+        }
+        save_segments(path, self.segments, extra)
+
+    @classmethod
+    def load(
+        cls, path: Path, params: BM25Params = BM25Params(), analyzer: Analyzer = analyze
+    ) -> tuple[TermIndex, dict[str, object], np.ndarray]:
+        """An index saved by `save`, its meta and labels; ValueError if the file does not hold one."""
+        try:
+            segments, extra = load_segments(path)
+            header = json.loads(extra["header"].tobytes().decode("utf-8"))
+            text = extra["vocab"].tobytes().decode("utf-8")
+        except (OSError, KeyError, ValueError, EOFError) as exc:
+            raise ValueError(f"not an index snapshot: {path} ({exc})") from None
+        if (header.get("k1"), header.get("b")) != (params.k1, params.b):
+            raise ValueError(f"index snapshot {path} has other BM25 parameters")
+        vocab = Vocabulary(text.split("\n") if text else [])
+        if any(s.terms > len(vocab) for s in segments):
+            raise ValueError(f"index snapshot {path} is inconsistent")
+        index = object.__new__(cls)
+        index._setup(params, analyzer, vocab, segments, lru_cache(maxsize=QUERY_CACHE)(analyzer))
+        return index, header["meta"], extra["labels"]
