@@ -61,7 +61,7 @@ def jsonl_questions(path: Path) -> list[str]:
 
 def newsbot(code: Path, env: dict[str, str], *args: str, **kw) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "bot", *args],
         cwd=code,
         env={**os.environ, **env, "PYTHONPATH": str(code)},
         **kw,
@@ -77,9 +77,11 @@ def vm_hwm_mb(pid: int) -> float:
 
 def ingest(code: Path, env: dict[str, str], seeds: Path) -> tuple[float, str]:
     started = time.perf_counter()
-    proc = newsbot(code, env, "ingest", str(seeds), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    out, _ = proc.communicate()
-    return time.perf_counter() - started, out.strip()
+    proc = newsbot(code, env, "ingest", str(seeds), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = proc.communicate()
+    if not out.strip():
+        raise SystemExit(f"newsbot ingest failed:\n{err[-2000:]}")
+    return time.perf_counter() - started, out.strip()[:200]
 
 
 def ask_all(code: Path, env: dict[str, str], questions: list[str]) -> tuple[float, list[float], list[dict], float]:

@@ -134,9 +134,9 @@ def test_save_and_load_round_trip(tmp_path: Path) -> None:
     docs = corpus(400, seed=10)
     index = grown(docs, [150, 300])
     path = tmp_path / "index.npz"
-    index.save(path, {"rows": 42}, labels=np.arange(400) * 2)
-    loaded, meta, labels = TermIndex.load(path, PARAMS)
-    assert meta == {"rows": 42} and list(labels[:3]) == [0, 2, 4]
+    index.save(path, {"rows": 42}, {"labels": np.arange(400) * 2})
+    loaded, meta, arrays = TermIndex.load(path, PARAMS)
+    assert meta == {"rows": 42} and list(arrays["labels"][:3]) == [0, 2, 4]
     for q in queries(seed=11, count=15):
         assert np.array_equal(dense(loaded, q), dense(index, q))
     more = loaded.with_texts(["x"], tokens=[["ملك", "جديد"]])
@@ -168,3 +168,19 @@ def test_repeated_questions_are_analysed_once() -> None:
         index.query("ملك جده")
         grown_index.query("ملك جده")
     assert calls == ["ملك جده"]  # one analysis, shared by the snapshots
+
+
+def test_reassembled_keeps_reorders_and_adds() -> None:
+    docs = corpus(300, seed=13)
+    index = grown(docs[:200], [120])
+    extra = docs[200:210]
+    # Kept documents, dropped ones, and new ones in between: the result equals a fresh build.
+    plan = [*range(0, 50), *[-1] * 5, *range(60, 200, 2), *[-1] * 5]
+    out = index.reassembled(plan, [""] * 10, tokens=extra)
+    wanted = [*docs[:50], *extra[:5], *docs[60:200:2], *extra[5:]]
+    fresh = grown(wanted, [])
+    assert out.size == len(wanted)
+    for q in queries(seed=14, count=15):
+        assert np.array_equal(dense(out, q), dense(fresh, q))
+    same = index.reassembled(list(range(200)), [])
+    assert same is index  # nothing to do costs nothing

@@ -57,6 +57,10 @@ class NewsIndex:
             raise ValueError("the term indexes do not match the articles")
         self.sentences = sentences
         self.headlines = headlines
+        # Built off the event loop (the bot builds in a thread): pay for the score arrays here, not
+        # in the first question.
+        sentences.scorer.warm()
+        headlines.scorer.warm()
 
     def with_articles(self, more: Iterable[Article]) -> NewsIndex:
         """This index plus the articles of `more` it does not hold yet; only those are analysed, and
@@ -88,22 +92,16 @@ class NewsIndex:
         for article in self.articles:
             held.setdefault(article.id, (doc, article))
             doc += len(article.sentences)
-        reused: set[int] = set()  # positions in `articles` whose sentences come from this index
-        picks: list[int] = []
-        for i, article in enumerate(articles):
+        docs: list[int] = []
+        new: list[str] = []
+        for article in articles:
             first, old = held.pop(article.id, (-1, None))  # pop: a repeated id is analysed anew
             if old is not None and old.sentences == article.sentences:
-                reused.add(i)
-                picks.extend(range(first, first + len(article.sentences)))
-        new = [a for i, a in enumerate(articles) if i not in reused]
-        sentences = self.sentences.select(picks).with_texts([s for a in new for s in a.sentences])
-        if new and len(new) < len(articles) and min(i for i in range(len(articles)) if i not in reused) < max(reused):
-            # New articles sit among kept ones: put their sentences in place.
-            at, start = 0, {}
-            for i in [*sorted(reused), *(i for i in range(len(articles)) if i not in reused)]:
-                start[i] = at
-                at += len(articles[i].sentences)
-            sentences = sentences.select([start[i] + k for i, a in enumerate(articles) for k in range(len(a.sentences))])
+                docs.extend(range(first, first + len(article.sentences)))
+            else:
+                docs.extend([-1] * len(article.sentences))
+                new.extend(article.sentences)
+        sentences = self.sentences.reassembled(docs, new)
         titles = {link.title: i for i, link in enumerate(self.links)}
         wanted = list(dict.fromkeys(link.title for a in articles for link in a.related))
         if all(t in titles for t in wanted):

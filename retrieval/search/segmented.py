@@ -44,8 +44,30 @@ class SegmentedBM25:
         self.df = np.zeros(vocab_size, dtype=np.int64)
         for s in self.segments:
             self.df += s.doc_freq(vocab_size)
-        self.tfpart = [self._tf_part(s) for s in self.segments]
-        self.tf_max = [self._term_max(s, tp) for s, tp in zip(self.segments, self.tfpart, strict=True)]
+        self._tfpart: list[np.ndarray] | None = None
+        self._tf_max: list[np.ndarray] | None = None
+
+    def warm(self) -> None:
+        """Compute the tf parts (done on first use otherwise): a state built to be saved, not queried,
+        never pays for them. Two threads warming at once compute the same arrays; either result serves."""
+        if self._tf_max is None:
+            tfpart = [self._tf_part(s) for s in self.segments]
+            self._tfpart = tfpart
+            self._tf_max = [self._term_max(s, tp) for s, tp in zip(self.segments, tfpart, strict=True)]
+
+    @property
+    def tfpart(self) -> list[np.ndarray]:
+        if self._tfpart is None:
+            self.warm()
+        assert self._tfpart is not None
+        return self._tfpart
+
+    @property
+    def tf_max(self) -> list[np.ndarray]:
+        if self._tf_max is None:
+            self.warm()
+        assert self._tf_max is not None
+        return self._tf_max
 
     def _tf_part(self, seg: Segment) -> np.ndarray:
         q_freq = seg.tfs.astype(np.int64)

@@ -155,6 +155,24 @@ class TermIndex:
         """An index of documents `docs` of this one, in that order (ids renumbered 0, 1, ...)."""
         return self._derived([select(self.segments, np.asarray(docs, dtype=np.int64), len(self.vocab))])
 
+    def reassembled(
+        self, docs: Sequence[int], texts: Sequence[str], tokens: Sequence[Sequence[str]] | None = None
+    ) -> TermIndex:
+        """An index whose i-th document is this one's document `docs[i]`, or, where `docs[i]` is -1,
+        the next of `texts` (analysed, unless `tokens` holds their analysis). Documents this one
+        holds in the same order cost nothing; dropped or reordered ones cost a sort of the postings."""
+        docs = np.asarray(docs, dtype=np.int64)
+        old = docs[docs >= 0]
+        kept = self if np.array_equal(old, np.arange(self.size)) else self.select(old)
+        grown = kept.with_texts(texts, tokens)
+        fresh = docs < 0
+        if not fresh.any() or fresh[np.argmax(fresh):].all():
+            return grown  # the new documents, if any, all come last: already in place
+        place = np.empty(len(docs), dtype=np.int64)
+        place[~fresh] = np.arange(len(old))
+        place[fresh] = len(old) + np.arange(int(fresh.sum()))
+        return grown.select(place)
+
     def doc_terms(self, doc: int) -> dict[str, int]:
         """The terms of document `doc` with their counts (a scan of its segment: for checks, not queries)."""
         for seg, base in zip(self.segments, self.scorer.bases, strict=False):
@@ -194,26 +212,25 @@ class TermIndex:
 
     # Persistence -------------------------------------------------------------------------------
 
-    def save(self, path: Path, meta: Mapping[str, object], labels: np.ndarray | None = None) -> None:
+    def save(self, path: Path, meta: Mapping[str, object], arrays: Mapping[str, np.ndarray] | None = None) -> None:
         """Write the arrays and vocabulary to `path` (atomically), with the caller's `meta` (JSON) and
-        `labels` (one int per document, e.g. where it came from) to check the file against later."""
-        header = {"meta": dict(meta), "k1": self.params.k1, "b": self.params.b}
-        extra = {
-            "vocab": np.frombuffer("\n".join(self.vocab.terms).encode("utf-8"), dtype=np.uint8),
-            "header": np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8),
-            "labels": np.asarray(labels if labels is not None else np.empty(0), dtype=np.int64),
-        }
+        `arrays` (say, where each document came from) to check the file against later."""
+        header = {"meta": dict(meta), "k1": self.params.k1, "b": self.params.b, "arrays": sorted(arrays or {})}
+        extra = {f"x_{name}": np.asarray(value) for name, value in (arrays or {}).items()}
+        extra["vocab"] = np.frombuffer("\n".join(self.vocab.terms).encode("utf-8"), dtype=np.uint8)
+        extra["header"] = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
         save_segments(path, self.segments, extra)
 
     @classmethod
     def load(
         cls, path: Path, params: BM25Params = BM25Params(), analyzer: Analyzer = analyze
-    ) -> tuple[TermIndex, dict[str, object], np.ndarray]:
-        """An index saved by `save`, its meta and labels; ValueError if the file does not hold one."""
+    ) -> tuple[TermIndex, dict[str, object], dict[str, np.ndarray]]:
+        """An index saved by `save`, its meta and arrays; ValueError if the file does not hold one."""
         try:
             segments, extra = load_segments(path)
             header = json.loads(extra["header"].tobytes().decode("utf-8"))
             text = extra["vocab"].tobytes().decode("utf-8")
+            arrays = {name: extra[f"x_{name}"] for name in header["arrays"]}
         except (OSError, KeyError, ValueError, EOFError) as exc:
             raise ValueError(f"not an index snapshot: {path} ({exc})") from None
         if (header.get("k1"), header.get("b")) != (params.k1, params.b):
@@ -223,4 +240,4 @@ class TermIndex:
             raise ValueError(f"index snapshot {path} is inconsistent")
         index = object.__new__(cls)
         index._setup(params, analyzer, vocab, segments, lru_cache(maxsize=QUERY_CACHE)(analyzer))
-        return index, header["meta"], extra["labels"]
+        return index, header["meta"], arrays

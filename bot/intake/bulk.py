@@ -1,0 +1,136 @@
+"""Bulk ingest of article files: parsing, fingerprinting and analysis in worker processes, storage in
+batches, and the analysis kept in the index snapshot beside the database.
+
+Per article, parsing and analysis are pure Python and CPU-bound, so they run in a process pool (one
+worker per core); the event loop only writes batches (a few statements per few hundred articles)
+and adds each batch's terms to the snapshot, which is written once at the end. A start then loads
+the snapshot instead of analysing the corpus again (bot/storage/snapshot.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections import deque
+from collections.abc import Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+
+from tqdm import tqdm
+
+from retrieval import Article, analyze, load_article_file
+
+from bot.intake.summary import IngestSummary
+from bot.storage import Storage
+from bot.storage.snapshot import Covered, Snapshot, covering, id_hash, load_snapshot, save_snapshot
+
+# Files per task sent to a worker, and per write transaction.
+CHUNK = 250
+# Below this many files, workers cost more to start (~0.3 s each) than they save.
+PARALLEL_MIN = 200
+# Below this many files a progress bar is only noise.
+PROGRESS_MIN_ITEMS = 20
+
+
+@dataclass(frozen=True)
+class Prepared:
+    path: str
+    article: Article | None
+    digest: str = ""
+    tokens: tuple[tuple[str, ...], ...] = ()
+    error: str | None = None
+
+
+def prepare(paths: Sequence[str]) -> list[Prepared]:
+    """Parse, fingerprint and analyse files (runs in a worker process)."""
+    out = []
+    for path in paths:
+        try:
+            article = load_article_file(Path(path))
+        except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSON errors are ValueErrors
+            out.append(Prepared(path, None, error=f"{type(exc).__name__}: {exc}"))
+            continue
+        if not article.sentences:
+            out.append(Prepared(path, None, error="no body sentences found"))
+            continue
+        tokens = tuple(tuple(analyze(s)) for s in article.sentences)
+        out.append(Prepared(path, article, article.fingerprint, tokens))
+    return out
+
+
+def _workers(files: int) -> int:
+    if files < PARALLEL_MIN:
+        return 0
+    return max(1, min(len(os.sched_getaffinity(0)), 8))
+
+
+async def ingest_files(storage: Storage, paths: Sequence[Path], *, progress: bool = False) -> IngestSummary:
+    """Store article files in bulk and keep their analysis in the index snapshot; failures are
+    collected, never raised."""
+    summary = IngestSummary()
+    chunks = [[str(p) for p in paths[i : i + CHUNK]] for i in range(0, len(paths), CHUNK)]
+    if not chunks:
+        return summary
+    snapshot = await _current_snapshot(storage)
+    workers = _workers(len(paths))
+    show = progress and len(paths) >= PROGRESS_MIN_ITEMS and sys.stderr.isatty()
+    bar = tqdm(total=len(paths), desc="ingest", unit="file", file=sys.stderr, disable=not show)
+    # Spawned, not forked: this process has threads (aiosqlite's), which a fork would copy mid-lock.
+    pool: Executor | None = ProcessPoolExecutor(workers, mp_context=get_context("spawn")) if workers else None
+    loop = asyncio.get_running_loop()
+    try:
+        pending: deque[asyncio.Future[list[Prepared]]] = deque()
+        queue = deque(chunks)
+        while queue or pending:
+            # Keep every worker busy, and no more than two chunks each waiting in memory.
+            while queue and (pool is None and not pending or pool is not None and len(pending) < 2 * workers):
+                chunk = queue.popleft()
+                pending.append(loop.run_in_executor(pool, prepare, chunk) if pool else _done(prepare(chunk)))
+            batch = await pending.popleft()
+            snapshot = await _store(storage, batch, summary, snapshot)
+            bar.update(len(batch))
+    finally:
+        bar.close()
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    if summary.added and snapshot is not None:
+        await asyncio.to_thread(save_snapshot, storage.path, snapshot)
+    return summary
+
+
+def _done(value: list[Prepared]) -> asyncio.Future[list[Prepared]]:
+    future: asyncio.Future[list[Prepared]] = asyncio.get_running_loop().create_future()
+    future.set_result(value)
+    return future
+
+
+async def _store(
+    storage: Storage, batch: list[Prepared], summary: IngestSummary, snapshot: Snapshot | None
+) -> Snapshot | None:
+    ready = [p for p in batch if p.article is not None]
+    summary.failed += [(p.path, p.error or "") for p in batch if p.article is None]
+    rows = await storage.add_articles([p.article for p in ready], [p.digest for p in ready])  # type: ignore[misc]
+    added = [(row, p) for row, p in zip(rows, ready, strict=True) if row is not None]
+    summary.added += len(added)
+    summary.duplicates += len(ready) - len(added)
+    if snapshot is None or not added:
+        return snapshot
+    covers = covering([row for row, _ in added], [p.article for _, p in added])  # type: ignore[misc]
+    return snapshot.grown(covers, [t for _, p in added for t in p.tokens])
+
+
+async def _current_snapshot(storage: Storage) -> Snapshot | None:
+    """The snapshot beside the database, kept to the stored articles it still matches (or a new one).
+    None when the database is not a file of its own (nothing to write a snapshot beside)."""
+    if str(storage.path) in ("", ":memory:"):
+        return None
+    heads = await storage.article_heads()
+    wanted = [Covered(row, id_hash(article_id), n) for row, article_id, n in heads]
+    found = await asyncio.to_thread(load_snapshot, storage.path)
+    if found is None:
+        # Nothing to build on: stored articles the file does not cover are analysed by the next start.
+        return Snapshot.empty()
+    return await asyncio.to_thread(found.reuse, wanted)
