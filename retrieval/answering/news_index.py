@@ -50,7 +50,7 @@ class NewsIndex:
                     links[link.title] = link
         self.links = list(links.values())
         if sentences is None:
-            sentences = TermIndex([r.text for r in self.refs], params, analyzer)
+            sentences = TermIndex([s for a in self.articles for s in a.sentences], params, analyzer)
         if headlines is None:
             headlines = TermIndex([link.title for link in self.links], params, analyzer)
         if sentences.size != len(self.refs) or headlines.size != len(self.links):

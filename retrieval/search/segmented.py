@@ -9,10 +9,11 @@ same in one segment or ten. The tf part of every posting depends only on avgdl, 
 once per index state (vectorized) and a query multiplies it by the term's idf, as rank-bm25 does.
 
 `top` is MaxScore-style: terms are taken by decreasing upper bound (idf × the largest tf part in their
-postings, so rare terms first); once the n-th best partial score beats the sum of the bounds of the
-terms not yet taken, no document they alone hold can reach the top n, and those terms are only looked
-up (binary search) for the few candidates left. Candidates are then scored exactly, term by term in
-query order, so scores and ties equal the exhaustive scorer's bit for bit.
+postings, so rare terms first) and the documents holding them become candidates, scored exactly
+(every query term looked up by binary search, summed in query order like rank-bm25). Once the n-th
+best candidate's score beats the sum of the bounds of the terms not yet taken, no other document can
+reach the top n or tie with it, and the long postings of the common terms are never read whole.
+The result equals the exhaustive ranking bit for bit (tests/test_segments.py).
 """
 
 from __future__ import annotations
@@ -27,6 +28,12 @@ from retrieval.search.segments import Segment
 # Partial sums are added in another order than the exact scores, so bounds are compared with a
 # margin far above float rounding (1e-16 per operation) and far below any real score difference.
 SLACK = 1e-9
+# A term in more than 1/COMMON_SHARE of the documents is "common": its postings are only looked up
+# for the candidates when the other terms settle the top (measured on the news corpus: rarer terms'
+# postings are cheaper to scatter in full than to look up, see BENCHMARKS.md).
+COMMON_SHARE = 16
+# ...and pruning is tried only when the common terms hold this many times the other terms' postings.
+PRUNE_GAIN = 2
 
 
 class SegmentedBM25:
@@ -70,11 +77,15 @@ class SegmentedBM25:
         return self._tf_max
 
     def _tf_part(self, seg: Segment) -> np.ndarray:
-        q_freq = seg.tfs.astype(np.int64)
-        doc_len = seg.doc_len.astype(np.int64)[seg.docs]
         k1, b = self.k1, self.b
-        # rank-bm25's expression, operation for operation, so the floats are identical.
-        return q_freq * (k1 + 1) / (q_freq + k1 * (1 - b + b * doc_len / self.avgdl))
+        # rank-bm25's expression, operation for operation, so the floats are identical; its length
+        # part is an array over documents there too, so it is computed per document and gathered.
+        doc_len = seg.doc_len.astype(np.int64)
+        length_part = k1 * (1 - b + b * doc_len / self.avgdl)
+        q_freq = seg.tfs.astype(np.int64)
+        out = q_freq * (k1 + 1)
+        out /= q_freq + length_part[seg.docs]
+        return out
 
     @staticmethod
     def _term_max(seg: Segment, tfpart: np.ndarray) -> np.ndarray:
@@ -152,33 +163,50 @@ class SegmentedBM25:
     def top(self, query: Sequence[int], n: int) -> list[tuple[int, float]]:
         """The n best (doc id, score) pairs, best first, ties to the lower id: equal to ranking
         `score(query)` exhaustively, with far fewer postings touched on long queries."""
-        terms = self._known(query)
-        if n <= 0 or not terms:
+        if n <= 0 or not self._known(query):
             return []
+        return _best(*self.candidates(query, n), n)
+
+    def candidates(self, query: Sequence[int], n: int) -> tuple[np.ndarray, np.ndarray]:
+        """The documents `top` has to score for the n best, with their exact scores.
+
+        The common terms (postings longer than 1/COMMON_SHARE of the corpus) are set aside; the other
+        terms are scored in full. If the n-th best of those partial scores beats the most the common
+        terms can add (the sum of their bounds), a document holding only common terms cannot reach
+        the top n, nor tie with it, and only documents within that reach of the n-th are scored
+        exactly, with the common terms looked up for them alone. Otherwise every posting is scored.
+        """
+        terms = self._known(query)
         counts: dict[int, int] = {}
         for t in terms:
             counts[t] = counts.get(t, 0) + 1
-        bound = {t: m * self.idf(t) * self._max_tf_part(t) for t, m in counts.items()}
-        order = sorted(counts, key=lambda t: (-bound[t], self.doc_freq(t)))
-        rest = [sum(bound[t] for t in order[i + 1 :]) * (1 + SLACK) for i in range(len(order))]
-        acc = np.zeros(self.corpus_size)
-        parts: list[np.ndarray] = []
-        touched = np.empty(0, dtype=np.int64)
-        theta = 0.0
-        for i, t in enumerate(order):
-            docs, weights = self.postings(t)
-            acc[docs] += counts[t] * weights
-            parts.append(docs)
-            small = sum(len(p) for p in parts) < self.corpus_size // 8
-            touched = np.unique(np.concatenate(parts)) if small else np.flatnonzero(acc)
-            if len(touched) >= n:
-                partial = acc[touched]
-                theta = float(np.partition(partial, len(partial) - n)[len(partial) - n])
-                if rest[i] < theta * (1 - SLACK):
-                    break
-        reach = acc[touched] * (1 + SLACK) + rest[i]
-        candidates = touched[reach >= theta * (1 - SLACK)] if len(touched) >= n else touched
-        return _best(candidates, self.exact(query, candidates), n)
+        common = [t for t in counts if self.doc_freq(t) * COMMON_SHARE > self.corpus_size]
+        skipped = sum(self.doc_freq(t) for t in common)
+        if skipped <= PRUNE_GAIN * sum(self.doc_freq(t) for t in counts if t not in common):
+            return self.score(query)  # too little to skip to pay for the look-ups
+        partial = np.zeros(self.corpus_size)
+        for t, m in counts.items():
+            if t not in common:
+                docs, weights = self.postings(t)
+                partial[docs] += m * weights  # the score without the common terms, up to rounding
+        pool = np.flatnonzero(partial)
+        if len(pool) < n:
+            return self.score(query)
+        scores = partial[pool]
+        nth = float(np.partition(scores, len(pool) - n)[len(pool) - n])
+        reach = sum(counts[t] * self.idf(t) * self._max_tf_part(t) for t in common) * (1 + SLACK)
+        if reach >= nth * (1 - SLACK):
+            return self.score(query)
+        keep = pool[scores * (1 + SLACK) + reach >= nth * (1 - SLACK)]
+        return keep, self.exact(query, keep)
+
+    def _docs(self, term: int) -> np.ndarray:
+        parts = []
+        for seg, base in zip(self.segments, self.bases, strict=False):
+            start, end = seg.span(term)
+            if end > start:
+                parts.append(seg.docs[start:end].astype(np.int64) + base)
+        return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
 
     def _max_tf_part(self, term: int) -> float:
         return max((float(m[term]) for m in self.tf_max if term < len(m)), default=0.0)

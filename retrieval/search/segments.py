@@ -147,10 +147,10 @@ def load_segments(path: Path) -> tuple[list[Segment], dict[str, np.ndarray]]:
         d, o, p = at["doc_len"], at["offsets"], at["docs"]
         segments.append(
             Segment(
-                doc_len=arrays["doc_len"][d : d + size].astype(np.int32),
-                offsets=arrays["offsets"][o : o + terms + 1].astype(np.int64),
-                docs=arrays["docs"][p : p + postings].astype(np.int32),
-                tfs=arrays["tfs"][p : p + postings].astype(np.int32),
+                doc_len=arrays["doc_len"][d : d + size].astype(np.int32, copy=False),
+                offsets=arrays["offsets"][o : o + terms + 1].astype(np.int64, copy=False),
+                docs=arrays["docs"][p : p + postings].astype(np.int32, copy=False),
+                tfs=arrays["tfs"][p : p + postings].astype(np.int32, copy=False),
             )
         )
         at = {"doc_len": d + size, "offsets": o + terms + 1, "docs": p + postings}

@@ -7,7 +7,7 @@ dictionary look-ups per unknown term, and no index to build or keep in memory.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 
 # Shorter words have too many neighbours one edit away to guess which was meant.
 MIN_LENGTH = 4
@@ -46,14 +46,18 @@ def within_one_edit(a: str, b: str) -> bool:
 
 
 class SpellingIndex:
-    def __init__(self, doc_freqs: Mapping[str, int]) -> None:
+    def __init__(self, doc_freqs: Mapping[str, int], vocabulary: Container[str] | None = None) -> None:
+        """`vocabulary`, when given, holds at least every term of `doc_freqs` and answers `in` fast
+        (a dict): the few hundred candidates of a term are screened there first."""
         self._doc_freqs = doc_freqs
+        self._vocabulary = vocabulary if vocabulary is not None else doc_freqs
 
     def correct(self, term: str) -> str | None:
         """The most frequent corpus term one edit from `term`, or None when there is none."""
         if term in self._doc_freqs or not MIN_LENGTH <= len(term) <= MAX_LENGTH or not term.isalpha():
             return None
-        matches = [c for c in edits1(term) if len(c) >= MIN_LENGTH and c in self._doc_freqs]
+        vocabulary = self._vocabulary
+        matches = [c for c in edits1(term) if c in vocabulary and len(c) >= MIN_LENGTH and c in self._doc_freqs]
         if not matches:
             return None
         return max(matches, key=lambda c: (self._doc_freqs[c], c))

@@ -129,7 +129,8 @@ class TermIndex:
         self.scorer = SegmentedBM25(segments, len(vocab), params.k1, params.b)
         self.size = self.scorer.corpus_size
         self.doc_freqs = DocFreqs(vocab, self.scorer)
-        self.spelling = SpellingIndex(self.doc_freqs)
+        self.spelling = SpellingIndex(self.doc_freqs, vocab.ids)
+        self._has_terms = bool(self.scorer.df.any())
         self._analyze_question = cached  # shared with the snapshots that follow: analysis never changes
         # Per snapshot: typo fixes and weights depend on the vocabulary and statistics of this one.
         self.query = lru_cache(maxsize=QUERY_CACHE)(self._query)  # type: ignore[method-assign]
@@ -184,7 +185,8 @@ class TermIndex:
 
     def _query(self, text: str) -> Query:
         raw = self._analyze_question(text)
-        corrected = self.spelling.correct_all(dict.fromkeys(raw)) if self.params.spelling else {}
+        spell = self.params.spelling and self._has_terms  # an empty index has nothing to correct towards
+        corrected = self.spelling.correct_all(dict.fromkeys(raw)) if spell else {}
         terms = tuple(corrected.get(t, t) for t in raw)
         weights = {t: lucene_idf(self.doc_freqs.get(t, 0), self.size) for t in dict.fromkeys(raw)}
         return Query(terms=terms, weights=weights, corrected=corrected)
