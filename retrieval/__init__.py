@@ -5,7 +5,7 @@ The folders follow the data: `analysis/` (the analyzer chain) → `text/` (artic
 the few names below from here, never the subpackages, so retrieval can move inside without bot/ noticing.
 """
 
-from retrieval.analysis.analyzer import analyze, term_spans, words
+from retrieval.analysis.analyzer import analyze, fingerprint, term_spans, words
 from retrieval.answering.news_index import NewsIndex
 from retrieval.answering.replies import (
     SENTENCE_LABEL,
@@ -16,6 +16,7 @@ from retrieval.answering.replies import (
     Reply,
     citation,
 )
+from retrieval.search.term_index import BM25Params, Encoded, TermIndex
 from retrieval.text.article import Article, RelatedLink
 from retrieval.text.files import article_files, build_article, load_article_file, load_folder, parse_published
 
@@ -25,14 +26,18 @@ __all__ = [
     "Answer",
     "AnswerPolicy",
     "Article",
+    "BM25Params",
+    "Encoded",
     "NewsIndex",
     "RelatedHit",
     "RelatedLink",
     "Reply",
+    "TermIndex",
     "analyze",
     "article_files",
     "build_article",
     "citation",
+    "fingerprint",
     "load_article_file",
     "load_folder",
     "parse_published",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from datetime import datetime, timezone
@@ -67,6 +68,7 @@ class NewsService:
             await storage.close()
             raise
         log.info("index ready: %d articles, %d sentences", len(index.articles), len(index.refs))
+        gc.freeze()  # the index lives long: keep full collections from walking its objects
         return cls(settings, storage, index, last_row, age_cutoff(settings.max_age_days, now), rows)
 
     async def close(self) -> None:

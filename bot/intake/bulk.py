@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
+import numpy as np
 from tqdm import tqdm
 
-from retrieval import Article, analyze, load_article_file
+from retrieval import Article, Encoded, analyze, load_article_file
 
 from bot.intake.summary import IngestSummary
 from bot.storage import Storage
@@ -40,13 +41,20 @@ class Prepared:
     path: str
     article: Article | None
     digest: str = ""
-    tokens: tuple[tuple[str, ...], ...] = ()
     error: str | None = None
 
 
-def prepare(paths: Sequence[str]) -> list[Prepared]:
+@dataclass(frozen=True)
+class Chunk:
+    files: list[Prepared]
+    # The analysed sentences of the files that have an article, in order, compact for the trip back
+    # to the main process (a few thousand distinct terms instead of a string per token).
+    sentences: Encoded
+
+
+def prepare(paths: Sequence[str]) -> Chunk:
     """Parse, fingerprint and analyse files (runs in a worker process)."""
-    out = []
+    out, docs = [], []
     for path in paths:
         try:
             article = load_article_file(Path(path))
@@ -56,9 +64,9 @@ def prepare(paths: Sequence[str]) -> list[Prepared]:
         if not article.sentences:
             out.append(Prepared(path, None, error="no body sentences found"))
             continue
-        tokens = tuple(tuple(analyze(s)) for s in article.sentences)
-        out.append(Prepared(path, article, article.fingerprint, tokens))
-    return out
+        docs += [analyze(s) for s in article.sentences]
+        out.append(Prepared(path, article, article.fingerprint))
+    return Chunk(out, Encoded.of(docs))
 
 
 def _workers(files: int) -> int:
@@ -82,16 +90,16 @@ async def ingest_files(storage: Storage, paths: Sequence[Path], *, progress: boo
     pool: Executor | None = ProcessPoolExecutor(workers, mp_context=get_context("spawn")) if workers else None
     loop = asyncio.get_running_loop()
     try:
-        pending: deque[asyncio.Future[list[Prepared]]] = deque()
+        pending: deque[asyncio.Future[Chunk]] = deque()
         queue = deque(chunks)
         while queue or pending:
             # Keep every worker busy, and no more than two chunks each waiting in memory.
             while queue and (pool is None and not pending or pool is not None and len(pending) < 2 * workers):
                 chunk = queue.popleft()
                 pending.append(loop.run_in_executor(pool, prepare, chunk) if pool else _done(prepare(chunk)))
-            batch = await pending.popleft()
-            snapshot = await _store(storage, batch, summary, snapshot)
-            bar.update(len(batch))
+            chunk = await pending.popleft()
+            snapshot = await _store(storage, chunk, summary, snapshot)
+            bar.update(len(chunk.files))
     finally:
         bar.close()
         if pool is not None:
@@ -101,25 +109,25 @@ async def ingest_files(storage: Storage, paths: Sequence[Path], *, progress: boo
     return summary
 
 
-def _done(value: list[Prepared]) -> asyncio.Future[list[Prepared]]:
-    future: asyncio.Future[list[Prepared]] = asyncio.get_running_loop().create_future()
+def _done(value: Chunk) -> asyncio.Future[Chunk]:
+    future: asyncio.Future[Chunk] = asyncio.get_running_loop().create_future()
     future.set_result(value)
     return future
 
 
-async def _store(
-    storage: Storage, batch: list[Prepared], summary: IngestSummary, snapshot: Snapshot | None
-) -> Snapshot | None:
-    ready = [p for p in batch if p.article is not None]
-    summary.failed += [(p.path, p.error or "") for p in batch if p.article is None]
-    rows = await storage.add_articles([p.article for p in ready], [p.digest for p in ready])  # type: ignore[misc]
-    added = [(row, p) for row, p in zip(rows, ready, strict=True) if row is not None]
+async def _store(storage: Storage, chunk: Chunk, summary: IngestSummary, snapshot: Snapshot | None) -> Snapshot | None:
+    ready = [p for p in chunk.files if p.article is not None]
+    articles = [p.article for p in ready if p.article is not None]
+    summary.failed += [(p.path, p.error or "") for p in chunk.files if p.article is None]
+    rows = await storage.add_articles(articles, [p.digest for p in ready])
+    added = [(row, a) for row, a in zip(rows, articles, strict=True) if row is not None]
     summary.added += len(added)
     summary.duplicates += len(ready) - len(added)
     if snapshot is None or not added:
         return snapshot
-    covers = covering([row for row, _ in added], [p.article for _, p in added])  # type: ignore[misc]
-    return snapshot.grown(covers, [t for _, p in added for t in p.tokens])
+    keep = np.repeat([row is not None for row in rows], [len(a.sentences) for a in articles])
+    covers = covering([row for row, _ in added], [a for _, a in added])
+    return snapshot.grown(covers, chunk.sentences.subset(keep))
 
 
 async def _current_snapshot(storage: Storage) -> Snapshot | None:

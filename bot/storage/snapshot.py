@@ -20,9 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval import Article
-from retrieval.analysis.analyzer import fingerprint
-from retrieval.search.term_index import BM25Params, TermIndex
+from retrieval import Article, BM25Params, Encoded, TermIndex, fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -81,9 +79,9 @@ class Snapshot:
             covers.append(c)
         return Snapshot(self.index.reassembled(docs, new), covers)
 
-    def grown(self, covers: Sequence[Covered], tokens: Sequence[Sequence[str]]) -> Snapshot:
-        """This snapshot plus articles already analysed (`tokens`: their sentences' terms, in order)."""
-        return Snapshot(self.index.with_texts([], tokens), [*self.covers, *covers])
+    def grown(self, covers: Sequence[Covered], sentences: Encoded) -> Snapshot:
+        """This snapshot plus articles already analysed (their `sentences`, in order)."""
+        return Snapshot(self.index.with_encoded(sentences), [*self.covers, *covers])
 
     @classmethod
     def empty(cls, params: BM25Params = BM25Params()) -> Snapshot:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from bisect import bisect_right
+from itertools import accumulate
 from typing import overload
-
-import numpy as np
 
 from retrieval.text.article import Article, RelatedLink
 
@@ -45,11 +45,10 @@ class SentenceRefs(Sequence[SentenceRef]):
 
     def __init__(self, articles: Sequence[Article]) -> None:
         self._articles = articles
-        self._starts = np.zeros(len(articles) + 1, dtype=np.int64)
-        np.cumsum([len(a.sentences) for a in articles], out=self._starts[1:])
+        self._starts = [0, *accumulate(len(a.sentences) for a in articles)]
 
     def __len__(self) -> int:
-        return int(self._starts[-1])
+        return self._starts[-1]
 
     @overload
     def __getitem__(self, i: int) -> SentenceRef: ...
@@ -63,8 +62,8 @@ class SentenceRefs(Sequence[SentenceRef]):
             i += len(self)
         if not 0 <= i < len(self):
             raise IndexError(i)
-        a = int(np.searchsorted(self._starts, i, side="right")) - 1
-        return SentenceRef(self._articles[a], i - int(self._starts[a]))
+        a = bisect_right(self._starts, i) - 1
+        return SentenceRef(self._articles[a], i - self._starts[a])
 
 
 def sentence_refs(articles: Sequence[Article]) -> SentenceRefs:

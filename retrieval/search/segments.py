@@ -59,7 +59,13 @@ def build_segment(doc_terms: Sequence[Sequence[int]], vocab_size: int) -> Segmen
     """A segment over documents given as term-id sequences (repeats counted as term frequency)."""
     lens = np.fromiter((len(d) for d in doc_terms), dtype=np.int64, count=len(doc_terms))
     flat = np.fromiter(chain.from_iterable(doc_terms), dtype=np.int64, count=int(lens.sum()))
-    doc_of = np.repeat(np.arange(len(doc_terms), dtype=np.int64), lens)
+    return build_segment_flat(flat, lens, vocab_size)
+
+
+def build_segment_flat(flat: np.ndarray, lens: np.ndarray, vocab_size: int) -> Segment:
+    """A segment over documents whose term ids are laid end to end in `flat`, `lens` of them each."""
+    flat, lens = np.asarray(flat, dtype=np.int64), np.asarray(lens, dtype=np.int64)
+    doc_of = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
     return _from_pairs(flat, doc_of, np.ones(len(flat), dtype=np.int64), lens, vocab_size, unique=False)
 
 

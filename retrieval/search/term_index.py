@@ -19,7 +19,15 @@ import numpy as np
 from retrieval.analysis.analyzer import Analyzer, analyze
 from retrieval.search.bm25 import lucene_idf
 from retrieval.search.segmented import SegmentedBM25
-from retrieval.search.segments import Segment, build_segment, load_segments, merge_policy, save_segments, select
+from retrieval.search.segments import (
+    Segment,
+    build_segment,
+    build_segment_flat,
+    load_segments,
+    merge_policy,
+    save_segments,
+    select,
+)
 from retrieval.search.spelling import SpellingIndex
 
 # Questions asked again (the same headline from many chats, a retry) skip analysis and typo lookup.
@@ -78,6 +86,34 @@ class Vocabulary:
                 terms.append(t)
             out.append(i)
         return out
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """Analysed documents in a compact form to send between processes: their own vocabulary, each
+    term as an index into it (documents end to end) and each document's number of terms."""
+
+    terms: list[str]
+    ids: np.ndarray  # int32
+    lengths: np.ndarray  # int32
+
+    @classmethod
+    def of(cls, docs: Sequence[Sequence[str]]) -> Encoded:
+        vocab = Vocabulary()
+        ids = [i for doc in docs for i in vocab.add(doc)]
+        return cls(vocab.terms, np.array(ids, dtype=np.int32), np.array([len(d) for d in docs], dtype=np.int32))
+
+    def subset(self, keep: np.ndarray) -> Encoded:
+        """The documents where `keep` (one bool per document) is true."""
+        keep = np.asarray(keep, dtype=bool)
+        return Encoded(self.terms, self.ids[np.repeat(keep, self.lengths)], self.lengths[keep])
+
+    def __add__(self, other: Encoded) -> Encoded:
+        """Both documents lists, one after the other (the vocabularies merged)."""
+        merged = Vocabulary(self.terms)
+        mapping = np.array(merged.add(other.terms), dtype=np.int32)
+        return Encoded(merged.terms, np.concatenate([self.ids, mapping[other.ids]]).astype(np.int32),
+                       np.concatenate([self.lengths, other.lengths]).astype(np.int32))
 
 
 class DocFreqs(Mapping[str, int]):
@@ -150,6 +186,14 @@ class TermIndex:
         if not analyzed:
             return self
         segment = build_segment([self.vocab.add(doc) for doc in analyzed], len(self.vocab))
+        return self._derived(merge_policy([*self.segments, segment], len(self.vocab)))
+
+    def with_encoded(self, encoded: Encoded) -> TermIndex:
+        """This index plus documents analysed elsewhere (a worker process) and `encode`d there."""
+        if not len(encoded.lengths):
+            return self
+        mapping = np.array(self.vocab.add(encoded.terms), dtype=np.int64)
+        segment = build_segment_flat(mapping[encoded.ids], encoded.lengths, len(self.vocab))
         return self._derived(merge_policy([*self.segments, segment], len(self.vocab)))
 
     def select(self, docs: Sequence[int] | np.ndarray) -> TermIndex:
