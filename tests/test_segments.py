@@ -182,3 +182,15 @@ def test_reassembled_keeps_reorders_and_adds() -> None:
         assert np.array_equal(dense(out, q), dense(fresh, q))
     same = index.reassembled(list(range(200)), [])
     assert same is index  # nothing to do costs nothing
+
+
+def test_build_in_chunks_equals_rank_bm25(monkeypatch: pytest.MonkeyPatch) -> None:
+    from retrieval.search import term_index
+
+    monkeypatch.setattr(term_index, "BUILD_CHUNK", 70)  # a big corpus, in miniature
+    docs = corpus(500, seed=15)
+    index = TermIndex([" ".join(d) for d in docs], PARAMS, analyzer=str.split)
+    assert len(index.segments) == 1
+    model = LuceneIdfBM25(docs, k1=PARAMS.k1, b=PARAMS.b)
+    for q in queries(seed=16, count=15):
+        assert np.array_equal(dense(index, q), model.get_scores(q))

@@ -32,6 +32,8 @@ from retrieval.search.spelling import SpellingIndex
 
 # Questions asked again (the same headline from many chats, a retry) skip analysis and typo lookup.
 QUERY_CACHE = 4096
+# Texts analysed per step of a build from scratch (bounds the token lists held at once).
+BUILD_CHUNK = 20_000
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,29 @@ class DocFreqs(Mapping[str, int]):
         return int(np.count_nonzero(self._scorer.df))
 
 
+def _segments(
+    vocab: Vocabulary,
+    segments: list[Segment],
+    texts: Sequence[str],
+    tokens: Sequence[Sequence[str]] | None,
+    analyzer: Analyzer,
+) -> list[Segment]:
+    """`segments` plus the documents `texts` (or their `tokens`), analysed BUILD_CHUNK at a time so that
+    only one chunk's token lists are alive at once; the chunks are merged into one segment."""
+    count = len(tokens) if tokens is not None else len(texts)
+    if count <= BUILD_CHUNK:
+        docs = tokens if tokens is not None else [analyzer(t) for t in texts]
+        return merge_policy([*segments, build_segment([vocab.add(d) for d in docs], len(vocab))], len(vocab))
+    parts = []
+    for start in range(0, count, BUILD_CHUNK):
+        docs = tokens[start : start + BUILD_CHUNK] if tokens is not None else [
+            analyzer(t) for t in texts[start : start + BUILD_CHUNK]
+        ]
+        parts.append(build_segment([vocab.add(d) for d in docs], len(vocab)))
+    merged = select(parts, np.arange(count), len(vocab))
+    return merge_policy([*segments, merged], len(vocab))
+
+
 class TermIndex:
     """BM25 over a list of texts (sentences or headlines); knows nothing of articles."""
 
@@ -152,9 +177,8 @@ class TermIndex:
     ) -> None:
         """`tokens`, when given, are the already analyzed `texts` (stored at ingest, say)."""
         vocab = Vocabulary()
-        analyzed = tokens if tokens is not None else [analyzer(t) for t in texts]
-        segment = build_segment([vocab.add(doc) for doc in analyzed], len(vocab))
-        self._setup(params, analyzer, vocab, [segment], lru_cache(maxsize=QUERY_CACHE)(analyzer))
+        self._setup(params, analyzer, vocab, _segments(vocab, [], texts, tokens, analyzer),
+                    lru_cache(maxsize=QUERY_CACHE)(analyzer))
 
     def _setup(
         self, params: BM25Params, analyzer: Analyzer, vocab: Vocabulary, segments: list[Segment], cached: Analyzer
@@ -182,11 +206,9 @@ class TermIndex:
 
     def with_texts(self, texts: Sequence[str], tokens: Sequence[Sequence[str]] | None = None) -> TermIndex:
         """This index plus `texts` as the documents that follow; this snapshot is left as it was."""
-        analyzed = tokens if tokens is not None else [self.analyzer(t) for t in texts]
-        if not analyzed:
+        if not (len(tokens) if tokens is not None else len(texts)):
             return self
-        segment = build_segment([self.vocab.add(doc) for doc in analyzed], len(self.vocab))
-        return self._derived(merge_policy([*self.segments, segment], len(self.vocab)))
+        return self._derived(_segments(self.vocab, list(self.segments), texts, tokens, self.analyzer))
 
     def with_encoded(self, encoded: Encoded) -> TermIndex:
         """This index plus documents analysed elsewhere (a worker process) and `encode`d there."""
