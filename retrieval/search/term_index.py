@@ -23,6 +23,7 @@ from retrieval.search.segments import (
     Segment,
     build_segment,
     build_segment_flat,
+    concat,
     load_segments,
     merge_policy,
     save_segments,
@@ -161,8 +162,7 @@ def _segments(
             analyzer(t) for t in texts[start : start + BUILD_CHUNK]
         ]
         parts.append(build_segment([vocab.add(d) for d in docs], len(vocab)))
-    merged = select(parts, np.arange(count), len(vocab))
-    return merge_policy([*segments, merged], len(vocab))
+    return merge_policy([*segments, concat(parts, len(vocab))], len(vocab))
 
 
 class TermIndex:
