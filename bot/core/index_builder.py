@@ -30,10 +30,12 @@ def index_from_snapshot(database: Path, rows: Sequence[int | None], articles: li
     """An index of `articles` (with their storage rows; None for one not stored) that analyses only
     what the snapshot beside `database` lacks, and writes the snapshot back if it lacked anything."""
     found = load_snapshot(database)
-    base = found or Snapshot.empty()
-    snapshot = base.reuse(covering(rows, articles), [a.sentences for a in articles])
+    wanted = covering(rows, articles)
+    snapshot = (found or Snapshot.empty()).reuse(wanted, [a.sentences for a in articles])
     index = NewsIndex(articles, sentences=snapshot.index)
-    if found is None or snapshot.index is not found.index:
+    held = set(found.covers) if found is not None else set()
+    # Written back when a stored article had to be analysed; seeds not stored are never in the file.
+    if any(c.row is not None and c not in held for c in wanted):
         save_snapshot(database, snapshot)
     return index
 
