@@ -146,3 +146,15 @@ async def test_questions_do_not_wait_for_a_refresh(tmp_path: Path) -> None:
         assert len(latencies) > 1
     finally:
         await service.close()
+
+
+def test_articles_analysed_elsewhere_join_like_analysed_here() -> None:
+    from retrieval import Encoded, analyze
+
+    base = NewsIndex([article(i) for i in range(30)])
+    more = [article(5), article(40), article(41), article(40)]  # one held already, one repeated
+    analysed = Encoded.of([analyze(s) for a in more for s in a.sentences])
+    here, elsewhere = base.with_articles(more), base.with_articles(more, analysed)
+    assert [a.id for a in elsewhere.articles] == [a.id for a in here.articles]
+    for question in ["كم بلغ إنتاج القطن في قنا في الاجتماع رقم 41؟", "مزارعي القمح في الأقصر"]:
+        assert elsewhere.ask(question) == here.ask(question)

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from datetime import datetime
 from pathlib import Path
 
 from retrieval import Article, NewsIndex, load_folder
 
 from bot.age import age_cutoff, too_old
+from bot.intake.bulk import analyse_sentences
 from bot.settings import Settings
 from bot.storage import Storage
 from bot.storage.snapshot import Snapshot, covering, load_snapshot, save_snapshot
@@ -24,6 +27,29 @@ from bot.storage.snapshot import Snapshot, covering, load_snapshot, save_snapsho
 def build_index(articles: list[Article], previous: NewsIndex | None = None) -> NewsIndex:
     """An index of `articles`; a `previous` index lends the analysis of the articles it already holds."""
     return previous.rebuilt(articles) if previous is not None else NewsIndex(articles)
+
+
+class Analyst:
+    """Grows a running index with new articles, analysing them in a worker process: analysis is pure
+    Python, and in a thread it would hold the interpreter lock the questions being answered need."""
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+
+    async def grown(self, index: NewsIndex, articles: list[Article]) -> NewsIndex:
+        loop = asyncio.get_running_loop()
+        if self._pool is None:
+            # Spawned, not forked: the bot has threads (aiosqlite's, PTB's), which a fork would copy mid-lock.
+            self._pool = ProcessPoolExecutor(1, mp_context=get_context("spawn"))
+        texts = [s for a in articles for s in a.sentences]
+        analysed = await loop.run_in_executor(self._pool, analyse_sentences, texts)
+        # Adding the arrays is numpy work, which mostly runs without the lock.
+        return await asyncio.to_thread(index.with_articles, articles, analysed)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
 
 
 def index_from_snapshot(database: Path, rows: Sequence[int | None], articles: list[Article]) -> NewsIndex:

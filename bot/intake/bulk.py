@@ -69,6 +69,11 @@ def prepare(paths: Sequence[str]) -> Chunk:
     return Chunk(out, Encoded.of(docs))
 
 
+def analyse_sentences(texts: Sequence[str]) -> Encoded:
+    """Sentences analysed (runs in a worker process: see bot/core/index_builder.Analyst)."""
+    return Encoded.of([analyze(t) for t in texts])
+
+
 def _workers(files: int) -> int:
     if files < PARALLEL_MIN:
         return 0

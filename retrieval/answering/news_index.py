@@ -6,10 +6,12 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import timezone
 
+import numpy as np
+
 from retrieval.analysis.analyzer import Analyzer, analyze
 from retrieval.answering.answer_type import AnswerType, answer_type, offers
 from retrieval.answering.replies import Answer, AnswerPolicy, RelatedHit, Reply, SentenceRef, sentence_refs
-from retrieval.search.term_index import BM25Params, Hit, Query, TermIndex
+from retrieval.search.term_index import BM25Params, Encoded, Hit, Query, TermIndex
 from retrieval.text.article import Article, RelatedLink
 
 
@@ -62,21 +64,32 @@ class NewsIndex:
         sentences.scorer.warm()
         headlines.scorer.warm()
 
-    def with_articles(self, more: Iterable[Article]) -> NewsIndex:
-        """This index plus the articles of `more` it does not hold yet; only those are analysed, and
-        they join as a new segment (this snapshot keeps answering meanwhile)."""
+    def with_articles(self, more: Iterable[Article], analysed: Encoded | None = None) -> NewsIndex:
+        """This index plus the articles of `more` it does not hold yet; only those are analysed (or
+        taken from `analysed`, the sentences of all of `more` analysed elsewhere, in order), and they
+        join as a new segment (this snapshot keeps answering meanwhile)."""
+        more = list(more)
         known = {a.id for a in self.articles}
-        new = list({a.id: a for a in more if a.id not in known}.values())
+        fresh = []  # per article of `more`: new here (and not repeated earlier in `more`)
+        for article in more:
+            fresh.append(article.id not in known)
+            known.add(article.id)
+        new = [a for a, f in zip(more, fresh, strict=True) if f]
         if not new:
             return self
         links = {link.title for link in self.links}
         titles = list(dict.fromkeys(link.title for a in new for link in a.related if link.title not in links))
+        if analysed is not None:
+            keep = [f for a, f in zip(more, fresh, strict=True) for _ in a.sentences]
+            sentences = self.sentences.with_encoded(analysed.subset(np.array(keep, dtype=bool)))
+        else:
+            sentences = self.sentences.with_texts([s for a in new for s in a.sentences])
         return NewsIndex(
             [*self.articles, *new],
             self.params,
             self.policy,
             self.analyzer,
-            sentences=self.sentences.with_texts([s for a in new for s in a.sentences]),
+            sentences=sentences,
             headlines=self.headlines.with_texts(titles),
         )
 
