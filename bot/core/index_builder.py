@@ -9,10 +9,12 @@ anything was.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
+from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
+from multiprocessing import get_context
 from pathlib import Path
 
 from retrieval import Article, NewsIndex, load_folder
@@ -22,6 +24,8 @@ from bot.intake.bulk import analyse_sentences
 from bot.settings import Settings
 from bot.storage import Storage
 from bot.storage.snapshot import Snapshot, covering, load_snapshot, save_snapshot
+
+log = logging.getLogger(__name__)
 
 
 def build_index(articles: list[Article], previous: NewsIndex | None = None) -> NewsIndex:
@@ -42,7 +46,12 @@ class Analyst:
             # Spawned, not forked: the bot has threads (aiosqlite's, PTB's), which a fork would copy mid-lock.
             self._pool = ProcessPoolExecutor(1, mp_context=get_context("spawn"))
         texts = [s for a in articles for s in a.sentences]
-        analysed = await loop.run_in_executor(self._pool, analyse_sentences, texts)
+        try:
+            analysed = await loop.run_in_executor(self._pool, analyse_sentences, texts)
+        except (BrokenProcessPool, OSError) as exc:  # a worker killed, no processes left: analyse here
+            log.warning("analysis worker unavailable (%s): analysing in a thread", exc)
+            self.close()
+            return await asyncio.to_thread(index.with_articles, articles)
         # Adding the arrays is numpy work, which mostly runs without the lock.
         return await asyncio.to_thread(index.with_articles, articles, analysed)
 
