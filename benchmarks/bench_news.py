@@ -157,13 +157,11 @@ def _ids(tokens: list[list[str]]):
 
 
 def during_refresh(database: Path, questions: list[str], added: int = 1000) -> tuple[list[float], float, int]:
-    """Question latencies (ms) while `added` articles join a running index as the bot's refresh adds
-    them (bot.core.index_builder.Analyst: analysis in a worker process, the arrays in a thread), with
-    questions answered meanwhile; the refresh's seconds; questions asked."""
-    import asyncio
+    """Question latencies (ms) while `added` articles join a running index in a thread, as the bot's
+    refresh does (NewsIndex.with_articles via asyncio.to_thread); the refresh's seconds; questions asked."""
     import threading
 
-    from bot.core.index_builder import Analyst, offline_index
+    from bot.core.index_builder import offline_index
     from bot.settings import load_settings
 
     with tempfile.TemporaryDirectory() as empty:
@@ -172,10 +170,8 @@ def during_refresh(database: Path, questions: list[str], added: int = 1000) -> t
     index = full.rebuilt(articles[:-added])  # the running index before the last `added` arrived
     del full
     done: list[float] = []
-    analyst = Analyst()
-
     def grow() -> None:
-        asyncio.run(analyst.grown(index, articles[-added:]))
+        index.with_articles(articles[-added:])
         done.append(time.perf_counter())
 
     refresh = threading.Thread(target=grow)
@@ -189,7 +185,6 @@ def during_refresh(database: Path, questions: list[str], added: int = 1000) -> t
         latencies.append((time.perf_counter() - t0) * 1000)
         i += 1
     refresh.join()
-    analyst.close()
     return latencies, done[0] - started, i
 
 

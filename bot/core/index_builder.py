@@ -9,23 +9,17 @@ anything was.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
-from multiprocessing import get_context
 from pathlib import Path
 
 from retrieval import Article, NewsIndex, load_folder
 
 from bot.age import age_cutoff, too_old
-from bot.intake.bulk import analyse_sentences
+from bot.dburl import DatabaseURL
 from bot.settings import Settings
 from bot.storage import Storage
 from bot.storage.snapshot import Snapshot, covering, load_snapshot, save_snapshot
-
-log = logging.getLogger(__name__)
 
 
 def build_index(articles: list[Article], previous: NewsIndex | None = None) -> NewsIndex:
@@ -33,35 +27,7 @@ def build_index(articles: list[Article], previous: NewsIndex | None = None) -> N
     return previous.rebuilt(articles) if previous is not None else NewsIndex(articles)
 
 
-class Analyst:
-    """Grows a running index with new articles, analysing them in a worker process: analysis is pure
-    Python, and in a thread it would hold the interpreter lock the questions being answered need."""
-
-    def __init__(self) -> None:
-        self._pool: ProcessPoolExecutor | None = None
-
-    async def grown(self, index: NewsIndex, articles: list[Article]) -> NewsIndex:
-        loop = asyncio.get_running_loop()
-        if self._pool is None:
-            # Spawned, not forked: the bot has threads (aiosqlite's, PTB's), which a fork would copy mid-lock.
-            self._pool = ProcessPoolExecutor(1, mp_context=get_context("spawn"))
-        texts = [s for a in articles for s in a.sentences]
-        try:
-            analysed = await loop.run_in_executor(self._pool, analyse_sentences, texts)
-        except (BrokenProcessPool, OSError) as exc:  # a worker killed, no processes left: analyse here
-            log.warning("analysis worker unavailable (%s): analysing in a thread", exc)
-            self.close()
-            return await asyncio.to_thread(index.with_articles, articles)
-        # Adding the arrays is numpy work, which mostly runs without the lock.
-        return await asyncio.to_thread(index.with_articles, articles, analysed)
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
-
-
-def index_from_snapshot(database: Path, rows: Sequence[int | None], articles: list[Article]) -> NewsIndex:
+def index_from_snapshot(database: Path | DatabaseURL, rows: Sequence[int | None], articles: list[Article]) -> NewsIndex:
     """An index of `articles` (with their storage rows; None for one not stored) that analyses only
     what the snapshot beside `database` lacks, and writes the snapshot back if it lacked anything."""
     found = load_snapshot(database)
@@ -75,7 +41,7 @@ def index_from_snapshot(database: Path, rows: Sequence[int | None], articles: li
     return index
 
 
-def save_index(database: Path, index: NewsIndex, rows: dict[str, int]) -> None:
+def save_index(database: Path | DatabaseURL, index: NewsIndex, rows: dict[str, int]) -> None:
     """Write the snapshot of a running index (`rows`: storage row of each article id)."""
     save_snapshot(database, Snapshot(index.sentences, covering([rows.get(a.id) for a in index.articles],
                                                                  index.articles)))
@@ -96,7 +62,7 @@ async def index_from_storage(
     if previous is not None:
         index = await asyncio.to_thread(build_index, articles, previous)
     else:
-        index = await asyncio.to_thread(index_from_snapshot, storage.path, [r for r, _ in rows], articles)
+        index = await asyncio.to_thread(index_from_snapshot, settings.database, [r for r, _ in rows], articles)
     return last_row, index, {article.id: row for row, article in rows}
 
 
@@ -104,12 +70,13 @@ def offline_index(settings: Settings) -> NewsIndex:
     """What the running bot would answer from, for `newsbot ask` and `eval`: stored articles within
     NEWSBOT_MAX_AGE_DAYS, and the seeds it would store on its first start (the database is only read;
     the index snapshot beside it is used, and refreshed when stale)."""
-    stored, stored_ids = asyncio.run(_stored_articles(settings)) if settings.database.exists() else ([], set())
+    exists = settings.shared_database or isinstance(settings.database, Path) and settings.database.exists()
+    stored, stored_ids = asyncio.run(_stored_articles(settings)) if exists else ([], set())
     cutoff = age_cutoff(settings.max_age_days)
     seeds = load_folder(settings.seeds_dir) if settings.seeds_dir.exists() else []
     # A seed already in the database ages there (by its ingest time when undated), so it is not re-added.
     fresh = [a for a in seeds if a.id not in stored_ids and not too_old(a.published, cutoff)]
-    if not settings.database.exists():
+    if not exists:
         return build_index(fresh)
     rows: list[int | None] = [None] * len(fresh) + [row for row, _ in stored]
     return index_from_snapshot(settings.database, rows, fresh + [article for _, article in stored])

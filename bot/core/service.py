@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from retrieval import Article, NewsIndex
 
 from bot.age import age_cutoff
-from bot.core.index_builder import Analyst, index_from_storage, save_index
+from bot.core.index_builder import index_from_storage, save_index
 from bot.core.questions import MAX_QUESTION_CHARS, check_question
 from bot.core.results import Asked, Latest, Stats
 from bot.intake.files import load_seeds
@@ -48,7 +48,6 @@ class NewsService:
         self._rows = dict(rows or {})
         self._saved_at = time.monotonic()
         self._unsaved = False
-        self._analyst = Analyst()
         self._refresh_lock = asyncio.Lock()
         # Delivery runs (the refresh job, the feeds job) take turns, or two could send the same message.
         self.delivery_lock = asyncio.Lock()
@@ -73,14 +72,13 @@ class NewsService:
         return cls(settings, storage, index, last_row, age_cutoff(settings.max_age_days, now), rows)
 
     async def close(self) -> None:
-        self._analyst.close()
         if self._unsaved:
             await self._save_snapshot()
         await self.storage.close()
 
     async def _save_snapshot(self) -> None:
         self._unsaved, self._saved_at = False, time.monotonic()
-        await asyncio.to_thread(save_index, self.storage.path, self._index, dict(self._rows))
+        await asyncio.to_thread(save_index, self.settings.database, self._index, dict(self._rows))
 
     @property
     def index(self) -> NewsIndex:
@@ -153,7 +151,7 @@ class NewsService:
                 index = self._index
                 if new:
                     # A new segment of the new articles only; questions keep the old index meanwhile.
-                    index = await self._analyst.grown(index, [article for _, article in new])
+                    index = await asyncio.to_thread(index.with_articles, [article for _, article in new])
                     self._rows.update((article.id, row) for row, article in new)
                     log.info("index refreshed: %d new articles", len(new))
             # Plain assignments: questions in flight keep the snapshot they took.

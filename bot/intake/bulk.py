@@ -26,7 +26,8 @@ from retrieval import Article, Encoded, analyze, load_article_file
 
 from bot.intake.summary import IngestSummary
 from bot.storage import Storage
-from bot.storage.snapshot import Covered, Snapshot, covering, id_hash, load_snapshot, save_snapshot
+from bot.dburl import DatabaseURL
+from bot.storage.snapshot import Covered, Snapshot, covering, id_hash, load_snapshot, save_snapshot, snapshot_path
 
 # Files per task sent to a worker, and per write transaction.
 CHUNK = 250
@@ -69,25 +70,22 @@ def prepare(paths: Sequence[str]) -> Chunk:
     return Chunk(out, Encoded.of(docs))
 
 
-def analyse_sentences(texts: Sequence[str]) -> Encoded:
-    """Sentences analysed (runs in a worker process: see bot/core/index_builder.Analyst)."""
-    return Encoded.of([analyze(t) for t in texts])
-
-
 def _workers(files: int) -> int:
     if files < PARALLEL_MIN:
         return 0
     return max(1, min(len(os.sched_getaffinity(0)), 8))
 
 
-async def ingest_files(storage: Storage, paths: Sequence[Path], *, progress: bool = False) -> IngestSummary:
-    """Store article files in bulk and keep their analysis in the index snapshot; failures are
-    collected, never raised."""
+async def ingest_files(
+    storage: Storage, paths: Sequence[Path], database: Path | DatabaseURL | None, *, progress: bool = False
+) -> IngestSummary:
+    """Store article files in bulk and keep their analysis in the index snapshot beside `database`
+    (NEWSBOT_DATABASE; none for a database server); failures are collected, never raised."""
     summary = IngestSummary()
     chunks = [[str(p) for p in paths[i : i + CHUNK]] for i in range(0, len(paths), CHUNK)]
     if not chunks:
         return summary
-    snapshot = await _current_snapshot(storage)
+    snapshot = await _current_snapshot(storage, database)
     workers = _workers(len(paths))
     show = progress and len(paths) >= PROGRESS_MIN_ITEMS and sys.stderr.isatty()
     bar = tqdm(total=len(paths), desc="ingest", unit="file", file=sys.stderr, disable=not show)
@@ -110,7 +108,7 @@ async def ingest_files(storage: Storage, paths: Sequence[Path], *, progress: boo
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     if summary.added and snapshot is not None:
-        await asyncio.to_thread(save_snapshot, storage.path, snapshot)
+        await asyncio.to_thread(save_snapshot, database, snapshot)
     return summary
 
 
@@ -135,14 +133,14 @@ async def _store(storage: Storage, chunk: Chunk, summary: IngestSummary, snapsho
     return snapshot.grown(covers, chunk.sentences.subset(keep))
 
 
-async def _current_snapshot(storage: Storage) -> Snapshot | None:
+async def _current_snapshot(storage: Storage, database: Path | DatabaseURL | None) -> Snapshot | None:
     """The snapshot beside the database, kept to the stored articles it still matches (or a new one).
     None when the database is not a file of its own (nothing to write a snapshot beside)."""
-    if str(storage.path) in ("", ":memory:"):
+    if snapshot_path(database) is None:
         return None
     heads = await storage.article_heads()
     wanted = [Covered(row, id_hash(article_id), n) for row, article_id, n in heads]
-    found = await asyncio.to_thread(load_snapshot, storage.path)
+    found = await asyncio.to_thread(load_snapshot, database)
     if found is None:
         # Nothing to build on: stored articles the file does not cover are analysed by the next start.
         return Snapshot.empty()

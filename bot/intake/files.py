@@ -52,7 +52,7 @@ async def ingest_items(
         if path.is_dir() and not found:
             summary.failed.append((item, "no .txt article files in this folder"))
         files += found
-    summary.merge(await ingest_files(storage, files, progress=progress))
+    summary.merge(await ingest_files(storage, files, settings.database, progress=progress))
     show = progress and len(urls) >= PROGRESS_MIN_ITEMS and sys.stderr.isatty()
     for url in tqdm(urls, desc="ingest", unit="url", file=sys.stderr, disable=not show):
         summary.merge(await ingest_url(storage, url, settings))

@@ -80,50 +80,42 @@ class ArticleStore(Database):
         """Store many articles (files, in bulk) in one transaction: each one's row id, or None where it
         duplicates a stored article or an earlier one of the batch (same id or same content).
 
-        The same rules as `add_article`, with a handful of statements per batch instead of per article:
-        bulk ingest is bound by these round trips, not by SQLite. `digests`, when given, are the articles' fingerprints already computed (by a worker process)."""
+        The same rules as `add_article`, in one transaction per batch with one duplicate check and one
+        statement per table for the sentences and links: bulk ingest is bound by these round trips.
+        `digests`, when given, are the articles' fingerprints already computed (by a worker process).
+        """
         digests = list(digests) if digests is not None else [a.fingerprint for a in articles]
-        async with self._writing():
+        # Exclusive: the duplicate check and the inserts must see the same articles, in every worker.
+        async with self._writing(exclusive=True) as tx:
             seen: set[str] = set()
             for chunk in range(0, len(articles), 400):  # SQLite's limit on bound parameters
                 ids = [a.id for a in articles[chunk : chunk + 400]]
                 hashes = digests[chunk : chunk + 400]
-                found = await self._fetchall(
+                found = await tx.fetchall(
                     f"SELECT article_id, content_hash FROM articles WHERE article_id IN ({','.join('?' * len(ids))})"
                     f" OR content_hash IN ({','.join('?' * len(hashes))})",
                     (*ids, *hashes),
                 )
                 seen.update(v for row in found for v in row if v is not None)
-            # AUTOINCREMENT's promise kept by hand: never reuse a row, even one deleted at the top.
-            row = await self._fetchone(
-                "SELECT max(coalesce((SELECT max(id) FROM articles), 0),"
-                " coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'articles'), 0))"
-            )
-            next_row = int(row[0]) + 1 if row else 1
             rows: list[int | None] = []
-            heads, sentences, related = [], [], []
+            sentences, related = [], []
             now = utc_now()
             for article, digest in zip(articles, digests, strict=True):
                 if article.id in seen or digest in seen:
                     rows.append(None)
                     continue
                 seen.update((article.id, digest))
-                rows.append(next_row)
-                heads.append((next_row, article.id, article.title, article.source, article.url, digest,
-                              _published_text(article.published), now))
-                sentences += [(next_row, i, s) for i, s in enumerate(article.sentences)]
-                related += [(next_row, i, link.title, link.url) for i, link in enumerate(article.related)]
-                next_row += 1
-            # Explicit row ids are safe: the write lock is held, so no other writer can take them.
-            await self._db.executemany(
-                "INSERT INTO articles (id, article_id, title, source, url, content_hash, published, ingested_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                heads,
-            )
-            await self._db.executemany("INSERT INTO sentences (article, position, text) VALUES (?, ?, ?)", sentences)
-            await self._db.executemany(
-                "INSERT INTO related (article, position, title, url) VALUES (?, ?, ?, ?)", related
-            )
+                row = await tx.insert_id(
+                    "INSERT INTO articles (article_id, title, source, url, content_hash, published, ingested_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (article.id, article.title, article.source, article.url, digest,
+                     _published_text(article.published), now),
+                )
+                rows.append(row)
+                sentences += [(row, i, s) for i, s in enumerate(article.sentences)]
+                related += [(row, i, link.title, link.url) for i, link in enumerate(article.related)]
+            await tx.executemany("INSERT INTO sentences (article, position, text) VALUES (?, ?, ?)", sentences)
+            await tx.executemany("INSERT INTO related (article, position, title, url) VALUES (?, ?, ?, ?)", related)
         return rows
 
     async def article_count(self) -> int:

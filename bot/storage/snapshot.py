@@ -22,12 +22,18 @@ import numpy as np
 
 from retrieval import Article, BM25Params, Encoded, TermIndex, fingerprint
 
+from bot.dburl import DatabaseURL
+
 log = logging.getLogger(__name__)
 
 FORMAT = 1
 
 
-def snapshot_path(database: Path) -> Path:
+def snapshot_path(database: Path | DatabaseURL | None) -> Path | None:
+    """The file beside a SQLite database; None for a database server (PostgreSQL): workers on several
+    hosts share no folder, so each one builds its index from the database at start."""
+    if not isinstance(database, Path):
+        return None
     return database.with_name(database.name + ".index.npz")
 
 
@@ -88,7 +94,10 @@ class Snapshot:
         return cls(TermIndex([], params), [])
 
 
-def save_snapshot(database: Path, snapshot: Snapshot) -> None:
+def save_snapshot(database: Path | DatabaseURL | None, snapshot: Snapshot) -> None:
+    path = snapshot_path(database)
+    if path is None:
+        return
     covers = list(snapshot.covers)
     if any(c.row is None for c in covers):  # unstored articles cannot be checked later: leave them out
         keep = [c.row is not None for c in covers]
@@ -103,7 +112,7 @@ def save_snapshot(database: Path, snapshot: Snapshot) -> None:
         "sentences": np.array([c.sentences for c in covers], dtype=np.int64),
     }
     try:
-        index.save(snapshot_path(database), {"format": FORMAT, "analyzer": fingerprint()}, arrays)
+        index.save(path, {"format": FORMAT, "analyzer": fingerprint()}, arrays)
     except OSError as exc:  # a cache: failing to write it costs the next start time, nothing else
         log.warning("index snapshot not written: %s", exc)
 
@@ -116,11 +125,11 @@ def _blocks(covers: list[Covered], keep: list[bool]) -> list[tuple[Covered, bool
     return out
 
 
-def load_snapshot(database: Path, params: BM25Params = BM25Params()) -> Snapshot | None:
+def load_snapshot(database: Path | DatabaseURL | None, params: BM25Params = BM25Params()) -> Snapshot | None:
     """The snapshot beside `database`, or None when there is none usable (missing, unreadable, made by
     another analyzer); the articles it lists are checked later, in `Snapshot.reuse`."""
     path = snapshot_path(database)
-    if not path.exists():
+    if path is None or not path.exists():
         return None
     try:
         index, meta, arrays = TermIndex.load(path, params)
