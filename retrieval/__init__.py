@@ -5,7 +5,7 @@ The folders follow the data: `analysis/` (the analyzer chain) → `text/` (artic
 the few names below from here, never the subpackages, so retrieval can move inside without bot/ noticing.
 """
 
-from retrieval.analysis.analyzer import analyze, term_spans, words
+from retrieval.analysis.analyzer import analyze, fingerprint, term_spans, words
 from retrieval.answering.news_index import NewsIndex
 from retrieval.answering.replies import (
     SENTENCE_LABEL,
@@ -19,6 +19,7 @@ from retrieval.answering.replies import (
 )
 from retrieval.search.stories import StoryText, group_stories
 from retrieval.search.topics import TopicIndex, TopicMatch, topic_terms, weights_from
+from retrieval.search.term_index import BM25Params, Encoded, TermIndex
 from retrieval.text.article import Article, RelatedLink
 from retrieval.text.files import (
     article_files,
@@ -37,6 +38,8 @@ __all__ = [
     "Answer",
     "AnswerPolicy",
     "Article",
+    "BM25Params",
+    "Encoded",
     "NewsIndex",
     "RelatedHit",
     "RelatedLink",
@@ -44,12 +47,14 @@ __all__ = [
     "TopicIndex",
     "TopicMatch",
     "Reply",
+    "TermIndex",
     "analyze",
     "article_files",
     "build_article",
     "citation",
     "clip",
     "display_name",
+    "fingerprint",
     "group_stories",
     "load_article_file",
     "load_folder",

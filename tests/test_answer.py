@@ -185,9 +185,29 @@ def test_rebuilt_reuses_analysis_and_drops_articles(seed_index: NewsIndex) -> No
     both = seed_index.with_articles([extra])
     only_extra = both.rebuilt([extra])
     assert [a.id for a in only_extra.articles] == ["extra"]
-    assert only_extra.sentences.tokens == [NewsIndex([extra]).sentences.tokens[0]]
+    assert only_extra.sentences.doc_terms(0) == NewsIndex([extra]).sentences.doc_terms(0)
     assert not only_extra.ask("من ترأس الوفد التركي؟").answered  # the seed is gone
     # Scores equal a fresh build over the same articles: the reuse changes nothing but the time.
     fresh = NewsIndex([*seed_index.articles, extra])
     question = "وزير الدفاع التركي"
     assert [(r.position, h.score) for r, h in both.rank(question, 5)] == [(r.position, h.score) for r, h in fresh.rank(question, 5)]
+
+
+def test_one_edit_agrees_with_edits1() -> None:
+    # The scan of a small vocabulary must find exactly the strings edits1 would have generated.
+    import random
+
+    from retrieval.search.spelling import ARABIC_LETTERS, edits1, one_edit
+
+    rng = random.Random(3)
+    words = ["سلام", "كتاب", "مدرسه", "اردوغان", "ترأس"]
+    for word in words:
+        near = sorted(edits1(word))
+        others = near[:: max(1, len(near) // 80)] + ["".join(rng.sample(word, len(word))) for _ in range(20)]
+        others += [word, word + "پ", "پ" + word[1:], word[:-1], word[1:] + word[0]]
+        for other in others:
+            assert one_edit(word, other, ARABIC_LETTERS) == (other in edits1(word)), (word, other)
+    small = SpellingIndex({"سلام": 3, "كلام": 1}, vocabulary={"سلام": 0, "كلام": 1})
+    big = SpellingIndex({"سلام": 3, "كلام": 1}, vocabulary={"سلام": 0, "كلام": 1, **{f"x{i}": i for i in range(25_000)}})
+    for term in ["سلامم", "كلم", "سلاح", "ملاس", "سلامة"]:
+        assert small.correct(term) == big.correct(term)

@@ -249,7 +249,7 @@ STOPWORD_ONLY = ["في من على", "و", "...", "؟!", "   "]
 @pytest.mark.parametrize("texts", [[], STOPWORD_ONLY], ids=["empty", "stopwords-only"])
 def test_term_index_without_terms(texts: list[str]) -> None:
     index = TermIndex(texts, BM25Params())
-    assert all(not t for t in index.tokens)
+    assert all(not index.doc_terms(d) for d in range(index.size))
     for question in ["ما موقف تركيا؟", "", "في من"]:
         query = index.query(question)
         assert index.search(query, 5) == []

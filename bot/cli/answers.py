@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 from pathlib import Path
@@ -68,6 +69,9 @@ def _clean_line(line: str) -> str:
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     index = offline_index(settings)
+    # The index's millions of objects live as long as the process: out of the collector's sight,
+    # a question never waits for a full collection to walk them.
+    gc.freeze()
     # Whatever the locale, read and write UTF-8 and never die on a bad byte: one line in, one reply out.
     for stream in (sys.stdin, sys.stdout):
         if hasattr(stream, "reconfigure"):

@@ -1,17 +1,25 @@
 """The one place a NewsIndex is built from the bot's articles: the running service and the offline
-commands (`newsbot ask`, `newsbot eval`) answer from the same articles, chosen by the same age rule."""
+commands (`newsbot ask`, `newsbot eval`) answer from the same articles, chosen by the same age rule.
+
+A start reads the index snapshot beside the database (bot/storage/snapshot.py): the articles it
+still matches keep their postings, only the others are analysed, and the file is written back when
+anything was.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
+from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 
 from retrieval import Article, NewsIndex, load_folder
 
 from bot.age import age_cutoff, too_old
+from bot.dburl import DatabaseURL
 from bot.settings import Settings
 from bot.storage import Storage
+from bot.storage.snapshot import Snapshot, covering, load_snapshot, save_snapshot
 
 
 def build_index(articles: list[Article], previous: NewsIndex | None = None) -> NewsIndex:
@@ -19,34 +27,62 @@ def build_index(articles: list[Article], previous: NewsIndex | None = None) -> N
     return previous.rebuilt(articles) if previous is not None else NewsIndex(articles)
 
 
+def index_from_snapshot(database: Path | DatabaseURL, rows: Sequence[int | None], articles: list[Article]) -> NewsIndex:
+    """An index of `articles` (with their storage rows; None for one not stored) that analyses only
+    what the snapshot beside `database` lacks, and writes the snapshot back if it lacked anything."""
+    found = load_snapshot(database)
+    wanted = covering(rows, articles)
+    snapshot = (found or Snapshot.empty()).reuse(wanted, [a.sentences for a in articles])
+    index = NewsIndex(articles, sentences=snapshot.index)
+    held = set(found.covers) if found is not None else set()
+    # Written back when a stored article had to be analysed; seeds not stored are never in the file.
+    if any(c.row is not None and c not in held for c in wanted):
+        save_snapshot(database, snapshot)
+    return index
+
+
+def save_index(database: Path | DatabaseURL, index: NewsIndex, rows: dict[str, int]) -> None:
+    """Write the snapshot of a running index (`rows`: storage row of each article id)."""
+    save_snapshot(database, Snapshot(index.sentences, covering([rows.get(a.id) for a in index.articles],
+                                                                 index.articles)))
+
+
 async def index_from_storage(
     storage: Storage, settings: Settings, now: datetime, previous: NewsIndex | None = None
-) -> tuple[int, NewsIndex]:
-    """An index of every stored article young enough at `now`, and the last row it covers.
+) -> tuple[int, NewsIndex, dict[str, int]]:
+    """An index of every stored article young enough at `now`, the last row it covers, and the row
+    of each of its articles.
 
     The row is read first and the load stops there, so an article stored meanwhile is left to the
     next refresh instead of being counted as seen without being indexed.
     """
     last_row = await storage.max_article_row()
     rows = await storage.all_articles(settings.max_age_days, now=now, upto_row=last_row)
-    index = await asyncio.to_thread(build_index, [article for _, article in rows], previous)
-    return last_row, index
+    articles = [article for _, article in rows]
+    if previous is not None:
+        index = await asyncio.to_thread(build_index, articles, previous)
+    else:
+        index = await asyncio.to_thread(index_from_snapshot, settings.database, [r for r, _ in rows], articles)
+    return last_row, index, {article.id: row for row, article in rows}
 
 
 def offline_index(settings: Settings) -> NewsIndex:
     """What the running bot would answer from, for `newsbot ask` and `eval`: stored articles within
-    NEWSBOT_MAX_AGE_DAYS, and the seeds it would store on its first start (the database is only read)."""
+    NEWSBOT_MAX_AGE_DAYS, and the seeds it would store on its first start (the database is only read;
+    the index snapshot beside it is used, and refreshed when stale)."""
     exists = settings.shared_database or isinstance(settings.database, Path) and settings.database.exists()
     stored, stored_ids = asyncio.run(_stored_articles(settings)) if exists else ([], set())
     cutoff = age_cutoff(settings.max_age_days)
     seeds = load_folder(settings.seeds_dir) if settings.seeds_dir.exists() else []
     # A seed already in the database ages there (by its ingest time when undated), so it is not re-added.
     fresh = [a for a in seeds if a.id not in stored_ids and not too_old(a.published, cutoff)]
-    return build_index(fresh + stored)
+    if not exists:
+        return build_index(fresh)
+    rows: list[int | None] = [None] * len(fresh) + [row for row, _ in stored]
+    return index_from_snapshot(settings.database, rows, fresh + [article for _, article in stored])
 
 
-async def _stored_articles(settings: Settings) -> tuple[list[Article], set[str]]:
-    """The stored articles young enough to index, and the ids of all stored articles."""
+async def _stored_articles(settings: Settings) -> tuple[list[tuple[int, Article]], set[str]]:
+    """The stored articles young enough to index (with their rows), and the ids of all stored articles."""
     async with await Storage.open(settings.database) as storage:
-        young = [article for _, article in await storage.all_articles(settings.max_age_days)]
-        return young, await storage.article_ids()
+        return await storage.all_articles(settings.max_age_days), await storage.article_ids()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from datetime import datetime, timezone
@@ -14,7 +15,7 @@ from bot.core.alerts import Followed, TopicAlerts
 from bot.core.channels import ChannelRequest
 from bot.core.feed_admin import FeedAdmin, FeedChange, FeedStatus
 from bot.core.digests import DEFAULT_TZ, PlanRequest, Story, next_due, plan_due, top_stories
-from bot.core.index_builder import index_from_storage
+from bot.core.index_builder import index_from_storage, save_index
 from bot.core.questions import check_question, clean_question, cut_question
 from bot.core.results import Asked, Latest, Plan, Stats
 from bot.intake.files import load_seeds
@@ -25,6 +26,9 @@ log = logging.getLogger(__name__)
 
 LATEST_COUNT = 5
 INLINE_ANSWERS = 5
+# How often a running bot writes its index snapshot while news arrives (a restart re-analyses at
+# most this much news).
+SNAPSHOT_SECONDS = 300.0
 
 
 class NewsService:
@@ -37,6 +41,7 @@ class NewsService:
         cutoff: datetime | None = None,
         alerts: TopicAlerts | None = None,
         feeds: FeedAdmin | None = None,
+        rows: dict[str, int] | None = None,
     ) -> None:
         self.settings = settings
         self.storage = storage
@@ -47,6 +52,11 @@ class NewsService:
         # The age cutoff the index was last built from; once a newer cutoff passes an indexed article,
         # the index is rebuilt from storage without it (NewsIndex.rebuilt reuses the analysis).
         self._cutoff = cutoff
+        # Storage row of each indexed article, for the index snapshot; written at most every
+        # SNAPSHOT_SECONDS while news arrives, and at close.
+        self._rows = dict(rows or {})
+        self._saved_at = time.monotonic()
+        self._unsaved = False
         self._refresh_lock = asyncio.Lock()
         # Delivery runs (the refresh job, the feeds job) take turns, or two could send the same message.
         self.delivery_lock = asyncio.Lock()
@@ -69,18 +79,21 @@ class NewsService:
             for item, why in seeded.failed:
                 log.warning("seed not stored: %s (%s)", item, why)
             now = datetime.now(timezone.utc)
-            last_row, index = await index_from_storage(storage, settings, now)
+            last_row, index, rows = await index_from_storage(storage, settings, now)
             alerts = await TopicAlerts.load(storage)
             feeds = await FeedAdmin.load(storage, settings)
         except BaseException:
             await storage.close()
             raise
         log.info("index ready: %d articles, %d sentences", len(index.articles), len(index.refs))
-        return cls(settings, storage, index, last_row, age_cutoff(settings.max_age_days, now), alerts, feeds)
+        gc.freeze()  # the index lives long: keep full collections from walking its objects
+        return cls(settings, storage, index, last_row, age_cutoff(settings.max_age_days, now), alerts, feeds, rows)
 
     async def close(self) -> None:
         try:
             await self.settle()
+            if self._unsaved:
+                await self._save_snapshot()
         finally:
             await self.storage.close()
 
@@ -88,6 +101,10 @@ class NewsService:
         """Wait for the query-log writes still in flight (each ends within the database's busy timeout)."""
         while self._log_writes:
             await asyncio.gather(*self._log_writes, return_exceptions=True)
+
+    async def _save_snapshot(self) -> None:
+        self._unsaved, self._saved_at = False, time.monotonic()
+        await asyncio.to_thread(save_index, self.settings.database, self._index, dict(self._rows))
 
     @property
     def index(self) -> NewsIndex:
@@ -281,7 +298,8 @@ class NewsService:
             )
             if aged:
                 before = len(self._index.articles)
-                last_row, index = await index_from_storage(self.storage, self.settings, now, self._index)
+                last_row, index, rows = await index_from_storage(self.storage, self.settings, now, self._index)
+                self._rows = rows
                 new = await self.storage.articles_after(self._last_row, upto_row=last_row,
                                                         max_age_days=self.settings.max_age_days, now=now)
                 self._cutoff = cutoff
@@ -293,10 +311,15 @@ class NewsService:
                                                         max_age_days=self.settings.max_age_days, now=now)
                 index = self._index
                 if new:
+                    # A new segment of the new articles only; questions keep the old index meanwhile.
                     index = await asyncio.to_thread(index.with_articles, [article for _, article in new])
+                    self._rows.update((article.id, row) for row, article in new)
                     log.info("index refreshed: %d new articles", len(new))
             # Plain assignments: questions in flight keep the snapshot they took.
             self._index, self._last_row = index, last_row
+            self._unsaved = self._unsaved or bool(new) or aged
+            if self._unsaved and time.monotonic() - self._saved_at >= SNAPSHOT_SECONDS:
+                await self._save_snapshot()
             return new
 
 

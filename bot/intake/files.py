@@ -8,8 +8,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from retrieval import article_files, display_name, load_article_file
+from retrieval import article_files, display_name
 
+from bot.intake.bulk import ingest_files
 from bot.intake.summary import IngestSummary
 from bot.settings import Settings
 from bot.storage import Storage
@@ -20,24 +21,6 @@ PROGRESS_MIN_ITEMS = 20
 
 def is_url(item: str) -> bool:
     return item.startswith(("http://", "https://"))
-
-
-async def ingest_file(storage: Storage, path: Path, root: Path | None = None) -> IngestSummary:
-    """Store one article file; its id is its path below `root`, the folder being ingested."""
-    summary = IngestSummary()
-    try:
-        article = load_article_file(path, root)
-    except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSON errors are ValueErrors
-        summary.failed.append((display_name(path), f"{type(exc).__name__}: {exc}"))
-        return summary
-    if not article.sentences:
-        summary.failed.append((display_name(path), "no body sentences found"))
-        return summary
-    if await storage.add_article(article) is None:
-        summary.duplicates += 1
-    else:
-        summary.added += 1
-    return summary
 
 
 async def ingest_url(storage: Storage, url: str, settings: Settings) -> IngestSummary:
@@ -53,28 +36,27 @@ async def ingest_url(storage: Storage, url: str, settings: Settings) -> IngestSu
 async def ingest_items(
     storage: Storage, items: Iterable[str], settings: Settings, *, progress: bool = False
 ) -> IngestSummary:
-    """Ingest files, folders and URLs; failures are collected, never raised."""
+    """Ingest files, folders and URLs (files first, in bulk); failures are collected, never raised."""
     summary = IngestSummary()
-    work: list[tuple[str, Path | None, Path | None]] = []  # (URL or name, file, the folder it came from)
+    urls: list[str] = []
+    files: list[tuple[Path, Path | None]] = []  # each file with the folder it came from
     for item in items:
         if is_url(item):
-            work.append((item, None, None))
+            urls.append(item)
             continue
         path = Path(item)
         if not path.exists():
             summary.failed.append((display_name(item), "no such file or folder"))
             continue
-        files = article_files(path)
-        if path.is_dir() and not files:
+        found = article_files(path)
+        if path.is_dir() and not found:
             summary.failed.append((display_name(item), "no .txt article files in this folder"))
         root = path if path.is_dir() else None
-        work += [(display_name(p), p, root) for p in files]
-    show = progress and len(work) >= PROGRESS_MIN_ITEMS and sys.stderr.isatty()
-    for item, path, root in tqdm(work, desc="ingest", unit="item", file=sys.stderr, disable=not show):
-        if path is None:
-            summary.merge(await ingest_url(storage, item, settings))
-        else:
-            summary.merge(await ingest_file(storage, path, root))
+        files += [(p, root) for p in found]
+    summary.merge(await ingest_files(storage, files, settings.database, progress=progress))
+    show = progress and len(urls) >= PROGRESS_MIN_ITEMS and sys.stderr.isatty()
+    for url in tqdm(urls, desc="ingest", unit="url", file=sys.stderr, disable=not show):
+        summary.merge(await ingest_url(storage, url, settings))
     return summary
 
 

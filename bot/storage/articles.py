@@ -76,9 +76,62 @@ class ArticleStore(Database):
             )
         return row_id
 
+    async def add_articles(self, articles: Sequence[Article], digests: Sequence[str] | None = None) -> list[int | None]:
+        """Store many articles (files, in bulk) in one transaction: each one's row id, or None where it
+        duplicates a stored article or an earlier one of the batch (same id or same content).
+
+        The same rules as `add_article`, in one transaction per batch with one duplicate check and one
+        statement per table for the sentences and links: bulk ingest is bound by these round trips.
+        `digests`, when given, are the articles' fingerprints already computed (by a worker process).
+        """
+        digests = list(digests) if digests is not None else [a.fingerprint for a in articles]
+        # Exclusive: the duplicate check and the inserts must see the same articles, in every worker.
+        async with self._writing(exclusive=True) as tx:
+            seen: set[str] = set()
+            for chunk in range(0, len(articles), 400):  # SQLite's limit on bound parameters
+                ids = [a.id for a in articles[chunk : chunk + 400]]
+                hashes = digests[chunk : chunk + 400]
+                found = await tx.fetchall(
+                    f"SELECT article_id, content_hash FROM articles WHERE article_id IN ({','.join('?' * len(ids))})"
+                    f" OR content_hash IN ({','.join('?' * len(hashes))})",
+                    (*ids, *hashes),
+                )
+                seen.update(v for row in found for v in row if v is not None)
+            rows: list[int | None] = []
+            sentences, related = [], []
+            now = utc_now()
+            for article, digest in zip(articles, digests, strict=True):
+                if article.id in seen or digest in seen:
+                    rows.append(None)
+                    continue
+                seen.update((article.id, digest))
+                row = await tx.insert_id(
+                    "INSERT INTO articles (article_id, title, source, url, content_hash, published, ingested_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (article.id, article.title, article.source, article.url, digest,
+                     _published_text(article.published), now),
+                )
+                rows.append(row)
+                sentences += [(row, i, s) for i, s in enumerate(article.sentences)]
+                related += [(row, i, link.title, link.url) for i, link in enumerate(article.related)]
+            await tx.executemany("INSERT INTO sentences (article, position, text) VALUES (?, ?, ?)", sentences)
+            await tx.executemany("INSERT INTO related (article, position, title, url) VALUES (?, ?, ?, ?)", related)
+        return rows
+
     async def article_count(self) -> int:
         row = await self._fetchone("SELECT count(*) FROM articles")
         return int(row[0]) if row else 0
+
+    async def article_heads(self) -> list[tuple[int, str, int]]:
+        """(row, article id, sentence count) of every stored article, in row order: what an index
+        snapshot is checked against, without loading any text."""
+        return [
+            (int(r), str(i), int(n))
+            for r, i, n in await self._fetchall(
+                "SELECT a.id, a.article_id, (SELECT count(*) FROM sentences s WHERE s.article = a.id)"
+                " FROM articles a ORDER BY a.id"
+            )
+        ]
 
     async def article_ids(self) -> set[str]:
         return {str(r[0]) for r in await self._fetchall("SELECT article_id FROM articles")}

@@ -8,8 +8,11 @@ calling the stages itself, so a change to a stage reaches all of them.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
 
 from retrieval.analysis.normalize import normalize
 from retrieval.analysis.stem import stem
@@ -36,6 +39,17 @@ def term(word: str) -> str | None:
 def analyze(text: str) -> list[str]:
     """Index terms of `text`, in order, repeats kept (BM25 counts them)."""
     return [stem(t) for t in words(text) if not is_stopword(t)]
+
+
+@lru_cache(maxsize=1)
+def fingerprint() -> str:
+    """A digest of the chain's code and word lists: analysis stored by another version (an index
+    snapshot) is recognised as stale when this changes, whatever the change was."""
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted([*here.glob("*.py"), *(here.parent / "resources").glob("*.txt")]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 # A surface word: letters and digits with the marks and tatweel that may sit inside them.

@@ -2,20 +2,51 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from functools import lru_cache
+from typing import overload
+
+import numpy as np
 
 from retrieval.analysis.analyzer import Analyzer, analyze
 from retrieval.analysis.normalize import normalize
 from retrieval.answering import abstain, assemble, rerank
 from retrieval.answering.answer_type import CHECKABLE, AnswerType, answer_type, offers
 from retrieval.answering.replies import Answer, AnswerPolicy, RelatedHit, Reply, SentenceRef, sentence_refs
-from retrieval.search.term_index import BM25Params, Hit, Query, TermIndex
+from retrieval.search.term_index import BM25Params, Encoded, Hit, Query, TermIndex
 from retrieval.text.article import Article, RelatedLink
 
 
 # Near-duplicates of an answer are looked for among this many candidates.
 DUPLICATE_WINDOW = 20
+# Sentences whose terms the rerank and the duplicate check keep at hand (a few questions' worth).
+TERMS_CACHE = 2048
+
+
+class SentenceTerms(Sequence[list[str]]):
+    """Each sentence's index terms, for the context rerank and the duplicate check.
+
+    The compact index keeps postings, not a token list per sentence (that list was most of the memory
+    at news scale), so the few sentences a question looks at are analysed again here, with the same
+    analyzer as the index and so to the same terms, and cached.
+    """
+
+    def __init__(self, refs: Sequence[SentenceRef], analyzer: Analyzer) -> None:
+        self._refs = refs
+        self._of = lru_cache(maxsize=TERMS_CACHE)(lambda doc: analyzer(refs[doc].text))
+
+    def __len__(self) -> int:
+        return len(self._refs)
+
+    @overload
+    def __getitem__(self, doc: int) -> list[str]: ...
+    @overload
+    def __getitem__(self, doc: slice) -> list[list[str]]: ...
+    def __getitem__(self, doc: int | slice) -> list[str] | list[list[str]]:
+        if isinstance(doc, slice):
+            return [self._of(i) for i in range(*doc.indices(len(self)))]
+        return self._of(doc)
 
 
 class NewsIndex:
@@ -27,9 +58,12 @@ class NewsIndex:
         params: BM25Params = BM25Params(),
         policy: AnswerPolicy = AnswerPolicy(),
         analyzer: Analyzer = analyze,
-        _analyzed: Mapping[str, list[str]] | None = None,
+        *,
+        sentences: TermIndex | None = None,
+        headlines: TermIndex | None = None,
     ) -> None:
-        """`_analyzed` maps texts to their tokens already known (see `rebuilt`)."""
+        """`sentences`, when given, is the index of the articles' sentences in order (loaded from a
+        snapshot, or grown from an older index); `headlines` likewise for the related headlines."""
         self.articles: tuple[Article, ...] = tuple(articles)
         self.params = params
         self.policy = policy
@@ -43,30 +77,78 @@ class NewsIndex:
                     links[link.title] = link
         self.links = list(links.values())
         self._wanted: tuple[Query, frozenset[str]] | None = None
-        known = _analyzed or {}
+        if sentences is None:
+            sentences = TermIndex([s for a in self.articles for s in a.sentences], params, analyzer)
+        if headlines is None:
+            headlines = TermIndex([link.title for link in self.links], params, analyzer)
+        if sentences.size != len(self.refs) or headlines.size != len(self.links):
+            raise ValueError("the term indexes do not match the articles")
+        self.sentences = sentences
+        self.headlines = headlines
+        # Built off the event loop (the bot builds in a thread): pay for the score arrays here, not
+        # in the first question.
+        sentences.scorer.warm()
+        headlines.scorer.warm()
+        self.terms = SentenceTerms(self.refs, analyzer)
 
-        def tokens(texts: list[str]) -> list[list[str]]:
-            return [known[t] if t in known else analyzer(t) for t in texts]
-
-        sentence_texts = [r.text for r in self.refs]
-        self.sentences = TermIndex(sentence_texts, params, analyzer, tokens(sentence_texts))
-        titles = [link.title for link in self.links]
-        self.headlines = TermIndex(titles, params, analyzer, tokens(titles))
-
-    def with_articles(self, more: Iterable[Article]) -> NewsIndex:
-        """This index plus the articles of `more` it does not hold yet."""
+    def with_articles(self, more: Iterable[Article], analysed: Encoded | None = None) -> NewsIndex:
+        """This index plus the articles of `more` it does not hold yet; only those are analysed (or
+        taken from `analysed`, the sentences of all of `more` analysed elsewhere, in order), and they
+        join as a new segment (this snapshot keeps answering meanwhile)."""
+        more = list(more)
         known = {a.id for a in self.articles}
-        return self.rebuilt([*self.articles, *(a for a in more if a.id not in known)])
+        fresh = []  # per article of `more`: new here (and not repeated earlier in `more`)
+        for article in more:
+            fresh.append(article.id not in known)
+            known.add(article.id)
+        new = [a for a, f in zip(more, fresh, strict=True) if f]
+        if not new:
+            return self
+        links = {link.title for link in self.links}
+        titles = list(dict.fromkeys(link.title for a in new for link in a.related if link.title not in links))
+        if analysed is not None:
+            keep = [f for a, f in zip(more, fresh, strict=True) for _ in a.sentences]
+            sentences = self.sentences.with_encoded(analysed.subset(np.array(keep, dtype=bool)))
+        else:
+            sentences = self.sentences.with_texts([s for a in new for s in a.sentences])
+        return NewsIndex(
+            [*self.articles, *new],
+            self.params,
+            self.policy,
+            self.analyzer,
+            sentences=sentences,
+            headlines=self.headlines.with_texts(titles),
+        )
 
     def rebuilt(self, articles: Iterable[Article]) -> NewsIndex:
-        """An index over `articles`, reusing the analysis of every text this one already holds.
+        """An index over `articles`, reusing the analysis of every article this one already holds.
 
-        Analysis is most of the build time, so adding news or dropping old news costs little more
-        than the BM25 statistics, which depend on the whole corpus and are computed afresh.
+        Kept articles are selected from the arrays (no analysis); the others are analysed. Scores
+        are those of a fresh build over the same articles: the statistics are recomputed.
         """
-        analyzed = dict(zip((r.text for r in self.refs), self.sentences.tokens, strict=True))
-        analyzed.update(zip((link.title for link in self.links), self.headlines.tokens, strict=True))
-        return NewsIndex(articles, self.params, self.policy, self.analyzer, _analyzed=analyzed)
+        articles = list(articles)
+        held: dict[str, tuple[int, Article]] = {}
+        doc = 0
+        for article in self.articles:
+            held.setdefault(article.id, (doc, article))
+            doc += len(article.sentences)
+        docs: list[int] = []
+        new: list[str] = []
+        for article in articles:
+            first, old = held.pop(article.id, (-1, None))  # pop: a repeated id is analysed anew
+            if old is not None and old.sentences == article.sentences:
+                docs.extend(range(first, first + len(article.sentences)))
+            else:
+                docs.extend([-1] * len(article.sentences))
+                new.extend(article.sentences)
+        sentences = self.sentences.reassembled(docs, new)
+        titles = {link.title: i for i, link in enumerate(self.links)}
+        wanted = list(dict.fromkeys(link.title for a in articles for link in a.related))
+        if all(t in titles for t in wanted):
+            headlines = self.headlines.select([titles[t] for t in wanted])
+        else:  # headlines are few: analysing them again costs nothing worth a second code path
+            headlines = TermIndex(wanted, self.params, self.analyzer)
+        return NewsIndex(articles, self.params, self.policy, self.analyzer, sentences=sentences, headlines=headlines)
 
     def rank(self, question: str, n: int) -> list[tuple[SentenceRef, Hit]]:
         """The n best sentences for `question`, without any abstention (used by evaluation)."""
@@ -86,7 +168,7 @@ class NewsIndex:
             # (replaced whole, so a question asked from another thread only recomputes them).
             cached = (query, rerank.query_terms(query))
             self._wanted = cached
-        return rerank.evidence(self.refs, self.sentences.tokens, doc, cached[1])
+        return rerank.evidence(self.refs, self.terms, doc, cached[1])
 
     def _rank(self, question: str, query: Query, n: int) -> list[tuple[SentenceRef, Hit]]:
         hits = self.sentences.search(query, max(n, self.policy.pool))
@@ -168,7 +250,7 @@ class NewsIndex:
     ) -> list[Answer]:
         """The best sentence of each story, near-duplicates from other outlets named, not quoted again."""
         window = pool[:DUPLICATE_WINDOW]
-        terms_of = [frozenset(self.sentences.tokens[hit.doc]) for _, hit in window]
+        terms_of = [frozenset(self.terms[hit.doc]) for _, hit in window]
         best = window[0][1].score
         answers = []
         for lead, copies in assemble.group_duplicates(window, terms_of):

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from bisect import bisect_right
+from itertools import accumulate
+from typing import overload
 
 from retrieval.text.article import Article, RelatedLink
 
@@ -52,8 +55,35 @@ class SentenceRef:
         return self.article.sentences[self.position]
 
 
-def sentence_refs(articles: Sequence[Article]) -> list[SentenceRef]:
-    return [SentenceRef(a, i) for a in articles for i in range(len(a.sentences))]
+class SentenceRefs(Sequence[SentenceRef]):
+    """Every body sentence of `articles`, in order, made on demand: a news index holds hundreds of
+    thousands of sentences and reads a few dozen per question, so it keeps one offset per article."""
+
+    def __init__(self, articles: Sequence[Article]) -> None:
+        self._articles = articles
+        self._starts = [0, *accumulate(len(a.sentences) for a in articles)]
+
+    def __len__(self) -> int:
+        return self._starts[-1]
+
+    @overload
+    def __getitem__(self, i: int) -> SentenceRef: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[SentenceRef]: ...
+
+    def __getitem__(self, i: int | slice) -> SentenceRef | list[SentenceRef]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        a = bisect_right(self._starts, i) - 1
+        return SentenceRef(self._articles[a], i - self._starts[a])
+
+
+def sentence_refs(articles: Sequence[Article]) -> SentenceRefs:
+    return SentenceRefs(articles)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ dictionary look-ups per unknown term, and no index to build or keep in memory.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping, Sized
 
 # Shorter words have too many neighbours one edit away to guess which was meant.
 MIN_LENGTH = 4
@@ -27,6 +27,9 @@ MIN_BARE = 3
 ARABIC_LETTERS = "ءابتثجحخدذرزسشصضطظعغفقكلمنهويؤئ"
 LONG_VOWELS = "اوي"
 LATIN_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+# Up to this many terms (the related headlines, a young index), candidates come from an index of
+# the terms' one-letter deletions instead of the ~70 strings per letter that edits1 generates.
+SMALL_VOCABULARY = 20_000
 
 
 def edits1(word: str) -> set[str]:
@@ -38,6 +41,21 @@ def edits1(word: str) -> set[str]:
     replaces = {a + c + b[1:] for a, b in splits if b for c in letters}
     inserts = {a + c + b for a, b in splits for c in letters}
     return (deletes | swaps | replaces | inserts) - {word}
+
+
+def one_edit(word: str, other: str, letters: str) -> bool:
+    """Whether `other` is in edits1(word): inserted and substituted letters must come from `letters`."""
+    if len(other) == len(word) - 1:
+        return any(word[:i] + word[i + 1 :] == other for i in range(len(word)))
+    if len(other) == len(word) + 1:
+        return any(other[:i] + other[i + 1 :] == word and other[i] in letters for i in range(len(other)))
+    if len(other) != len(word) or other == word:
+        return False
+    diff = [i for i in range(len(word)) if word[i] != other[i]]
+    if len(diff) == 1:
+        return other[diff[0]] in letters
+    i = diff[0]
+    return len(diff) == 2 and diff[1] == i + 1 and word[i] == other[i + 1] and word[i + 1] == other[i]
 
 
 def within_one_edit(a: str, b: str) -> bool:
@@ -56,8 +74,12 @@ def within_one_edit(a: str, b: str) -> bool:
 
 
 class SpellingIndex:
-    def __init__(self, doc_freqs: Mapping[str, int]) -> None:
+    def __init__(self, doc_freqs: Mapping[str, int], vocabulary: Container[str] | None = None) -> None:
+        """`vocabulary`, when given, holds at least every term of `doc_freqs` and answers `in` fast
+        (a dict): the few hundred candidates of a term are screened there first."""
         self._doc_freqs = doc_freqs
+        self._vocabulary = vocabulary if vocabulary is not None else doc_freqs
+        self._deletions: dict[str, list[str]] | None = None  # built on first use, small vocabularies only
 
     def correct(self, term: str) -> str | None:
         """The bare word under a proclitic, else the most frequent corpus term one edit from an unknown
@@ -69,7 +91,12 @@ class SpellingIndex:
             return None
         if term in self._doc_freqs:
             return self._rare_slip(term)
-        matches = [c for c in edits1(term) if len(c) >= MIN_LENGTH and c in self._doc_freqs]
+        vocabulary = self._vocabulary
+        if isinstance(vocabulary, Sized) and len(vocabulary) <= SMALL_VOCABULARY:
+            pool: Iterable[str] = self._near(term)
+        else:
+            pool = edits1(term)
+        matches = [c for c in pool if c in vocabulary and len(c) >= MIN_LENGTH and c in self._doc_freqs]
         if not matches:
             return None
         # A long vowel written twice or where none belongs (الموصال for الموصل) is the commonest slip:
@@ -94,6 +121,21 @@ class SpellingIndex:
         if self._doc_freqs.get(bare, 0) >= PROCLITIC_RATIO * (self._doc_freqs.get(term, 0) + 1):
             return bare
         return None
+
+    def _near(self, term: str) -> list[str]:
+        """edits1(term) ∩ the vocabulary, for a small vocabulary: two strings one edit apart (a letter
+        dropped, added, replaced, or two swapped) always share a string with one letter deleted, so
+        the terms are indexed by those deletions once (SymSpell's idea) and only a few are checked."""
+        if self._deletions is None:
+            table: dict[str, list[str]] = {}
+            for word in self._doc_freqs:
+                for variant in {word, *(word[:i] + word[i + 1 :] for i in range(len(word)))}:
+                    table.setdefault(variant, []).append(word)
+            self._deletions = table
+        letters = LATIN_LETTERS if term[:1].isascii() else ARABIC_LETTERS
+        keys = {term, *(term[:i] + term[i + 1 :] for i in range(len(term)))}
+        found = {c for k in keys for c in self._deletions.get(k, ())}
+        return [c for c in found if one_edit(term, c, letters)]
 
     def correct_all(self, terms: Iterable[str]) -> dict[str, str]:
         fixes = {}

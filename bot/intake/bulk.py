@@ -1,0 +1,152 @@
+"""Bulk ingest of article files: parsing, fingerprinting and analysis in worker processes, storage in
+batches, and the analysis kept in the index snapshot beside the database.
+
+Per article, parsing and analysis are pure Python and CPU-bound, so they run in a process pool (one
+worker per core); the event loop only writes batches (a few statements per few hundred articles)
+and adds each batch's terms to the snapshot, which is written once at the end. A start then loads
+the snapshot instead of analysing the corpus again (bot/storage/snapshot.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections import deque
+from collections.abc import Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from retrieval import Article, Encoded, analyze, display_name, load_article_file
+
+from bot.intake.summary import IngestSummary
+from bot.storage import Storage
+from bot.dburl import DatabaseURL
+from bot.storage.snapshot import Covered, Snapshot, covering, id_hash, load_snapshot, save_snapshot, snapshot_path
+
+# Files per task sent to a worker, and per write transaction.
+CHUNK = 250
+# Below this many files, workers cost more to start (~0.3 s each) than they save.
+PARALLEL_MIN = 200
+# Below this many files a progress bar is only noise.
+PROGRESS_MIN_ITEMS = 20
+
+
+@dataclass(frozen=True)
+class Prepared:
+    path: str
+    article: Article | None
+    digest: str = ""
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Chunk:
+    files: list[Prepared]
+    # The analysed sentences of the files that have an article, in order, compact for the trip back
+    # to the main process (a few thousand distinct terms instead of a string per token).
+    sentences: Encoded
+
+
+def prepare(files: Sequence[tuple[str, str | None]]) -> Chunk:
+    """Parse, fingerprint and analyse files, each with the folder it was found in (its id is its path
+    below that folder, so two folders' news.txt never collide); runs in a worker process."""
+    out, docs = [], []
+    for path, root in files:
+        name = display_name(path)
+        try:
+            article = load_article_file(Path(path), Path(root) if root is not None else None)
+        except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSON errors are ValueErrors
+            out.append(Prepared(name, None, error=f"{type(exc).__name__}: {exc}"))
+            continue
+        if not article.sentences:
+            out.append(Prepared(name, None, error="no body sentences found"))
+            continue
+        docs += [analyze(s) for s in article.sentences]
+        out.append(Prepared(name, article, article.fingerprint))
+    return Chunk(out, Encoded.of(docs))
+
+
+def _workers(files: int) -> int:
+    if files < PARALLEL_MIN:
+        return 0
+    return max(1, min(len(os.sched_getaffinity(0)), 8))
+
+
+async def ingest_files(
+    storage: Storage, paths: Sequence[tuple[Path, Path | None]], database: Path | DatabaseURL | None, *,
+    progress: bool = False,
+) -> IngestSummary:
+    """Store article files (each with the folder it came from, or None) in bulk and keep their analysis
+    in the index snapshot beside `database` (NEWSBOT_DATABASE; none for a database server); failures
+    are collected, never raised."""
+    summary = IngestSummary()
+    pairs = [(str(p), str(root) if root is not None else None) for p, root in paths]
+    chunks = [pairs[i : i + CHUNK] for i in range(0, len(pairs), CHUNK)]
+    if not chunks:
+        return summary
+    snapshot = await _current_snapshot(storage, database)
+    workers = _workers(len(paths))
+    show = progress and len(paths) >= PROGRESS_MIN_ITEMS and sys.stderr.isatty()
+    bar = tqdm(total=len(paths), desc="ingest", unit="file", file=sys.stderr, disable=not show)
+    # Spawned, not forked: this process has threads (aiosqlite's), which a fork would copy mid-lock.
+    pool: Executor | None = ProcessPoolExecutor(workers, mp_context=get_context("spawn")) if workers else None
+    loop = asyncio.get_running_loop()
+    try:
+        pending: deque[asyncio.Future[Chunk]] = deque()
+        queue = deque(chunks)
+        while queue or pending:
+            # Keep every worker busy, and no more than two chunks each waiting in memory.
+            while queue and (pool is None and not pending or pool is not None and len(pending) < 2 * workers):
+                chunk = queue.popleft()
+                pending.append(loop.run_in_executor(pool, prepare, chunk) if pool else _done(prepare(chunk)))
+            chunk = await pending.popleft()
+            snapshot = await _store(storage, chunk, summary, snapshot)
+            bar.update(len(chunk.files))
+    finally:
+        bar.close()
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    if summary.added and snapshot is not None:
+        await asyncio.to_thread(save_snapshot, database, snapshot)
+    return summary
+
+
+def _done(value: Chunk) -> asyncio.Future[Chunk]:
+    future: asyncio.Future[Chunk] = asyncio.get_running_loop().create_future()
+    future.set_result(value)
+    return future
+
+
+async def _store(storage: Storage, chunk: Chunk, summary: IngestSummary, snapshot: Snapshot | None) -> Snapshot | None:
+    ready = [p for p in chunk.files if p.article is not None]
+    articles = [p.article for p in ready if p.article is not None]
+    summary.failed += [(p.path, p.error or "") for p in chunk.files if p.article is None]
+    rows = await storage.add_articles(articles, [p.digest for p in ready])
+    added = [(row, a) for row, a in zip(rows, articles, strict=True) if row is not None]
+    summary.added += len(added)
+    summary.duplicates += len(ready) - len(added)
+    if snapshot is None or not added:
+        return snapshot
+    keep = np.repeat([row is not None for row in rows], [len(a.sentences) for a in articles])
+    covers = covering([row for row, _ in added], [a for _, a in added])
+    return snapshot.grown(covers, chunk.sentences.subset(keep))
+
+
+async def _current_snapshot(storage: Storage, database: Path | DatabaseURL | None) -> Snapshot | None:
+    """The snapshot beside the database, kept to the stored articles it still matches (or a new one).
+    None when the database is not a file of its own (nothing to write a snapshot beside)."""
+    if snapshot_path(database) is None:
+        return None
+    heads = await storage.article_heads()
+    wanted = [Covered(row, id_hash(article_id), n) for row, article_id, n in heads]
+    found = await asyncio.to_thread(load_snapshot, database)
+    if found is None:
+        # Nothing to build on: stored articles the file does not cover are analysed by the next start.
+        return Snapshot.empty()
+    return await asyncio.to_thread(found.reuse, wanted)

@@ -1,0 +1,196 @@
+"""The segmented index: rank-bm25's scores across segments, pruned top-n, growth, ageing, save/load."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from retrieval.search.bm25 import LuceneIdfBM25
+from retrieval.search.segments import merge_policy
+from retrieval.search.term_index import BM25Params, TermIndex
+
+# Our own words (stems as the analyzer would leave them), drawn with Zipf-like weights so some terms
+# are in most sentences and most are rare: the shape that makes pruning matter.
+WORDS = (
+    "ملك وزير رياض جده مكه سعود حكوم شرك نفط سوق اسهم مجلس امير منطق مشروع تعليم صحه طالب مدرس مستشف"
+    " اقتصاد بنك تمويل عقار سكن مطار طيران قطار طريق جسر ميناء زراع مياه كهرباء طاقه شمس رياح مؤتمر"
+    " قمه سفير تعاون اتفاق تجار تصدير استيراد صناع مصنع عمال وظيف بطال رواتب ميزان ضريب جمرك حدود"
+).split()
+WEIGHTS = [1 / (rank + 1) for rank in range(len(WORDS))]
+PARAMS = BM25Params()
+
+
+def corpus(n: int, seed: int) -> list[list[str]]:
+    rng = random.Random(seed)
+    docs = []
+    for _ in range(n):
+        length = rng.choice([0, 2, 4, 6, 8, 10, 14, 20])  # empty documents count in N and avgdl too
+        docs.append(rng.choices(WORDS, WEIGHTS, k=length))
+    return docs
+
+
+def queries(seed: int, count: int = 40) -> list[list[str]]:
+    rng = random.Random(seed)
+    out = [rng.choices(WORDS, k=rng.randint(1, 9)) for _ in range(count)]
+    out.append(["ملك", "ملك", "سعود"])  # a repeated term counts twice, as in rank-bm25
+    out.append(["ملك", "كلمه_غايبه"])  # a term the corpus lacks adds nothing
+    return out
+
+
+def grown(docs: list[list[str]], cuts: list[int]) -> TermIndex:
+    """An index fed in batches, as a running bot feeds it (segments, merges)."""
+    index = TermIndex([], PARAMS, tokens=[])
+    start = 0
+    for cut in [*cuts, len(docs)]:
+        index = index.with_texts([" ".join(d) for d in docs[start:cut]], tokens=docs[start:cut])
+        start = cut
+    return index
+
+
+def ids(index: TermIndex, terms: list[str]) -> list[int]:
+    return [index.vocab.ids.get(t, len(index.vocab) + 10) for t in terms]
+
+
+def dense(index: TermIndex, terms: list[str]) -> np.ndarray:
+    docs, scores = index.scorer.score(ids(index, terms))
+    out = np.zeros(index.size)
+    out[docs] = scores
+    return out
+
+
+@pytest.mark.parametrize("cuts", [[], [50, 51, 90, 300, 310, 311, 320, 500]], ids=["one segment", "many batches"])
+def test_scores_equal_rank_bm25_exactly(cuts: list[int]) -> None:
+    docs = corpus(600, seed=1)
+    index = grown(docs, cuts)
+    model = LuceneIdfBM25(docs, k1=PARAMS.k1, b=PARAMS.b)
+    if cuts:
+        assert len(index.segments) > 1  # the statistics really span segments
+    for q in queries(seed=2):
+        assert np.array_equal(dense(index, q), model.get_scores(q)), q
+
+
+def test_pruned_top_equals_exhaustive_ranking() -> None:
+    docs = corpus(3000, seed=3)
+    index = grown(docs, [1000, 2000, 2500])
+    model = LuceneIdfBM25(docs, k1=PARAMS.k1, b=PARAMS.b)
+    for q in queries(seed=4, count=80):
+        scores = model.get_scores(q)
+        for n in (1, 3, 10, 50):
+            expected = sorted(((-s, d) for d, s in enumerate(scores) if s > 0))[:n]
+            assert index.scorer.top(ids(index, q), n) == [(d, -s) for s, d in expected], (q, n)
+
+
+def test_pruning_skips_common_terms_postings() -> None:
+    # A question with one rare word and two of the commonest: the rare word's sentences win, and only
+    # they are scored (the common words' postings are looked up for them, never read whole).
+    docs = corpus(3000, seed=5) + [["ملك", "وزير", "نادر"]] * 3
+    index = grown(docs, [])
+    q = ids(index, ["ملك", "وزير", "نادر"])
+    candidates, _ = index.scorer.candidates(q, 3)
+    assert list(candidates) == [3000, 3001, 3002]
+    assert [d for d, _ in index.scorer.top(q, 3)] == [3000, 3001, 3002]
+    everyone, _ = index.scorer.candidates(ids(index, ["ملك", "وزير"]), 3)
+    assert len(everyone) > 1000  # without a rare term nothing can be skipped here
+
+
+def test_with_texts_leaves_the_older_snapshot_alone() -> None:
+    docs = corpus(200, seed=6)
+    small = grown(docs[:100], [])
+    big = small.with_texts([""] * 100, tokens=docs[100:])
+    assert small.size == 100 and big.size == 200
+    model = LuceneIdfBM25(docs[:100], k1=PARAMS.k1, b=PARAMS.b)
+    assert np.array_equal(dense(small, ["ملك", "رياض"]), model.get_scores(["ملك", "رياض"]))
+
+
+def test_merge_policy_keeps_few_segments() -> None:
+    index = TermIndex([], PARAMS, tokens=[])
+    docs = corpus(1000, seed=7)
+    for i in range(0, 1000, 10):
+        index = index.with_texts([""] * 10, tokens=docs[i : i + 10])
+    assert index.size == 1000
+    assert len(index.segments) <= 8
+    sizes = [s.size for s in index.segments]
+    assert sizes == sorted(sizes, reverse=True)  # older, bigger segments first
+    assert merge_policy(list(index.segments), len(index.vocab)) == list(index.segments)
+
+
+def test_select_equals_a_fresh_index_of_the_kept_texts() -> None:
+    docs = corpus(500, seed=8)
+    index = grown(docs, [100, 250])
+    keep = [i for i in range(500) if i % 3] [::-1]  # any order, ageing drops every third one here
+    picked = index.select(keep)
+    fresh = grown([docs[i] for i in keep], [])
+    for q in queries(seed=9, count=15):
+        assert np.array_equal(dense(picked, q), dense(fresh, q))
+    assert picked.doc_terms(0) == fresh.doc_terms(0)
+
+
+def test_save_and_load_round_trip(tmp_path: Path) -> None:
+    docs = corpus(400, seed=10)
+    index = grown(docs, [150, 300])
+    path = tmp_path / "index.npz"
+    index.save(path, {"rows": 42}, {"labels": np.arange(400) * 2})
+    loaded, meta, arrays = TermIndex.load(path, PARAMS)
+    assert meta == {"rows": 42} and list(arrays["labels"][:3]) == [0, 2, 4]
+    for q in queries(seed=11, count=15):
+        assert np.array_equal(dense(loaded, q), dense(index, q))
+    more = loaded.with_texts(["x"], tokens=[["ملك", "جديد"]])
+    assert more.size == 401 and more.search(more.query("جديد"), 1)[0].doc == 400
+
+
+def test_load_refuses_what_is_not_a_snapshot(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"not numpy at all")
+    with pytest.raises(ValueError):
+        TermIndex.load(bad, PARAMS)
+    index = grown(corpus(20, seed=12), [])
+    index.save(tmp_path / "ok.npz", {})
+    with pytest.raises(ValueError):
+        TermIndex.load(tmp_path / "ok.npz", BM25Params(k1=1.5))
+
+
+def test_repeated_questions_are_analysed_once() -> None:
+    calls: list[str] = []
+
+    def analyzer(text: str) -> list[str]:
+        calls.append(text)
+        return text.split()
+
+    index = TermIndex(["ملك رياض", "وزير جده"], PARAMS, analyzer)
+    grown_index = index.with_texts(["ملك جده"])
+    calls.clear()
+    for _ in range(3):
+        index.query("ملك جده")
+        grown_index.query("ملك جده")
+    assert calls == ["ملك جده"]  # one analysis, shared by the snapshots
+
+
+def test_reassembled_keeps_reorders_and_adds() -> None:
+    docs = corpus(300, seed=13)
+    index = grown(docs[:200], [120])
+    extra = docs[200:210]
+    # Kept documents, dropped ones, and new ones in between: the result equals a fresh build.
+    plan = [*range(0, 50), *[-1] * 5, *range(60, 200, 2), *[-1] * 5]
+    out = index.reassembled(plan, [""] * 10, tokens=extra)
+    wanted = [*docs[:50], *extra[:5], *docs[60:200:2], *extra[5:]]
+    fresh = grown(wanted, [])
+    assert out.size == len(wanted)
+    for q in queries(seed=14, count=15):
+        assert np.array_equal(dense(out, q), dense(fresh, q))
+    same = index.reassembled(list(range(200)), [])
+    assert same is index  # nothing to do costs nothing
+
+
+def test_build_in_chunks_equals_rank_bm25(monkeypatch: pytest.MonkeyPatch) -> None:
+    from retrieval.search import term_index
+
+    monkeypatch.setattr(term_index, "BUILD_CHUNK", 70)  # a big corpus, in miniature
+    docs = corpus(500, seed=15)
+    index = TermIndex([" ".join(d) for d in docs], PARAMS, analyzer=str.split)
+    assert len(index.segments) == 1
+    model = LuceneIdfBM25(docs, k1=PARAMS.k1, b=PARAMS.b)
+    for q in queries(seed=16, count=15):
+        assert np.array_equal(dense(index, q), model.get_scores(q))
