@@ -93,13 +93,17 @@ class PostingsScorer:
 
     def top(self, query: Sequence[str], n: int) -> list[tuple[int, float]]:
         """The n best (doc id, score) pairs, best first; ties go to the lower doc id."""
-        ids, scores = self.score(query)
         if n <= 0:
             return []
-        if len(ids) > n:
-            # Keep every document tied with the n-th score, so the tie-break below sees all of them.
-            nth = np.partition(scores, len(scores) - n)[len(scores) - n]
-            keep = scores >= nth
-            ids, scores = ids[keep], scores[keep]
-        order = np.lexsort((ids, -scores))[:n]
-        return [(int(ids[i]), float(scores[i])) for i in order]
+        return best(*self.score(query), n)
+
+
+def best(ids: np.ndarray, scores: np.ndarray, n: int) -> list[tuple[int, float]]:
+    """The n best (doc id, score) pairs of candidates, best first; ties go to the lower doc id."""
+    if len(ids) > n:
+        # Keep every document tied with the n-th score, so the tie-break below sees all of them.
+        nth = np.partition(scores, len(scores) - n)[len(scores) - n]
+        keep = scores >= nth
+        ids, scores = ids[keep], scores[keep]
+    order = np.lexsort((ids, -scores))[:n]
+    return [(int(ids[i]), float(scores[i])) for i in order]

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from retrieval.search.bm25 import lucene_idf
+from retrieval.search.bm25 import best, lucene_idf
 from retrieval.search.segments import Segment
 
 # Partial sums are added in another order than the exact scores, so bounds are compared with a
@@ -178,7 +178,7 @@ class SegmentedBM25:
         `score(query)` exhaustively, with far fewer postings touched on long queries."""
         if n <= 0 or not self._known(query):
             return []
-        return _best(*self.candidates(query, n), n)
+        return best(*self.candidates(query, n), n)
 
     def candidates(self, query: Sequence[int], n: int) -> tuple[np.ndarray, np.ndarray]:
         """The documents `top` has to score for the n best, with their exact scores.
@@ -223,13 +223,3 @@ class SegmentedBM25:
 
     def _max_tf_part(self, term: int) -> float:
         return max((float(m[term]) for m in self.tf_max if term < len(m)), default=0.0)
-
-
-def _best(ids: np.ndarray, scores: np.ndarray, n: int) -> list[tuple[int, float]]:
-    if len(ids) > n:
-        # Keep every document tied with the n-th score, so the tie-break below sees all of them.
-        nth = np.partition(scores, len(scores) - n)[len(scores) - n]
-        keep = scores >= nth
-        ids, scores = ids[keep], scores[keep]
-    order = np.lexsort((ids, -scores))[:n]
-    return [(int(ids[i]), float(scores[i])) for i in order]
