@@ -30,7 +30,12 @@ class BotAPIServer:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length).decode("utf-8")
+                raw = self.rfile.read(length)
+                if len(raw) < length:
+                    # The client died mid-request (a SIGKILLed worker): like Telegram, act on no part of it.
+                    self.close_connection = True
+                    return
+                body = raw.decode("utf-8")
                 params = _decode(body, self.headers.get("Content-Type", ""))
                 caller, _, rest = self.path.partition("/bot")
                 token, _, method = rest.rpartition("/")

@@ -194,3 +194,17 @@ def test_build_in_chunks_equals_rank_bm25(monkeypatch: pytest.MonkeyPatch) -> No
     model = LuceneIdfBM25(docs, k1=PARAMS.k1, b=PARAMS.b)
     for q in queries(seed=16, count=15):
         assert np.array_equal(dense(index, q), model.get_scores(q))
+
+
+def test_terms_of_a_document_are_its_distinct_terms_across_segments_and_selections() -> None:
+    """The doc-major view the answer checks read (NewsIndex.terms) holds exactly each document's terms,
+    in an index grown in batches and in one selected from it (documents renumbered)."""
+    docs = corpus(600, seed=5)
+    index = grown(docs, [50, 51, 90, 300, 310, 311, 320, 500])
+    assert len(index.segments) > 1
+    for doc, tokens in enumerate(docs):
+        assert sorted(index.terms_of(doc)) == sorted(set(tokens)), doc
+    picks = list(range(599, -1, -3))
+    selected = index.select(picks)
+    for new, old in enumerate(picks):
+        assert sorted(selected.terms_of(new)) == sorted(set(docs[old])), (new, old)

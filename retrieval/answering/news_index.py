@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from functools import lru_cache
 from typing import overload
 
 import numpy as np
@@ -20,24 +19,16 @@ from retrieval.text.article import Article, RelatedLink
 
 # Near-duplicates of an answer are looked for among this many candidates.
 DUPLICATE_WINDOW = 20
-# Sentences whose terms the rerank and the duplicate check keep at hand (a few questions' worth).
-TERMS_CACHE = 2048
-
-
 class SentenceTerms(Sequence[list[str]]):
-    """Each sentence's index terms, for the context rerank and the duplicate check.
+    """Each sentence's distinct index terms, for the context rerank and the duplicate check, read off
+    the compact index's postings (it keeps no token list per sentence: that was most of the memory at
+    news scale)."""
 
-    The compact index keeps postings, not a token list per sentence (that list was most of the memory
-    at news scale), so the few sentences a question looks at are analysed again here, with the same
-    analyzer as the index and so to the same terms, and cached.
-    """
-
-    def __init__(self, refs: Sequence[SentenceRef], analyzer: Analyzer) -> None:
-        self._refs = refs
-        self._of = lru_cache(maxsize=TERMS_CACHE)(lambda doc: analyzer(refs[doc].text))
+    def __init__(self, sentences: TermIndex) -> None:
+        self._sentences = sentences
 
     def __len__(self) -> int:
-        return len(self._refs)
+        return self._sentences.size
 
     @overload
     def __getitem__(self, doc: int) -> list[str]: ...
@@ -45,8 +36,8 @@ class SentenceTerms(Sequence[list[str]]):
     def __getitem__(self, doc: slice) -> list[list[str]]: ...
     def __getitem__(self, doc: int | slice) -> list[str] | list[list[str]]:
         if isinstance(doc, slice):
-            return [self._of(i) for i in range(*doc.indices(len(self)))]
-        return self._of(doc)
+            return [self._sentences.terms_of(i) for i in range(*doc.indices(len(self)))]
+        return self._sentences.terms_of(doc)
 
 
 class NewsIndex:
@@ -89,7 +80,7 @@ class NewsIndex:
         # in the first question.
         sentences.scorer.warm()
         headlines.scorer.warm()
-        self.terms = SentenceTerms(self.refs, analyzer)
+        self.terms = SentenceTerms(self.sentences)
 
     def with_articles(self, more: Iterable[Article], analysed: Encoded | None = None) -> NewsIndex:
         """This index plus the articles of `more` it does not hold yet; only those are analysed (or

@@ -121,6 +121,13 @@ class SegmentedBM25:
             return np.empty(0, dtype=np.int64), np.empty(0)
         return np.concatenate(docs), np.concatenate(weights)
 
+    def doc_terms(self, doc: int) -> np.ndarray:
+        """The distinct term ids of document `doc` (an index-wide id)."""
+        for seg, base in zip(self.segments, self.bases, strict=False):
+            if base <= doc < base + seg.size:
+                return seg.doc_terms(doc - base)
+        raise IndexError(doc)
+
     def contains(self, term: int, doc: int) -> bool:
         for seg, base in zip(self.segments, self.bases, strict=False):
             if base <= doc < base + seg.size:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import chain
 from pathlib import Path
 
@@ -53,6 +54,19 @@ class Segment:
     def posting_terms(self) -> np.ndarray:
         """The term id of every posting (the inverse of `offsets`)."""
         return np.repeat(np.arange(self.terms, dtype=np.int64), np.diff(self.offsets))
+
+    @cached_property
+    def _forward(self) -> tuple[np.ndarray, np.ndarray]:
+        """The postings document-major, built on first use: where each document's terms start, and
+        the term ids (ascending within a document). One int32 per posting; no analysis needed."""
+        order = np.argsort(self.docs, kind="stable")  # stable: each document's terms stay ascending
+        starts = np.searchsorted(self.docs[order], np.arange(self.size + 1)).astype(np.int64)
+        return starts, self.posting_terms()[order].astype(np.int32)
+
+    def doc_terms(self, doc: int) -> np.ndarray:
+        """The distinct term ids of local document `doc`."""
+        starts, terms = self._forward
+        return terms[starts[doc] : starts[doc + 1]]
 
 
 def build_segment(doc_terms: Sequence[Sequence[int]], vocab_size: int) -> Segment:

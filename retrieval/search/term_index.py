@@ -261,6 +261,12 @@ class TermIndex:
         weights = {t: lucene_idf(self.doc_freqs.get(t, 0), self.size) for t in dict.fromkeys(raw)}
         return Query(terms=terms, weights=weights, corrected=corrected)
 
+    def terms_of(self, doc: int) -> list[str]:
+        """The distinct index terms of document `doc`, from the doc-major view of the postings (built
+        once per segment, then a slice per document: for the few documents a question looks at)."""
+        terms = self.vocab.terms
+        return [terms[i] for i in self.scorer.doc_terms(doc)]
+
     def describe(self, query: Query, hit: Hit) -> Hit:
         """`hit` with its coverage of the question and the corpus terms it matched."""
         ids = self.vocab.ids
