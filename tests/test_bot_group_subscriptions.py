@@ -51,3 +51,26 @@ async def test_private_chats_need_no_check_and_unknown_members_are_refused(harne
     harness.request.fail("getChatMember", "400", description="Bad Request: user not found")
     calls = await harness.send_text("/subscribe", GROUP, chat_type="group", user_id=MEMBER)
     assert said(calls, texts.GROUP_ADMINS_ONLY) and not await harness.service.is_subscribed(GROUP)
+
+
+async def test_topics_and_plans_of_a_group_are_for_its_admins_too(harness: Harness) -> None:
+    """Following a topic or switching to a digest changes what the whole group receives, like /subscribe."""
+    harness.request.admins[GROUP] = {ADMIN}
+    calls = await harness.send_text("/follow أسعار النفط", GROUP, chat_type="group", user_id=MEMBER)
+    assert said(calls, texts.GROUP_ADMINS_ONLY) and not await harness.service.following(GROUP)
+    await harness.send_text("/follow أسعار النفط", GROUP, chat_type="group", user_id=ADMIN)
+    [topic] = await harness.service.following(GROUP)
+
+    calls = await harness.send_text("/unfollow أسعار النفط", GROUP, chat_type="group", user_id=MEMBER)
+    assert said(calls, texts.GROUP_ADMINS_ONLY) and len(await harness.service.following(GROUP)) == 1
+    calls = await harness.press_button(f"unf:{topic.id}", GROUP, chat_type="group", user_id=MEMBER)
+    [answer] = [c for c in calls if c.method == "answerCallbackQuery"]
+    assert answer.params["text"] == texts.GROUP_ADMINS_ONLY and len(await harness.service.following(GROUP)) == 1
+
+    await harness.send_text("/subscribe", GROUP, chat_type="group", user_id=ADMIN)
+    calls = await harness.press_button("plan:every:6", GROUP, chat_type="group", user_id=MEMBER)
+    [answer] = [c for c in calls if c.method == "answerCallbackQuery"]
+    assert answer.params["text"] == texts.GROUP_ADMINS_ONLY
+    assert (await harness.service.plan(GROUP)).digest is None  # still every article
+    await harness.press_button("plan:every:6", GROUP, chat_type="group", user_id=ADMIN)
+    assert (await harness.service.plan(GROUP)).digest is not None

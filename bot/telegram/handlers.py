@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Chat, ChatMember, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, Chat, ChatMember, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.logs import format_exception, redact
@@ -32,6 +32,23 @@ def chat_title(chat: Chat) -> str | None:
 
 async def reply(message: Message, pieces: list[str], reply_markup: InlineKeyboardMarkup | None = None) -> None:
     await send_pieces(message.reply_text, pieces, reply_markup)
+
+
+async def refused_in_group(update: Update, message: Message, chat: Chat, context: Context) -> bool:
+    """True, after saying so, when someone who is not an administrator of a group tries to change what
+    the group receives (subscription, plan, topics): one member must not sign everyone up to pushes."""
+    if await may_change_subscription(context.bot, chat, update.effective_user, message.sender_chat):
+        return False
+    await reply(message, [texts.GROUP_ADMINS_ONLY])
+    return True
+
+
+async def button_refused_in_group(query: CallbackQuery, chat: Chat, context: Context) -> bool:
+    """The same check for a button pressed in a group: the refusal is an alert on the button."""
+    if await may_change_subscription(context.bot, chat, query.from_user):
+        return False
+    await query.answer(texts.GROUP_ADMINS_ONLY, show_alert=True)
+    return True
 
 
 async def on_help(update: Update, context: Context) -> None:
@@ -58,8 +75,7 @@ async def on_unsubscribe(update: Update, context: Context) -> None:
     if (where := message_and_chat(update)) is None:
         return
     message, chat = where
-    if not await may_change_subscription(context.bot, chat, update.effective_user, message.sender_chat):
-        await reply(message, [texts.GROUP_ADMINS_ONLY])
+    if await refused_in_group(update, message, chat, context):
         return
     removed = await context.service.unsubscribe(chat.id)
     await reply(message, [texts.UNSUBSCRIBED if removed else texts.NOT_SUBSCRIBED])
@@ -72,8 +88,7 @@ async def on_button(update: Update, context: Context) -> None:
     if chat is None or query.data not in (render.CALLBACK_SUBSCRIBE, render.CALLBACK_UNSUBSCRIBE):
         await query.answer()
         return
-    if not await may_change_subscription(context.bot, chat, query.from_user):
-        await query.answer(texts.GROUP_ADMINS_ONLY, show_alert=True)
+    if await button_refused_in_group(query, chat, context):
         return
     if query.data == render.CALLBACK_SUBSCRIBE:
         await context.service.subscribe(chat.id, chat.type, chat_title(chat))

@@ -12,8 +12,7 @@ from bot.core.digests import DEFAULT_TZ, PlanError, parse_plan
 from bot.telegram import render_subscriptions as render
 from bot.telegram import texts
 from bot.telegram.context import BotContext as Context
-from bot.telegram.handlers import chat_title, message_and_chat, reply
-from bot.telegram.permissions import may_change_subscription
+from bot.telegram.handlers import button_refused_in_group, chat_title, message_and_chat, refused_in_group, reply
 from bot.telegram.digests import send_digest_now
 from bot.telegram.render import esc, strip_tags
 from bot.telegram.render_inline import CACHE_SECONDS, inline_results
@@ -26,6 +25,8 @@ async def on_follow(update: Update, context: Context) -> None:
     topic = " ".join(context.args or [])
     if not topic.strip():
         await reply(message, [esc(texts.FOLLOW_USAGE)])
+        return
+    if await refused_in_group(update, message, chat, context):
         return
     followed = await context.service.follow(chat.id, topic, chat.type, chat_title(chat))
     await reply(message, [render.render_followed(followed)])
@@ -48,6 +49,8 @@ async def on_unfollow(update: Update, context: Context) -> None:
     if not topic.strip():
         await on_following(update, context)
         return
+    if await refused_in_group(update, message, chat, context):
+        return
     dropped = await context.service.unfollow(chat.id, topic)
     text = texts.UNFOLLOWED.format(topic=dropped.text) if dropped else texts.NOT_FOLLOWING
     await reply(message, [esc(text)])
@@ -60,6 +63,8 @@ async def on_unfollow_button(update: Update, context: Context) -> None:
     topic_id = render.unfollow_id(query.data)
     if chat is None or topic_id is None:
         await query.answer()
+        return
+    if await button_refused_in_group(query, chat, context):
         return
     dropped = await context.service.unfollow(chat.id, topic_id)
     await query.answer(texts.UNFOLLOWED.format(topic=dropped.text) if dropped else texts.NOT_FOLLOWING)
@@ -75,8 +80,7 @@ async def on_subscribe(update: Update, context: Context) -> None:
     if (where := message_and_chat(update)) is None:
         return
     message, chat = where
-    if not await may_change_subscription(context.bot, chat, update.effective_user, message.sender_chat):
-        await reply(message, [texts.GROUP_ADMINS_ONLY])
+    if await refused_in_group(update, message, chat, context):
         return
     if not context.args:
         plan, added = await context.service.subscribe_default(chat.id, chat.type, chat_title(chat))
@@ -98,6 +102,8 @@ async def on_plan_button(update: Update, context: Context) -> None:
     args = render.plan_callback(query.data)
     if chat is None or args is None:
         await query.answer()
+        return
+    if await button_refused_in_group(query, chat, context):
         return
     if args == ["daily"]:  # first ask the hour
         plan = await context.service.plan(chat.id)
