@@ -30,9 +30,11 @@ _MARKER = re.compile(r"^(?:تابع|اقرا|طالع|شاهد) (?:ايضا|كذ
 _TEASER_QUOTES = "\"'”»"
 _SENTENCE_END = re.compile(r"[.!?؟…][\"'”’»)\]]*\s*$")
 _SPACE = re.compile(r"\s+")
-# Chrome glued to the start of a story's first line: share prompts, and sabq's "Name- سبق- City:" byline.
+# Chrome glued to the start of a story's first line: share prompts, a slider's "Next Previous", and
+# sabq's "Name- سبق- City:" byline.
 _LEADING_CHROME = re.compile(
     r"^\s*(?:شارك من خلال تويتر فيسبوك جوجل بلس اكتب رأيك\s*"
+    r"|Next Previous\s*"
     r"|(?:[^\s:.،]+(?:\s[^\s:.،]+){0,3}\s*[-–]\s*)?سبق\s*[-–]\s*[^:.،]{1,30}:\s*)"
 )
 # A byline or credit line: a few words around a dash, "عمر إبراهيم – عين اليوم", "عين اليوم – جدة".
@@ -91,6 +93,13 @@ def is_chrome(line: str) -> bool:
         return False
     joined = f" {' '.join(found)} "
     return any(f" {phrase} " in joined for phrase in _chrome_phrases())
+
+
+def opens_with_chrome(sentence: str) -> bool:
+    """A sentence that starts with a chrome phrase ("رابط الخبر بصحيفة الوئام: ..."): such labels
+    also come glued to the end of a paragraph, where the line test above cannot see them."""
+    joined = f"{' '.join(normalized_words(sentence))} "
+    return any(joined.startswith(f"{phrase} ") for phrase in _chrome_phrases())
 
 
 def strip_leading_chrome(line: str) -> str:
@@ -167,5 +176,5 @@ def parse_text(text: str) -> ParsedText:
             headlines.append(line)
             continue
         body.append(line)
-    sentences = tuple(s for line in body for s in split_sentences(line))
+    sentences = tuple(s for line in body for s in split_sentences(line) if not opens_with_chrome(s))
     return ParsedText(sentences=sentences, headlines=tuple(headlines), dropped=tuple(dropped))
