@@ -52,6 +52,17 @@ def test_a_proclitic_is_read_off_when_the_corpus_writes_the_word_bare() -> None:
     assert spelling.correct("باب") is None  # "اب" is too short to be the word under a clitic
 
 
+def test_the_word_under_a_proclitic_is_stemmed_again() -> None:
+    # بتعزيز keeps its ب through the stemmer, so the stemmer never saw تعزيز, indexed as عزز.
+    (term,) = analyze("بتعزيز")
+    spelling = SpellingIndex({"عزز": 300, term: 2})
+    assert spelling.correct(term) == analyze("تعزيز")[0] == "عزز"
+    health = [article(f"t{i}", "الصحة", [f"أعلنت الوزارة تعزيز إجراءات منع العدوى في {i} مستشفيات."]) for i in range(10)]
+    index = NewsIndex([*health, *FILLER])
+    query = index.sentences.query("بتعزيز إجراءات العدوى")
+    assert query.corrected == {term: "عزز"} and not query.guessed(term)  # a proclitic off is no guess
+
+
 def test_a_doubled_long_vowel_is_read_off_before_likelier_looking_edits() -> None:
     spelling = SpellingIndex({"موصل": 100, "موال": 5000})
     assert spelling.correct("موصال") == "موصل"

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Container, Iterable, Mapping, Sized
 
+from retrieval.analysis.stem import stem
+
 # Shorter words have too many neighbours one edit away to guess which was meant.
 MIN_LENGTH = 4
 # Longer "words" are not typos of a word (and their edits would take memory quadratic in the length).
@@ -117,9 +119,10 @@ class SpellingIndex:
     def without_proclitic(self, term: str) -> str | None:
         if len(term) < MIN_BARE + 1 or term[0] not in PROCLITICS or not term.isalpha():
             return None
-        bare = term[1:]
-        if self._doc_freqs.get(bare, 0) >= PROCLITIC_RATIO * (self._doc_freqs.get(term, 0) + 1):
-            return bare
+        needed = PROCLITIC_RATIO * (self._doc_freqs.get(term, 0) + 1)
+        for bare in bare_readings(term):
+            if self._doc_freqs.get(bare, 0) >= needed:
+                return bare
         return None
 
     def _near(self, term: str) -> list[str]:
@@ -146,6 +149,14 @@ class SpellingIndex:
         return fixes
 
 
+def bare_readings(term: str) -> tuple[str, ...]:
+    """`term` without its first letter, as it stands and stemmed again: with the proclitic on, the
+    stemmer could not see the word's own shape (بتعزيز: the bare تعزيز is indexed as عزز)."""
+    bare = term[1:]
+    again = stem(bare)
+    return (bare,) if again == bare else (bare, again)
+
+
 def is_guess(term: str, fixed: str) -> bool:
     """Whether reading `term` as `fixed` was a spelling guess (not just a proclitic taken off)."""
-    return not (term[:1] in PROCLITICS and term[1:] == fixed)
+    return not (term[:1] in PROCLITICS and fixed in bare_readings(term))
