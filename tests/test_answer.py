@@ -164,6 +164,12 @@ def test_answer_type_offers() -> None:
     assert offers("قتل العشرات في القصف.", AnswerType.HOW_MANY, frozenset())
     assert not offers("وصل الوفد إلى المدينة.", AnswerType.WHEN, frozenset())
     assert not offers("وصل الوفد إلى المدينة.", AnswerType.HOW_MANY, frozenset())
+    # A date is no count: a day by its month, a year after "عام"...
+    assert not offers("وتقام المباراة يوم الأربعاء ١٢ أغسطس ٢٠١٥ في لندن.", AnswerType.HOW_MANY, frozenset())
+    assert not offers("افتتح المعرض في عام 1999 بحضور الوزير.", AnswerType.HOW_MANY, frozenset())
+    # ...but a bare four-digit number may count, and "twice" is a count.
+    assert offers("حضر الحفل 2000 ضيف.", AnswerType.HOW_MANY, frozenset())
+    assert offers("وفاز الفريق بالكأس مرتين.", AnswerType.HOW_MANY, frozenset())
     # The name must follow the title at once, be a word, and not be another "ال" noun.
     title = frozenset({"زير"})
     assert offers("قال الوزير أحمد إن الحل قريب.", AnswerType.WHO, title)

@@ -115,6 +115,16 @@ def test_a_result_question_is_not_answered_by_a_preview() -> None:
     assert NewsIndex([preview, played, *FILLER]).ask("ما نتيجة مباراة الهلال والنصر في نهائي الكأس؟").answered
 
 
+def test_a_count_is_not_answered_by_a_date() -> None:
+    preview = article("d1", "نهائي السوبر في لندن", [
+        "تقام مباراة نهائي السوبر بحضور الجماهير يوم الأربعاء 12 أغسطس 2015 على ملعب لوفتس رود.",
+    ])
+    question = "كم عدد الجماهير التي حضرت نهائي السوبر على ملعب لوفتس رود؟"
+    assert not NewsIndex([preview, *FILLER]).ask(question).answered
+    played = article("d2", "الهلال بطل السوبر", ["حضر نهائي السوبر على ملعب لوفتس رود 16 ألف من الجماهير."], day=13)
+    assert NewsIndex([preview, played, *FILLER]).ask(question).answers[0].article.id == "d2"
+
+
 def test_news_page_chrome_is_never_a_sentence() -> None:
     parsed = parse_text(
         "سالم العمري- سبق- جدة: أعلنت الأمانة افتتاح 3 حدائق جديدة.\n"

@@ -56,14 +56,22 @@ _MONTHS_AND_DAYS = {
         "السبت الأحد الاثنين الإثنين الثلاثاء الأربعاء الخميس الجمعة أمس اليوم غدا صباح مساء"
     ).split()
 }
+_MONTHS = {
+    normalize(w)
+    for w in (
+        "يناير فبراير مارس أبريل ابريل مايو يونيو يوليو أغسطس اغسطس سبتمبر أكتوبر اكتوبر نوفمبر ديسمبر "
+        "كانون شباط آذار نيسان أيار حزيران تموز آب أيلول تشرين محرم صفر ربيع جمادى رجب شعبان رمضان شوال القعدة الحجة"
+    ).split()
+}
 _NUMBER_WORDS = {
     normalize(w)
     for w in (
         "واحد اثنان اثنين ثلاث ثلاثة أربع أربعة خمس خمسة ست ستة سبع سبعة ثمان ثمانية تسع تسعة عشر عشرة "
-        "عشرات عشرين ثلاثين أربعين خمسين مئة مائة مئات ألف آلاف مليون ملايين مليار"
+        "عشرات عشرين ثلاثين أربعين خمسين مئة مائة مئات ألف آلاف مليون ملايين مليار مرتين"
     ).split()
 }
 _YEAR = re.compile(r"^(1[5-9]|20)\d\d$")
+_YEAR_WORDS = {normalize(w) for w in "عام العام لعام بعام وعام عامي سنة السنة لسنة سنه".split()}
 
 
 def answer_type(question: str) -> AnswerType | None:
@@ -91,10 +99,13 @@ def offers(sentence: str, kind: AnswerType, question_terms: frozenset[str] | set
     if kind is AnswerType.WHEN:
         return any(_YEAR.match(w) or w in _MONTHS_AND_DAYS or _strip_al(w) in _MONTHS_AND_DAYS for w in words)
     if kind is AnswerType.HOW_MANY:
-        # A number the question does not already hold ("في أغسطس 1977" is not the answer's number).
+        # A number the question does not already hold ("في أغسطس 1977" is not the answer's number),
+        # and no part of a date: a year, or a day next to its month ("يوم الأربعاء 12 أغسطس").
         return any(
-            (w.isdigit() and w not in question_terms) or w in _NUMBER_WORDS or _strip_al(w) in _NUMBER_WORDS
-            for w in words
+            (w.isdigit() and w not in question_terms and not _in_date(words, i))
+            or w in _NUMBER_WORDS
+            or _strip_al(w) in _NUMBER_WORDS
+            for i, w in enumerate(words)
         )
     if kind is AnswerType.RESULT:
         return bool(_SCORE.search(normalize(sentence))) or any(w in _GOAL_WORDS for w in words)
@@ -112,6 +123,14 @@ def offers(sentence: str, kind: AnswerType, question_terms: frozenset[str] | set
             if words[i + 1].isalpha() and not words[i + 1].startswith("ال"):
                 return True
     return False
+
+
+def _in_date(words: list[str], i: int) -> bool:
+    """Whether the number words[i] is a day or a year: next to a month name, or a year after "عام"
+    (a bare 2000 may count guests, 1870 إلى 1939 a span)."""
+    if any(0 <= j < len(words) and _strip_al(words[j]) in _MONTHS for j in (i - 1, i + 1)):
+        return True
+    return bool(_YEAR.match(words[i])) and i > 0 and words[i - 1] in _YEAR_WORDS
 
 
 def _strip_al(word: str) -> str:
