@@ -172,7 +172,7 @@ class NewsIndex:
             hits = rerank.newest_first(hits, self.refs, self.policy.recency_band)
         else:
             hits = rerank.prefer_newer_on_ties(hits, self.refs, self.policy.tie_margin, n)
-        return [(self.refs[h.doc], self.sentences.describe(query, h)) for h in hits[:n]]
+        return [(self.refs[h.doc], h) for h in self.sentences.describe_all(query, hits[:n])]
 
     def _boost_answer_type(self, hits: list[Hit], kind: AnswerType, query: Query) -> list[Hit]:
         if not hits:
@@ -196,7 +196,7 @@ class NewsIndex:
     def related(self, question: str) -> tuple[RelatedHit, ...]:
         """"تابع أيضا" headlines of the corpus that fit the question."""
         query = self.headlines.query(question)
-        hits = [self.headlines.describe(query, h) for h in self.headlines.search(query, self.policy.related_limit * 4)]
+        hits = self.headlines.describe_all(query, self.headlines.search(query, self.policy.related_limit * 4))
         keep = [h for h in hits if h.coverage >= self.policy.related_min_coverage]
         return tuple(RelatedHit(self.links[h.doc], h.score) for h in keep[: self.policy.related_limit])
 
