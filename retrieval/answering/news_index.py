@@ -67,7 +67,7 @@ class NewsIndex:
                 if link.title not in links or (link.url and not links[link.title].url):
                     links[link.title] = link
         self.links = list(links.values())
-        self._wanted: tuple[Query, frozenset[str]] | None = None
+        self._wanted: tuple[Query, frozenset[str], dict[int, rerank.Evidence]] | None = None
         if sentences is None:
             sentences = TermIndex([s for a in self.articles for s in a.sentences], params, analyzer)
         if headlines is None:
@@ -157,9 +157,14 @@ class NewsIndex:
         if cached is None or cached[0] is not query:
             # A question's candidates are read one after another: a one-entry cache keeps its terms
             # (replaced whole, so a question asked from another thread only recomputes them).
-            cached = (query, rerank.query_terms(query))
+            cached = (query, rerank.query_terms(query), {})
             self._wanted = cached
-        return rerank.evidence(self.refs, self.terms, doc, cached[1])
+        # ...and each candidate's evidence, which the rerank, the answer checks and related articles
+        # all read (a pure function of the document and the terms).
+        found = cached[2].get(doc)
+        if found is None:
+            found = cached[2][doc] = rerank.evidence(self.refs, self.terms, doc, cached[1])
+        return found
 
     def _rank(self, question: str, query: Query, n: int) -> list[tuple[SentenceRef, Hit]]:
         hits = self.sentences.search(query, max(n, self.policy.pool))
