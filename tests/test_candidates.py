@@ -92,3 +92,29 @@ def test_duplicate_groups_equal_plain_jaccard_grouping() -> None:
         assert assemble.group_duplicates(cands, terms) == expected
     for a, b in combinations([frozenset(rng.sample(WORDS, rng.randint(0, 6))) for _ in range(30)], 2):
         assert assemble.overlap(a, b) == jaccard(a, b)
+
+
+def test_answers_carry_the_terms_they_match() -> None:
+    """ask ranks its pool undescribed and describes only what it quotes: each answer's matched terms
+    are the question's corpus terms its sentence holds, as describe gives them."""
+    index = NewsIndex(articles(80, seed=6))
+    answered = 0
+    for question in ("وزير خارجية نفط", "مطار قطار سفير", "طاقة شمس رياح", "قمة تعاون رياض جدة"):
+        query = index._query(question)
+        wanted = rerank.query_terms(query)
+        for answer in index.ask(question, top_k=3).answers:
+            doc = index.refs.index(answer.ref)
+            assert answer.matched_terms == wanted.intersection(index.terms[doc]) != frozenset()
+            assert answer.matched_terms == index.sentences.describe(query, Hit(doc, answer.score)).matched
+            answered += 1
+    assert answered >= 4
+
+
+def test_the_doc_major_view_is_built_with_the_index_not_by_a_question() -> None:
+    """The view the answer checks read is built where the index is built (a start, a refresh thread),
+    so no question waits for it, in a fresh index and in one grown by new articles."""
+    arts = articles(50, seed=7)
+    index = NewsIndex(arts[:30])
+    grown = index.with_articles(arts[30:])
+    for built in (index, grown):
+        assert all("_forward" in vars(seg) for seg in built.sentences.segments)

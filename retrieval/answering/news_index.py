@@ -78,7 +78,7 @@ class NewsIndex:
         self.headlines = headlines
         # Built off the event loop (the bot builds in a thread): pay for the score arrays here, not
         # in the first question.
-        sentences.scorer.warm()
+        sentences.scorer.warm(doc_terms=True)  # the answer checks read sentences' terms
         headlines.scorer.warm()
         self.terms = SentenceTerms(self.sentences)
 
@@ -166,7 +166,7 @@ class NewsIndex:
             found = cached[2][doc] = rerank.evidence(self.refs, self.terms, doc, cached[1])
         return found
 
-    def _rank(self, question: str, query: Query, n: int) -> list[tuple[SentenceRef, Hit]]:
+    def _rank(self, question: str, query: Query, n: int, describe: bool = True) -> list[tuple[SentenceRef, Hit]]:
         hits = self.sentences.search(query, max(n, self.policy.pool))
         depth = max(n, self.policy.context_depth) if n < self.policy.pool else self.policy.context_depth
         hits = rerank.with_context(hits, query, lambda doc: self.evidence(doc, query), self.policy.context_weight, depth)
@@ -177,7 +177,7 @@ class NewsIndex:
             hits = rerank.newest_first(hits, self.refs, self.policy.recency_band)
         else:
             hits = rerank.prefer_newer_on_ties(hits, self.refs, self.policy.tie_margin, n)
-        return [(self.refs[h.doc], h) for h in self.sentences.describe_all(query, hits[:n])]
+        return [(self.refs[h.doc], h) for h in (self.sentences.describe_all(query, hits[:n]) if describe else hits[:n])]
 
     def _boost_answer_type(self, hits: list[Hit], kind: AnswerType, query: Query) -> list[Hit]:
         if not hits:
@@ -207,7 +207,8 @@ class NewsIndex:
 
     def ask(self, question: str, top_k: int = 3) -> Reply:
         query = self._query(question)
-        pool = self._rank(question, query, max(top_k, self.policy.pool))
+        # Undescribed: of the pool only the quoted answers' matched terms are read (described there).
+        pool = self._rank(question, query, max(top_k, self.policy.pool), describe=False)
         answers: list[Answer] = []
         first = self._first_answering(question, query, pool)
         if first is not None:
@@ -254,7 +255,8 @@ class NewsIndex:
             if answers and (hit.score < self.policy.min_relative_score * best or not self._answers(question, query, (ref, hit))):
                 continue
             others = assemble.other_outlets(ref.article, [window[c][0].article for c in copies])
-            answers.append(Answer(ref=ref, score=hit.score, matched_terms=hit.matched, also_reported_by=others))
+            matched = self.sentences.describe(query, hit).matched
+            answers.append(Answer(ref=ref, score=hit.score, matched_terms=matched, also_reported_by=others))
             if len(answers) == top_k:
                 break
         return answers
