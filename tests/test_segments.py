@@ -241,6 +241,10 @@ def test_holds_is_posting_membership_across_segments() -> None:
         for col, doc in enumerate(picks):
             assert held[row, col] == (doc < len(docs) and t in docs[doc]), (t, doc)
             assert index.scorer.contains(ids(index, [t])[0], int(doc)) == held[row, col]
+    # A few documents are read through their own terms (the doc-major view), with the same result.
+    for start in range(0, len(picks), 3):
+        few = picks[start : start + 3]
+        assert np.array_equal(index.scorer.holds(ids(index, terms), few), held[:, start : start + 3])
 
 
 def test_describe_all_equals_describing_each_hit_from_its_terms() -> None:

@@ -79,7 +79,7 @@ class NewsIndex:
         # Built off the event loop (the bot builds in a thread): pay for the score arrays here, not
         # in the first question.
         sentences.scorer.warm(doc_terms=True)  # the answer checks read sentences' terms
-        headlines.scorer.warm()
+        headlines.scorer.warm(doc_terms=True)
         self.terms = SentenceTerms(self.sentences)
 
     def with_articles(self, more: Iterable[Article], analysed: Encoded | None = None) -> NewsIndex:

@@ -36,6 +36,8 @@ SLACK = 1e-9
 COMMON_SHARE = 16
 # ...and pruning is tried only when the common terms hold this many times the other terms' postings.
 PRUNE_GAIN = 2
+# `holds` reads up to this many documents through the doc-major view, more through the postings.
+FEW_DOCS = 4
 
 
 class SegmentedBM25:
@@ -143,6 +145,12 @@ class SegmentedBM25:
         (a question describes its ~50 hits at once)."""
         docs = np.asarray(docs, dtype=np.int64)
         out = np.zeros((len(terms), len(docs)), dtype=bool)
+        if len(docs) <= FEW_DOCS:  # the quoted answers: each document's own terms are fewer look-ups
+            for col, doc in enumerate(docs.tolist()):
+                if 0 <= doc < self.corpus_size:
+                    own = set(self.doc_terms(doc).tolist())
+                    out[:, col] = [t in own for t in terms]
+            return out
         segment_of = np.searchsorted(self.bases, docs, side="right") - 1
         for k, seg in enumerate(self.segments):
             inside = np.flatnonzero(segment_of == k)
