@@ -10,7 +10,8 @@ import pytest
 
 from retrieval.search.bm25 import LuceneIdfBM25
 from retrieval.search.segments import merge_policy
-from retrieval.search.term_index import BM25Params, TermIndex
+from retrieval.search import term_index
+from retrieval.search.term_index import BM25Params, Hit, Query, TermIndex
 
 # Our own words (stems as the analyzer would leave them), drawn with Zipf-like weights so some terms
 # are in most sentences and most are rare: the shape that makes pruning matter.
@@ -208,3 +209,87 @@ def test_terms_of_a_document_are_its_distinct_terms_across_segments_and_selectio
     selected = index.select(picks)
     for new, old in enumerate(picks):
         assert sorted(selected.terms_of(new)) == sorted(set(docs[old])), (new, old)
+
+
+def test_terms_of_keeps_what_it_read_without_sharing_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """terms_of keeps the documents it read (TERMS_CACHE of them): read again, in any order and past
+    the bound, they stay each document's terms, and a caller changing its list changes nothing."""
+    monkeypatch.setattr(term_index, "TERMS_CACHE", 7)
+    docs = corpus(300, seed=10)
+    index = grown(docs, [100, 200])
+    order = [*range(300), *random.Random(11).sample(range(300), 300), *range(0, 300, 7)]
+    for doc in order:
+        got = index.terms_of(doc)
+        assert sorted(got) == sorted(set(docs[doc])), doc
+        got.append("غريب")
+    assert len(index._terms_read) <= 7
+    with pytest.raises(IndexError):
+        index.terms_of(300)
+
+
+def test_holds_is_posting_membership_across_segments() -> None:
+    """The batch membership test behind describe_all: any documents (unsorted, repeated, past the
+    last one), any terms (unknown ones too), every segment."""
+    docs = corpus(600, seed=12)
+    index = grown(docs, [50, 51, 90, 300, 310, 311, 320, 500])
+    assert len(index.segments) > 1
+    rng = random.Random(13)
+    picks = np.array([rng.randrange(620) for _ in range(60)] + [0, 599, 599, 600], dtype=np.int64)
+    terms = [*WORDS[:12], "كلمه_غايبه"]
+    held = index.scorer.holds(ids(index, terms), picks)
+    for row, t in enumerate(terms):
+        for col, doc in enumerate(picks):
+            assert held[row, col] == (doc < len(docs) and t in docs[doc]), (t, doc)
+            assert index.scorer.contains(ids(index, [t])[0], int(doc)) == held[row, col]
+    # A few documents are read through their own terms (the doc-major view), with the same result.
+    for start in range(0, len(picks), 3):
+        few = picks[start : start + 3]
+        assert np.array_equal(index.scorer.holds(ids(index, terms), few), held[:, start : start + 3])
+
+
+def test_describe_all_equals_describing_each_hit_from_its_terms() -> None:
+    """Coverage and matched terms of many hits at once, against the definition read off each
+    document's own tokens: a term counts its idf, half of it when read through a typo guess."""
+    docs = corpus(600, seed=14)
+    index = grown(docs, [50, 51, 90, 300, 310, 311, 320, 500])
+    assert len(index.segments) > 1
+    rng = random.Random(15)
+    for q in queries(seed=16, count=30):
+        weights = {t: rng.uniform(0.1, 5.0) for t in dict.fromkeys([*q, "كلمه_غايبه"])}
+        # "وزيير" read as the corpus word وزير by a guess (one edit): a guess weighs half.
+        corrected = {"وزيير": "وزير"} if rng.random() < 0.5 else {}
+        weights.update({t: 1.5 for t in corrected})
+        query = Query(terms=tuple(q), weights=weights, corrected=corrected)
+        hits = [Hit(doc=d, score=float(d)) for d in rng.sample(range(600), 40)]
+        described = index.describe_all(query, hits)
+        for hit, got in zip(hits, described, strict=True):
+            matched = [t for t in weights if corrected.get(t, t) in docs[hit.doc]]
+            coverage = sum(weights[t] * (0.5 if t in corrected else 1.0) for t in matched) / sum(weights.values())
+            assert (got.doc, got.score) == (hit.doc, hit.score)
+            assert got.matched == frozenset(corrected.get(t, t) for t in matched)
+            assert got.coverage == coverage, (q, hit.doc)
+            assert index.describe(query, hit) == got
+    assert index.describe_all(query, []) == []
+
+
+def test_a_repeated_question_is_analysed_once_per_snapshot() -> None:
+    """The question cache: asked again, a question is not analysed again and gets the very same Query;
+    a grown snapshot keeps the analysis but computes its own weights (its statistics differ)."""
+    docs = corpus(200, seed=17)
+    calls: list[str] = []
+
+    def analyzer(text: str) -> list[str]:
+        calls.append(text)
+        return text.split()
+
+    index = TermIndex([" ".join(d) for d in docs], PARAMS, analyzer=analyzer)
+    calls.clear()
+    first = index.query("ملك رياض وزيير")
+    assert index.query("ملك رياض وزيير") is first and calls == ["ملك رياض وزيير"]
+    fresh = TermIndex([" ".join(d) for d in docs], PARAMS, analyzer=str.split).query("ملك رياض وزيير")
+    assert first == fresh and first.corrected == {"وزيير": "وزير"}
+    bigger = index.with_texts(["ملك ملك"] * 50, tokens=[["ملك", "ملك"]] * 50)
+    calls.clear()
+    grown_query = bigger.query("ملك رياض وزيير")
+    assert calls == [] and grown_query.terms == first.terms
+    assert grown_query.weights["ملك"] < first.weights["ملك"]  # ملك got commoner: a lower idf

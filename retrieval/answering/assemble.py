@@ -23,7 +23,8 @@ NEAR_DUPLICATE = 0.7
 def overlap(a: frozenset[str], b: frozenset[str]) -> float:
     if not a or not b:
         return 0.0
-    return len(a & b) / len(a | b)
+    shared = len(a & b)
+    return shared / (len(a) + len(b) - shared)  # |a ∪ b| without building the union
 
 
 def title_key(article: Article) -> str:
@@ -37,10 +38,15 @@ def group_duplicates(
     """Candidates (by position) that lead a story, each with the positions of its near-duplicates in
     other articles (sentences of one article are its own, however alike)."""
     groups: list[tuple[int, list[int]]] = []
+    sizes = [len(t) for t in terms_of]
     for i in range(len(candidates)):
         for lead, copies in groups:
             same_article = candidates[i][0].article is candidates[lead][0].article
-            if not same_article and overlap(terms_of[i], terms_of[lead]) >= NEAR_DUPLICATE:
+            # Jaccard is at most min/max of the sizes (and its float no larger): most pairs end there.
+            small, large = sorted((sizes[i], sizes[lead]))
+            if same_article or small < NEAR_DUPLICATE * large:
+                continue
+            if overlap(terms_of[i], terms_of[lead]) >= NEAR_DUPLICATE:
                 copies.append(i)
                 break
         else:

@@ -67,7 +67,7 @@ class NewsIndex:
                 if link.title not in links or (link.url and not links[link.title].url):
                     links[link.title] = link
         self.links = list(links.values())
-        self._wanted: tuple[Query, frozenset[str]] | None = None
+        self._wanted: tuple[Query, frozenset[str], dict[int, rerank.Evidence]] | None = None
         if sentences is None:
             sentences = TermIndex([s for a in self.articles for s in a.sentences], params, analyzer)
         if headlines is None:
@@ -78,8 +78,8 @@ class NewsIndex:
         self.headlines = headlines
         # Built off the event loop (the bot builds in a thread): pay for the score arrays here, not
         # in the first question.
-        sentences.scorer.warm()
-        headlines.scorer.warm()
+        sentences.scorer.warm(doc_terms=True)  # the answer checks read sentences' terms
+        headlines.scorer.warm(doc_terms=True)
         self.terms = SentenceTerms(self.sentences)
 
     def with_articles(self, more: Iterable[Article], analysed: Encoded | None = None) -> NewsIndex:
@@ -157,11 +157,16 @@ class NewsIndex:
         if cached is None or cached[0] is not query:
             # A question's candidates are read one after another: a one-entry cache keeps its terms
             # (replaced whole, so a question asked from another thread only recomputes them).
-            cached = (query, rerank.query_terms(query))
+            cached = (query, rerank.query_terms(query), {})
             self._wanted = cached
-        return rerank.evidence(self.refs, self.terms, doc, cached[1])
+        # ...and each candidate's evidence, which the rerank, the answer checks and related articles
+        # all read (a pure function of the document and the terms).
+        found = cached[2].get(doc)
+        if found is None:
+            found = cached[2][doc] = rerank.evidence(self.refs, self.terms, doc, cached[1])
+        return found
 
-    def _rank(self, question: str, query: Query, n: int) -> list[tuple[SentenceRef, Hit]]:
+    def _rank(self, question: str, query: Query, n: int, describe: bool = True) -> list[tuple[SentenceRef, Hit]]:
         hits = self.sentences.search(query, max(n, self.policy.pool))
         depth = max(n, self.policy.context_depth) if n < self.policy.pool else self.policy.context_depth
         hits = rerank.with_context(hits, query, lambda doc: self.evidence(doc, query), self.policy.context_weight, depth)
@@ -172,7 +177,7 @@ class NewsIndex:
             hits = rerank.newest_first(hits, self.refs, self.policy.recency_band)
         else:
             hits = rerank.prefer_newer_on_ties(hits, self.refs, self.policy.tie_margin, n)
-        return [(self.refs[h.doc], self.sentences.describe(query, h)) for h in hits[:n]]
+        return [(self.refs[h.doc], h) for h in (self.sentences.describe_all(query, hits[:n]) if describe else hits[:n])]
 
     def _boost_answer_type(self, hits: list[Hit], kind: AnswerType, query: Query) -> list[Hit]:
         if not hits:
@@ -196,13 +201,14 @@ class NewsIndex:
     def related(self, question: str) -> tuple[RelatedHit, ...]:
         """"تابع أيضا" headlines of the corpus that fit the question."""
         query = self.headlines.query(question)
-        hits = [self.headlines.describe(query, h) for h in self.headlines.search(query, self.policy.related_limit * 4)]
+        hits = self.headlines.describe_all(query, self.headlines.search(query, self.policy.related_limit * 4))
         keep = [h for h in hits if h.coverage >= self.policy.related_min_coverage]
         return tuple(RelatedHit(self.links[h.doc], h.score) for h in keep[: self.policy.related_limit])
 
     def ask(self, question: str, top_k: int = 3) -> Reply:
         query = self._query(question)
-        pool = self._rank(question, query, max(top_k, self.policy.pool))
+        # Undescribed: of the pool only the quoted answers' matched terms are read (described there).
+        pool = self._rank(question, query, max(top_k, self.policy.pool), describe=False)
         answers: list[Answer] = []
         first = self._first_answering(question, query, pool)
         if first is not None:
@@ -249,7 +255,8 @@ class NewsIndex:
             if answers and (hit.score < self.policy.min_relative_score * best or not self._answers(question, query, (ref, hit))):
                 continue
             others = assemble.other_outlets(ref.article, [window[c][0].article for c in copies])
-            answers.append(Answer(ref=ref, score=hit.score, matched_terms=hit.matched, also_reported_by=others))
+            matched = self.sentences.describe(query, hit).matched
+            answers.append(Answer(ref=ref, score=hit.score, matched_terms=matched, also_reported_by=others))
             if len(answers) == top_k:
                 break
         return answers

@@ -55,6 +55,9 @@ class SentenceRef:
         return self.article.sentences[self.position]
 
 
+REF_CACHE = 4096
+
+
 class SentenceRefs(Sequence[SentenceRef]):
     """Every body sentence of `articles`, in order, made on demand: a news index holds hundreds of
     thousands of sentences and reads a few dozen per question, so it keeps one offset per article."""
@@ -62,6 +65,9 @@ class SentenceRefs(Sequence[SentenceRef]):
     def __init__(self, articles: Sequence[Article]) -> None:
         self._articles = articles
         self._starts = [0, *accumulate(len(a.sentences) for a in articles)]
+        # A question reads its few dozen candidates again and again (context, ties, checks, assembly):
+        # the references made lately are kept, up to REF_CACHE, and the whole lot dropped when full.
+        self._made: dict[int, SentenceRef] = {}
 
     def __len__(self) -> int:
         return self._starts[-1]
@@ -74,12 +80,19 @@ class SentenceRefs(Sequence[SentenceRef]):
     def __getitem__(self, i: int | slice) -> SentenceRef | list[SentenceRef]:
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
+        made = self._made.get(i)
+        if made is not None:
+            return made
         if i < 0:
             i += len(self)
         if not 0 <= i < len(self):
             raise IndexError(i)
         a = bisect_right(self._starts, i) - 1
-        return SentenceRef(self._articles[a], i - self._starts[a])
+        ref = SentenceRef(self._articles[a], i - self._starts[a])
+        if len(self._made) >= REF_CACHE:
+            self._made.clear()
+        self._made[i] = ref
+        return ref
 
 
 def sentence_refs(articles: Sequence[Article]) -> SentenceRefs:

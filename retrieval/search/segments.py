@@ -63,6 +63,10 @@ class Segment:
         starts = np.searchsorted(self.docs[order], np.arange(self.size + 1)).astype(np.int64)
         return starts, self.posting_terms()[order].astype(np.int32)
 
+    def warm_doc_terms(self) -> None:
+        """Build the doc-major view now (where the index is built, off the questions' path)."""
+        self._forward  # a cached property: reading it builds it
+
     def doc_terms(self, doc: int) -> np.ndarray:
         """The distinct term ids of local document `doc`."""
         starts, terms = self._forward

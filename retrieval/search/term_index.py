@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,6 +33,8 @@ from retrieval.search.spelling import SpellingIndex, is_guess
 
 # Questions asked again (the same headline from many chats, a retry) skip analysis and typo lookup.
 QUERY_CACHE = 4096
+# Documents whose terms (terms_of) are kept once read: a question reads ~100, several times each.
+TERMS_CACHE = 4096
 # Texts analysed per step of a build from scratch (bounds the token lists held at once).
 BUILD_CHUNK = 20_000
 
@@ -198,6 +200,7 @@ class TermIndex:
         self._analyze_question = cached  # shared with the snapshots that follow: analysis never changes
         # Per snapshot: typo fixes and weights depend on the vocabulary and statistics of this one.
         self.query = lru_cache(maxsize=QUERY_CACHE)(self._query)  # type: ignore[method-assign]
+        self._terms_read: dict[int, tuple[str, ...]] = {}  # see terms_of
 
     def _derived(self, segments: list[Segment]) -> TermIndex:
         index = object.__new__(TermIndex)
@@ -264,21 +267,41 @@ class TermIndex:
     def terms_of(self, doc: int) -> list[str]:
         """The distinct index terms of document `doc`, from the doc-major view of the postings (built
         once per segment, then a slice per document: for the few documents a question looks at)."""
-        terms = self.vocab.terms
-        return [terms[i] for i in self.scorer.doc_terms(doc)]
+        found = self._terms_read.get(doc)
+        if found is None:
+            # A question reads a candidate's terms several times (its own, as a neighbour or lead of
+            # other candidates, for duplicates): the last TERMS_CACHE documents read are kept.
+            terms = self.vocab.terms
+            found = tuple([terms[i] for i in self.scorer.doc_terms(doc).tolist()])  # tolist: no numpy scalars
+            if len(self._terms_read) >= TERMS_CACHE:
+                self._terms_read.clear()
+            self._terms_read[doc] = found
+        return list(found)
 
     def describe(self, query: Query, hit: Hit) -> Hit:
         """`hit` with its coverage of the question and the corpus terms it matched."""
+        return self.describe_all(query, [hit])[0]
+
+    def describe_all(self, query: Query, hits: Sequence[Hit]) -> list[Hit]:
+        """Each of `hits` described (see `describe`): the postings of each question term are searched
+        once for all the hits, not once per hit."""
+        if not hits:
+            return []
         ids = self.vocab.ids
-        matched = [
-            t for t in query.weights
-            if (i := ids.get(query.corrected.get(t, t))) is not None and self.scorer.contains(i, hit.doc)
-        ]
+        docs = np.fromiter((h.doc for h in hits), dtype=np.int64, count=len(hits))
+        known = {t: i for t in query.weights if (i := ids.get(query.corrected.get(t, t))) is not None}
+        # question term -> whether each hit holds it (as read in the corpus)
+        holds = dict(zip(known, self.scorer.holds(list(known.values()), docs).tolist(), strict=True))
         total = query.total_weight
         # A typo-corrected term earns half its weight: the correction may be a guess.
-        got = sum(query.weights[t] * (0.5 if query.guessed(t) else 1.0) for t in matched)
-        coverage = got / total if total else 0.0
-        return replace(hit, coverage=coverage, matched=frozenset(query.corrected.get(t, t) for t in matched))
+        factor = {t: 0.5 if query.guessed(t) else 1.0 for t in holds}
+        out = []
+        for j, hit in enumerate(hits):
+            matched = [t for t in holds if holds[t][j]]  # in query.weights order, as the sum was
+            got = sum(query.weights[t] * factor[t] for t in matched)
+            coverage = got / total if total else 0.0
+            out.append(Hit(hit.doc, hit.score, coverage, frozenset(query.corrected.get(t, t) for t in matched)))
+        return out
 
     def search(self, query: Query, n: int) -> list[Hit]:
         """The n best units by BM25 score, not yet described."""
