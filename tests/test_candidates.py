@@ -5,10 +5,12 @@ pairs too different in size. Each must equal its plain definition."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from itertools import combinations
 
 import pytest
 
+from retrieval.analysis.analyzer import analyze
 from retrieval.answering import assemble, replies, rerank
 from retrieval.answering.news_index import NewsIndex
 from retrieval.answering.replies import SentenceRef, sentence_refs
@@ -55,9 +57,12 @@ def test_evidence_is_computed_once_per_question_and_equals_the_definition(monkey
     computed: list[int] = []
     plain = rerank.evidence
 
-    def counted(refs, tokens, doc, wanted):  # noqa: ANN001 (the function's own signature)
+    def counted(refs, tokens, doc, wanted, title_terms):  # noqa: ANN001 (the function's own signature)
         computed.append(doc)
-        return plain(refs, tokens, doc, wanted)
+        return plain(refs, tokens, doc, wanted, title_terms)
+
+    def analysed_title(doc: int) -> list[str]:  # the definition: the title as the analyzer reads it
+        return analyze(index.refs[doc].article.title)
 
     monkeypatch.setattr(rerank, "evidence", counted)
     for query in (first, second, first):
@@ -65,8 +70,21 @@ def test_evidence_is_computed_once_per_question_and_equals_the_definition(monkey
         computed.clear()
         for _ in range(3):
             for doc in range(len(index.refs)):
-                assert index.evidence(doc, query) == plain(index.refs, index.terms, doc, wanted), doc
+                assert index.evidence(doc, query) == plain(index.refs, index.terms, doc, wanted, analysed_title), doc
         assert sorted(computed) == list(range(len(index.refs)))  # once each, for this question
+
+
+def test_title_terms_are_each_articles_analysed_title_as_the_index_grows_and_is_rebuilt() -> None:
+    """The context rerank reads titles off the titles index: after growth, ageing and a changed title
+    each article's entry still equals the analysis of its own title."""
+    arts = articles(40, seed=5)
+    index = NewsIndex(arts[:30]).with_articles(arts[25:])  # 5 already held, 10 new
+    renamed = replace(arts[3], title="عنوان جديد عن ميناء جدة")
+    rebuilt = index.rebuilt([arts[10], renamed, *arts[20:], arts[10]])  # dropped, reordered, renamed, repeated
+    for built in (index, rebuilt):
+        assert built.titles.size == len(built.articles)
+        for i, article in enumerate(built.articles):
+            assert sorted(built.titles.terms_of(i)) == sorted(set(analyze(article.title))), article.id
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:

@@ -52,9 +52,12 @@ class NewsIndex:
         *,
         sentences: TermIndex | None = None,
         headlines: TermIndex | None = None,
+        titles: TermIndex | None = None,
     ) -> None:
         """`sentences`, when given, is the index of the articles' sentences in order (loaded from a
-        snapshot, or grown from an older index); `headlines` likewise for the related headlines."""
+        snapshot, or grown from an older index); `headlines` likewise for the related headlines and
+        `titles` for the articles' titles (one document per article: the context rerank reads a
+        candidate's title terms off it instead of analysing the title in the question)."""
         self.articles: tuple[Article, ...] = tuple(articles)
         self.params = params
         self.policy = policy
@@ -72,14 +75,18 @@ class NewsIndex:
             sentences = TermIndex([s for a in self.articles for s in a.sentences], params, analyzer)
         if headlines is None:
             headlines = TermIndex([link.title for link in self.links], params, analyzer)
-        if sentences.size != len(self.refs) or headlines.size != len(self.links):
+        if titles is None:
+            titles = TermIndex([a.title for a in self.articles], params, analyzer)
+        if sentences.size != len(self.refs) or headlines.size != len(self.links) or titles.size != len(self.articles):
             raise ValueError("the term indexes do not match the articles")
         self.sentences = sentences
         self.headlines = headlines
+        self.titles = titles
         # Built off the event loop (the bot builds in a thread): pay for the score arrays here, not
         # in the first question.
         sentences.scorer.warm(doc_terms=True)  # the answer checks read sentences' terms
         headlines.scorer.warm(doc_terms=True)
+        titles.scorer.warm(doc_terms=True)
         self.terms = SentenceTerms(self.sentences)
 
     def with_articles(self, more: Iterable[Article], analysed: Encoded | None = None) -> NewsIndex:
@@ -109,6 +116,7 @@ class NewsIndex:
             self.analyzer,
             sentences=sentences,
             headlines=self.headlines.with_texts(titles),
+            titles=self.titles.with_texts([a.title for a in new]),
         )
 
     def rebuilt(self, articles: Iterable[Article]) -> NewsIndex:
@@ -139,7 +147,18 @@ class NewsIndex:
             headlines = self.headlines.select([titles[t] for t in wanted])
         else:  # headlines are few: analysing them again costs nothing worth a second code path
             headlines = TermIndex(wanted, self.params, self.analyzer)
-        return NewsIndex(articles, self.params, self.policy, self.analyzer, sentences=sentences, headlines=headlines)
+        # Titles likewise: an article held (first of its id, same title) keeps its analysed title.
+        kept: dict[str, int] = {}
+        for i, article in enumerate(self.articles):
+            kept.setdefault(article.id, i)
+        same = []
+        for article in articles:
+            i = kept.pop(article.id, -1)
+            same.append(i if i >= 0 and self.articles[i].title == article.title else -1)
+        titles = self.titles.reassembled(same, [a.title for a, i in zip(articles, same, strict=True) if i < 0])
+        return NewsIndex(
+            articles, self.params, self.policy, self.analyzer, sentences=sentences, headlines=headlines, titles=titles
+        )
 
     def rank(self, question: str, n: int) -> list[tuple[SentenceRef, Hit]]:
         """The n best sentences for `question`, without any abstention (used by evaluation)."""
@@ -163,8 +182,11 @@ class NewsIndex:
         # all read (a pure function of the document and the terms).
         found = cached[2].get(doc)
         if found is None:
-            found = cached[2][doc] = rerank.evidence(self.refs, self.terms, doc, cached[1])
+            found = cached[2][doc] = rerank.evidence(self.refs, self.terms, doc, cached[1], self._title_terms)
         return found
+
+    def _title_terms(self, doc: int) -> list[str]:
+        return self.titles.terms_of(self.refs.article_of(doc))
 
     def _rank(self, question: str, query: Query, n: int, describe: bool = True) -> list[tuple[SentenceRef, Hit]]:
         hits = self.sentences.search(query, max(n, self.policy.pool))

@@ -95,6 +95,13 @@ class SentenceRefs(Sequence[SentenceRef]):
         return ref
 
 
+    def article_of(self, i: int) -> int:
+        """The position in `articles` of the article sentence `i` belongs to."""
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return bisect_right(self._starts, i) - 1
+
+
 def sentence_refs(articles: Sequence[Article]) -> SentenceRefs:
     return SentenceRefs(articles)
 

@@ -8,23 +8,18 @@ at a discount. rank-bm25's score is left as it is; this is a separate rerank on 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from functools import lru_cache
 
-from retrieval.analysis.analyzer import analyze, words
+from retrieval.analysis.analyzer import words
 from retrieval.answering.replies import SentenceRef
 from retrieval.search.term_index import Hit, Query
 from retrieval.text.article import Article
 
 # Words that ask for the latest state of a developing story ("ما آخر ...", "وش أحدث ...", "اليوم").
 _RECENCY_WORDS = frozenset(words("آخر أحدث أخيرا مؤخرا اليوم الآن حاليا حاليًا لحد الحين الحالي"))
-
-
-@lru_cache(maxsize=100_000)
-def _title_terms(title: str) -> frozenset[str]:
-    return frozenset(analyze(title))
 
 
 @dataclass(frozen=True)
@@ -54,15 +49,18 @@ class Evidence:
         return [t for t in query.weights if query.corrected.get(t, t) not in self.own | self.context]
 
 
-def evidence(refs: Sequence[SentenceRef], tokens: Sequence[list[str]], doc: int, wanted: frozenset[str]) -> Evidence:
-    """Which of the `wanted` terms (see query_terms) the sentence `doc` holds, and which only its title,
-    lead and neighbours add."""
+def evidence(
+    refs: Sequence[SentenceRef], tokens: Sequence[list[str]], doc: int, wanted: frozenset[str],
+    title_terms: Callable[[int], Iterable[str]],
+) -> Evidence:
+    """Which of the `wanted` terms (see query_terms) the sentence `doc` holds, and which only its title
+    (`title_terms` of the sentence), lead and neighbours add."""
     own = wanted.intersection(tokens[doc])
     missing = wanted - own
     if not missing:
         return Evidence(own=frozenset(own), context=frozenset())
     article = refs[doc].article
-    around = missing & _title_terms(article.title)
+    around = missing.intersection(title_terms(doc))
     first = doc - refs[doc].position  # the article's lead sentence
     for other in (first, doc - 1, doc + 1):
         if other != doc and 0 <= other < len(refs) and refs[other].article is article:
