@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -144,6 +145,27 @@ async def test_questions_do_not_wait_for_a_refresh(tmp_path: Path) -> None:
         assert len(await refresh) == 1000
         # The refresh ran in a thread; questions kept being answered from the previous index meanwhile.
         assert len(latencies) > 1
+        # 1,000 articles are analysed in the worker process, and join as if analysed here.
+        assert service._analysis is not None
+        for question in ["مزارعي القطن في أسوان", "كم بلغ إنتاج البصل في طنطا في الاجتماع رقم 1071؟"]:
+            assert service.index.ask(question) == NewsIndex(service.index.articles).ask(question)
+    finally:
+        await service.close()
+
+
+async def test_a_dead_analysis_worker_costs_no_articles(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    async with await Storage.open(settings.database) as storage:
+        await storage.add_articles([article(i) for i in range(10)])
+    service = await NewsService.start(settings)
+    try:
+        workers = service._analysis_workers()
+        workers.submit(os._exit, 1)  # the worker dies (as if killed): the pool is broken
+        async with await Storage.open(settings.database) as writer:
+            await writer.add_articles([article(i) for i in range(10, 210)])
+        assert len(await service.refresh()) == 200
+        assert [a.id for a in service.index.articles] == [article(i).id for i in range(210)]
+        assert service._analysis is None  # a new worker is started next time
     finally:
         await service.close()
 

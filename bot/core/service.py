@@ -6,7 +6,10 @@ import asyncio
 import gc
 import logging
 import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime, timezone
+from multiprocessing import get_context
 
 from retrieval import Article, NewsIndex
 
@@ -15,7 +18,7 @@ from bot.core.alerts import Followed, TopicAlerts
 from bot.core.channels import ChannelRequest
 from bot.core.feed_admin import FeedAdmin, FeedChange, FeedStatus
 from bot.core.digests import DEFAULT_TZ, PlanRequest, Story, next_due, plan_due, top_stories
-from bot.core.index_builder import index_from_storage, save_index
+from bot.core.index_builder import ANALYSE_APART_MIN, grown_index, index_from_storage, save_index
 from bot.core.questions import check_question, clean_question, cut_question
 from bot.core.results import Asked, Latest, Plan, Stats
 from bot.intake.files import load_seeds
@@ -58,6 +61,9 @@ class NewsService:
         self._saved_at = time.monotonic()
         self._unsaved = False
         self._refresh_lock = asyncio.Lock()
+        # One worker process analyses big refreshes (see index_builder.ANALYSE_APART_MIN); started on
+        # first need, spawned (this process has threads a fork would copy mid-lock).
+        self._analysis: ProcessPoolExecutor | None = None
         # Delivery runs (the refresh job, the feeds job) take turns, or two could send the same message.
         self.delivery_lock = asyncio.Lock()
         # Set on shutdown (SIGTERM): long jobs stop at their next step and leave the rest for the next start.
@@ -95,7 +101,26 @@ class NewsService:
             if self._unsaved:
                 await self._save_snapshot()
         finally:
+            if self._analysis is not None:
+                self._analysis.shutdown(cancel_futures=True)
             await self.storage.close()
+
+    def _analysis_workers(self) -> ProcessPoolExecutor:
+        if self._analysis is None:
+            self._analysis = ProcessPoolExecutor(1, mp_context=get_context("spawn"))
+        return self._analysis
+
+    async def _grown(self, index: NewsIndex, articles: list[Article]) -> NewsIndex:
+        workers = self._analysis_workers() if len(articles) >= ANALYSE_APART_MIN else None
+        try:
+            return await grown_index(index, articles, workers)
+        except BrokenProcessPool:
+            # The worker died (killed, out of memory): analyse here this time, start a new one next time.
+            log.warning("index refresh: the analysis worker died; analysing in this process")
+            if self._analysis is not None:
+                self._analysis.shutdown(wait=False, cancel_futures=True)
+            self._analysis = None
+            return await grown_index(index, articles, None)
 
     async def settle(self) -> None:
         """Wait for the query-log writes still in flight (each ends within the database's busy timeout)."""
@@ -312,7 +337,7 @@ class NewsService:
                 index = self._index
                 if new:
                     # A new segment of the new articles only; questions keep the old index meanwhile.
-                    index = await asyncio.to_thread(index.with_articles, [article for _, article in new])
+                    index = await self._grown(index, [article for _, article in new])
                     self._rows.update((article.id, row) for row, article in new)
                     log.info("index refreshed: %d new articles", len(new))
             # Plain assignments: questions in flight keep the snapshot they took.

@@ -112,6 +112,11 @@ class Encoded:
         ids = [i for doc in docs for i in vocab.add(doc)]
         return cls(vocab.terms, np.array(ids, dtype=np.int32), np.array([len(d) for d in docs], dtype=np.int32))
 
+    @classmethod
+    def analysed(cls, texts: Sequence[str]) -> Encoded:
+        """`texts` through the analyzer chain: what a worker process sends back for the index."""
+        return cls.of([analyze(t) for t in texts])
+
     def subset(self, keep: np.ndarray) -> Encoded:
         """The documents where `keep` (one bool per document) is true."""
         keep = np.asarray(keep, dtype=bool)
