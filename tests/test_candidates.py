@@ -61,8 +61,8 @@ def test_evidence_is_computed_once_per_question_and_equals_the_definition(monkey
         computed.append(doc)
         return plain(refs, tokens, doc, wanted, title_terms)
 
-    def analysed_title(doc: int) -> list[str]:  # the definition: the title as the analyzer reads it
-        return analyze(index.refs[doc].article.title)
+    def analysed_title(doc: int) -> frozenset[str]:  # the definition: the title as the analyzer reads it
+        return frozenset(analyze(index.refs[doc].article.title))
 
     monkeypatch.setattr(rerank, "evidence", counted)
     for query in (first, second, first):

@@ -19,7 +19,7 @@ from retrieval.text.article import Article, RelatedLink
 
 # Near-duplicates of an answer are looked for among this many candidates.
 DUPLICATE_WINDOW = 20
-class SentenceTerms(Sequence[list[str]]):
+class SentenceTerms(Sequence[frozenset[str]]):
     """Each sentence's distinct index terms, for the context rerank and the duplicate check, read off
     the compact index's postings (it keeps no token list per sentence: that was most of the memory at
     news scale)."""
@@ -31,10 +31,10 @@ class SentenceTerms(Sequence[list[str]]):
         return self._sentences.size
 
     @overload
-    def __getitem__(self, doc: int) -> list[str]: ...
+    def __getitem__(self, doc: int) -> frozenset[str]: ...
     @overload
-    def __getitem__(self, doc: slice) -> list[list[str]]: ...
-    def __getitem__(self, doc: int | slice) -> list[str] | list[list[str]]:
+    def __getitem__(self, doc: slice) -> list[frozenset[str]]: ...
+    def __getitem__(self, doc: int | slice) -> frozenset[str] | list[frozenset[str]]:
         if isinstance(doc, slice):
             return [self._sentences.terms_of(i) for i in range(*doc.indices(len(self)))]
         return self._sentences.terms_of(doc)
@@ -185,7 +185,7 @@ class NewsIndex:
             found = cached[2][doc] = rerank.evidence(self.refs, self.terms, doc, cached[1], self._title_terms)
         return found
 
-    def _title_terms(self, doc: int) -> list[str]:
+    def _title_terms(self, doc: int) -> frozenset[str]:
         return self.titles.terms_of(self.refs.article_of(doc))
 
     def _rank(self, question: str, query: Query, n: int, describe: bool = True) -> list[tuple[SentenceRef, Hit]]:
@@ -269,7 +269,7 @@ class NewsIndex:
     ) -> list[Answer]:
         """The best sentence of each story, near-duplicates from other outlets named, not quoted again."""
         window = pool[:DUPLICATE_WINDOW]
-        terms_of = [frozenset(self.terms[hit.doc]) for _, hit in window]
+        terms_of = [self.terms[hit.doc] for _, hit in window]
         best = window[0][1].score
         answers = []
         for lead, copies in assemble.group_duplicates(window, terms_of):

@@ -8,7 +8,7 @@ at a discount. rank-bm25's score is left as it is; this is a separate rerank on 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -50,22 +50,23 @@ class Evidence:
 
 
 def evidence(
-    refs: Sequence[SentenceRef], tokens: Sequence[list[str]], doc: int, wanted: frozenset[str],
-    title_terms: Callable[[int], Iterable[str]],
+    refs: Sequence[SentenceRef], tokens: Sequence[frozenset[str]], doc: int, wanted: frozenset[str],
+    title_terms: Callable[[int], frozenset[str]],
 ) -> Evidence:
     """Which of the `wanted` terms (see query_terms) the sentence `doc` holds, and which only its title
     (`title_terms` of the sentence), lead and neighbours add."""
-    own = wanted.intersection(tokens[doc])
+    own = wanted & tokens[doc]
     missing = wanted - own
     if not missing:
-        return Evidence(own=frozenset(own), context=frozenset())
-    article = refs[doc].article
-    around = missing.intersection(title_terms(doc))
-    first = doc - refs[doc].position  # the article's lead sentence
+        return Evidence(own=own, context=frozenset())
+    ref = refs[doc]
+    around = missing & title_terms(doc)
+    first = doc - ref.position  # the article's lead sentence; its sentences are first .. end - 1
+    end = first + len(ref.article.sentences)
     for other in (first, doc - 1, doc + 1):
-        if other != doc and 0 <= other < len(refs) and refs[other].article is article:
-            around |= missing.intersection(tokens[other])
-    return Evidence(own=frozenset(own), context=frozenset(around))
+        if other != doc and first <= other < end:
+            around |= missing & tokens[other]
+    return Evidence(own=own, context=frozenset(around))
 
 
 def query_terms(query: Query) -> frozenset[str]:
