@@ -88,6 +88,8 @@ class NewsIndex:
         headlines.scorer.warm(doc_terms=True)
         titles.scorer.warm(doc_terms=True)
         self.terms = SentenceTerms(self.sentences)
+        # Each article's timestamp, for the recency rerank (read for every candidate of every question).
+        self._stamps = [rerank.published_key(a) for a in self.articles]
 
     def with_articles(self, more: Iterable[Article], analysed: Encoded | None = None) -> NewsIndex:
         """This index plus the articles of `more` it does not hold yet; only those are analysed (or
@@ -185,6 +187,9 @@ class NewsIndex:
             found = cached[2][doc] = rerank.evidence(self.refs, self.terms, doc, cached[1], self._title_terms)
         return found
 
+    def _published(self, doc: int) -> float:
+        return self._stamps[self.refs.article_of(doc)]
+
     def _title_terms(self, doc: int) -> frozenset[str]:
         return self.titles.terms_of(self.refs.article_of(doc))
 
@@ -196,9 +201,9 @@ class NewsIndex:
         if kind is not None and self.policy.answer_type_boost:
             hits = self._boost_answer_type(hits, kind, query)
         if rerank.asks_for_latest(question):
-            hits = rerank.newest_first(hits, self.refs, self.policy.recency_band)
+            hits = rerank.newest_first(hits, self._published, self.policy.recency_band)
         else:
-            hits = rerank.prefer_newer_on_ties(hits, self.refs, self.policy.tie_margin, n)
+            hits = rerank.prefer_newer_on_ties(hits, self._published, self.policy.tie_margin, n)
         return [(self.refs[h.doc], h) for h in (self.sentences.describe_all(query, hits[:n]) if describe else hits[:n])]
 
     def _boost_answer_type(self, hits: list[Hit], kind: AnswerType, query: Query) -> list[Hit]:

@@ -120,8 +120,9 @@ def _timestamp(published: datetime | None) -> float:
     return published.timestamp()
 
 
-def newest_first(hits: list[Hit], refs: Sequence[SentenceRef], band: float) -> list[Hit]:
+def newest_first(hits: list[Hit], published: Callable[[int], float], band: float) -> list[Hit]:
     """Hits scoring within `band` (a share) of the best, newest article first; the rest after them.
+    `published(doc)`: the timestamp of the article of sentence `doc` (see published_key).
 
     Used when the question asks for the latest report: three weeks of a developing story hold
     many sentences that match about equally well, and the newest one is the answer.
@@ -131,11 +132,11 @@ def newest_first(hits: list[Hit], refs: Sequence[SentenceRef], band: float) -> l
     floor = hits[0].score * (1.0 - band)
     near = [h for h in hits if h.score >= floor]
     rest = [h for h in hits if h.score < floor]
-    near.sort(key=lambda h: (-published_key(refs[h.doc].article), -h.score, h.doc))
+    near.sort(key=lambda h: (-published(h.doc), -h.score, h.doc))
     return near + rest
 
 
-def prefer_newer_on_ties(hits: list[Hit], refs: Sequence[SentenceRef], margin: float, keep: int) -> list[Hit]:
+def prefer_newer_on_ties(hits: list[Hit], published: Callable[[int], float], margin: float, keep: int) -> list[Hit]:
     """A newer article moves ahead of an older one scoring within `margin` (a share) of it.
 
     Only the best `keep` hits and those tied with them are reordered; the tail stays in score order.
@@ -144,12 +145,12 @@ def prefer_newer_on_ties(hits: list[Hit], refs: Sequence[SentenceRef], margin: f
         return hits
     floor = hits[min(keep, len(hits)) - 1].score * (1.0 - margin)
     cut = next((i for i, h in enumerate(hits) if h.score < floor), len(hits))
-    return _newer_on_ties(hits[:cut], refs, margin) + hits[cut:]
+    return _newer_on_ties(hits[:cut], published, margin) + hits[cut:]
 
 
-def _newer_on_ties(hits: list[Hit], refs: Sequence[SentenceRef], margin: float) -> list[Hit]:
+def _newer_on_ties(hits: list[Hit], published_of: Callable[[int], float], margin: float) -> list[Hit]:
     hits = list(hits)
-    published = {h.doc: published_key(refs[h.doc].article) for h in hits}
+    published = {h.doc: published_of(h.doc) for h in hits}
     if len(set(published.values())) < 2:
         return hits  # one date (or none) among the candidates: nothing to prefer
     for i in range(1, len(hits)):
