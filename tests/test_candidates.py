@@ -57,9 +57,12 @@ def test_evidence_is_computed_once_per_question_and_equals_the_definition(monkey
     computed: list[int] = []
     plain = rerank.evidence
 
-    def counted(refs, tokens, doc, wanted, title_terms):  # noqa: ANN001 (the function's own signature)
+    def counted(refs, held, doc, wanted, title_terms):  # noqa: ANN001 (the function's own signature)
         computed.append(doc)
-        return plain(refs, tokens, doc, wanted, title_terms)
+        return plain(refs, held, doc, wanted, title_terms)
+
+    def held(doc: int, terms: frozenset[str]) -> frozenset[str]:  # the definition: a set intersection
+        return terms & index.sentences.terms_of(doc)
 
     def analysed_title(doc: int) -> frozenset[str]:  # the definition: the title as the analyzer reads it
         return frozenset(analyze(index.refs[doc].article.title))
@@ -70,7 +73,7 @@ def test_evidence_is_computed_once_per_question_and_equals_the_definition(monkey
         computed.clear()
         for _ in range(3):
             for doc in range(len(index.refs)):
-                assert index.evidence(doc, query) == plain(index.refs, index.terms, doc, wanted, analysed_title), doc
+                assert index.evidence(doc, query) == plain(index.refs, held, doc, wanted, analysed_title), doc
         assert sorted(computed) == list(range(len(index.refs)))  # once each, for this question
 
 

@@ -226,6 +226,17 @@ def test_terms_of_keeps_what_it_read_without_sharing_it(monkeypatch: pytest.Monk
         index.terms_of(300)
 
 
+def test_held_by_is_the_intersection_with_the_documents_terms() -> None:
+    """held_by reads by term id what `terms & terms_of(doc)` says, unknown terms included."""
+    docs = corpus(200, seed=14)
+    index = grown(docs, [80, 150])
+    vocabulary = sorted({t for d in docs for t in d})
+    rng = random.Random(15)
+    for doc in rng.sample(range(200), 60):
+        terms = frozenset(rng.sample(vocabulary, 5) + ["غريب", *docs[doc][:1]])
+        assert index.held_by(doc, terms) == terms & frozenset(docs[doc]), doc
+
+
 def test_holds_is_posting_membership_across_segments() -> None:
     """The batch membership test behind describe_all: any documents (unsorted, repeated, past the
     last one), any terms (unknown ones too), every segment."""

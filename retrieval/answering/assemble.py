@@ -9,7 +9,8 @@ story already quoted.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
+from typing import TypeVar
 
 from retrieval.answering.replies import RelatedHit, SentenceRef
 from retrieval.analysis.normalize import normalize
@@ -19,8 +20,10 @@ from retrieval.text.article import Article, RelatedLink
 # Two sentences sharing this share of their distinct terms tell the same fact.
 NEAR_DUPLICATE = 0.7
 
+Term = TypeVar("Term", bound=Hashable)  # a term, or its id in the index's vocabulary
 
-def overlap(a: frozenset[str], b: frozenset[str]) -> float:
+
+def overlap(a: frozenset[Term], b: frozenset[Term]) -> float:
     if not a or not b:
         return 0.0
     shared = len(a & b)
@@ -33,7 +36,7 @@ def title_key(article: Article) -> str:
 
 
 def group_duplicates(
-    candidates: Sequence[tuple[SentenceRef, Hit]], terms_of: Sequence[frozenset[str]]
+    candidates: Sequence[tuple[SentenceRef, Hit]], terms_of: Sequence[frozenset[Term]]
 ) -> list[tuple[int, list[int]]]:
     """Candidates (by position) that lead a story, each with the positions of its near-duplicates in
     other articles (sentences of one article are its own, however alike)."""

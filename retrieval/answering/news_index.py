@@ -184,7 +184,7 @@ class NewsIndex:
         # all read (a pure function of the document and the terms).
         found = cached[2].get(doc)
         if found is None:
-            found = cached[2][doc] = rerank.evidence(self.refs, self.terms, doc, cached[1], self._title_terms)
+            found = cached[2][doc] = rerank.evidence(self.refs, self.sentences.held_by, doc, cached[1], self._title_terms)
         return found
 
     def _published(self, doc: int) -> float:
@@ -274,7 +274,7 @@ class NewsIndex:
     ) -> list[Answer]:
         """The best sentence of each story, near-duplicates from other outlets named, not quoted again."""
         window = pool[:DUPLICATE_WINDOW]
-        terms_of = [self.terms[hit.doc] for _, hit in window]
+        terms_of = [self.sentences.term_ids_of(hit.doc) for _, hit in window]  # Jaccard by ids: the same
         best = window[0][1].score
         answers = []
         for lead, copies in assemble.group_duplicates(window, terms_of):

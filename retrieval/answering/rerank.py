@@ -50,12 +50,13 @@ class Evidence:
 
 
 def evidence(
-    refs: Sequence[SentenceRef], tokens: Sequence[frozenset[str]], doc: int, wanted: frozenset[str],
-    title_terms: Callable[[int], frozenset[str]],
+    refs: Sequence[SentenceRef], held: Callable[[int, frozenset[str]], frozenset[str]], doc: int,
+    wanted: frozenset[str], title_terms: Callable[[int], frozenset[str]],
 ) -> Evidence:
     """Which of the `wanted` terms (see query_terms) the sentence `doc` holds, and which only its title
-    (`title_terms` of the sentence), lead and neighbours add."""
-    own = wanted & tokens[doc]
+    (`title_terms` of the sentence), lead and neighbours add; `held(d, terms)`: those of `terms` that
+    sentence d holds."""
+    own = held(doc, wanted)
     missing = wanted - own
     if not missing:
         return Evidence(own=own, context=frozenset())
@@ -65,7 +66,7 @@ def evidence(
     end = first + len(ref.article.sentences)
     for other in (first, doc - 1, doc + 1):
         if other != doc and first <= other < end:
-            around |= missing & tokens[other]
+            around |= held(other, missing)
     return Evidence(own=own, context=frozenset(around))
 
 

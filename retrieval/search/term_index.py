@@ -205,7 +205,7 @@ class TermIndex:
         self._analyze_question = cached  # shared with the snapshots that follow: analysis never changes
         # Per snapshot: typo fixes and weights depend on the vocabulary and statistics of this one.
         self.query = lru_cache(maxsize=QUERY_CACHE)(self._query)  # type: ignore[method-assign]
-        self._terms_read: dict[int, frozenset[str]] = {}  # see terms_of
+        self._terms_read: dict[int, frozenset[int]] = {}  # see term_ids_of
 
     def _derived(self, segments: list[Segment]) -> TermIndex:
         index = object.__new__(TermIndex)
@@ -269,20 +269,29 @@ class TermIndex:
         weights = {t: lucene_idf(self.doc_freqs.get(t, 0), self.size) for t in dict.fromkeys(raw)}
         return Query(terms=terms, weights=weights, corrected=corrected)
 
-    def terms_of(self, doc: int) -> frozenset[str]:
-        """The distinct index terms of document `doc`, from the doc-major view of the postings (built
+    def term_ids_of(self, doc: int) -> frozenset[int]:
+        """The distinct term ids of document `doc`, from the doc-major view of the postings (built
         once per segment, then a slice per document: for the few documents a question looks at)."""
         found = self._terms_read.get(doc)
         if found is None:
             # A question reads a candidate's terms several times (its own, as a neighbour or lead of
             # other candidates, for duplicates): the last TERMS_CACHE documents read are kept, as
-            # sets, since every reader intersects them with the question's few terms.
-            terms = self.vocab.terms
-            found = frozenset([terms[i] for i in self.scorer.doc_terms(doc).tolist()])  # tolist: no numpy scalars
+            # sets of ids (readers intersect them with the question's few terms; no strings built).
+            found = frozenset(self.scorer.doc_terms(doc).tolist())  # tolist: no numpy scalars
             if len(self._terms_read) >= TERMS_CACHE:
                 self._terms_read.clear()
             self._terms_read[doc] = found
         return found
+
+    def terms_of(self, doc: int) -> frozenset[str]:
+        """The distinct index terms of document `doc`."""
+        terms = self.vocab.terms
+        return frozenset([terms[i] for i in self.term_ids_of(doc)])
+
+    def held_by(self, doc: int, terms: frozenset[str]) -> frozenset[str]:
+        """Those of `terms` that document `doc` holds (`terms & terms_of(doc)`, read by id)."""
+        ids, held = self.vocab.ids, self.term_ids_of(doc)
+        return frozenset([t for t in terms if ids.get(t, -1) in held])
 
     def describe(self, query: Query, hit: Hit) -> Hit:
         """`hit` with its coverage of the question and the corpus terms it matched."""
