@@ -125,7 +125,7 @@ def test_answers_carry_the_terms_they_match() -> None:
         wanted = rerank.query_terms(query)
         for answer in index.ask(question, top_k=3).answers:
             doc = index.refs.index(answer.ref)
-            assert answer.matched_terms == wanted.intersection(index.terms[doc]) != frozenset()
+            assert answer.matched_terms == wanted.intersection(index.sentences.terms_of(doc)) != frozenset()
             assert answer.matched_terms == index.sentences.describe(query, Hit(doc, answer.score)).matched
             answered += 1
     assert answered >= 4

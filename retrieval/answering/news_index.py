@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import replace
-from typing import overload
 
 import numpy as np
 
@@ -19,25 +18,6 @@ from retrieval.text.article import Article, RelatedLink
 
 # Near-duplicates of an answer are looked for among this many candidates.
 DUPLICATE_WINDOW = 20
-class SentenceTerms(Sequence[frozenset[str]]):
-    """Each sentence's distinct index terms, for the context rerank and the duplicate check, read off
-    the compact index's postings (it keeps no token list per sentence: that was most of the memory at
-    news scale)."""
-
-    def __init__(self, sentences: TermIndex) -> None:
-        self._sentences = sentences
-
-    def __len__(self) -> int:
-        return self._sentences.size
-
-    @overload
-    def __getitem__(self, doc: int) -> frozenset[str]: ...
-    @overload
-    def __getitem__(self, doc: slice) -> list[frozenset[str]]: ...
-    def __getitem__(self, doc: int | slice) -> frozenset[str] | list[frozenset[str]]:
-        if isinstance(doc, slice):
-            return [self._sentences.terms_of(i) for i in range(*doc.indices(len(self)))]
-        return self._sentences.terms_of(doc)
 
 
 class NewsIndex:
@@ -87,7 +67,6 @@ class NewsIndex:
         sentences.scorer.warm(doc_terms=True)  # the answer checks read sentences' terms
         headlines.scorer.warm(doc_terms=True)
         titles.scorer.warm(doc_terms=True)
-        self.terms = SentenceTerms(self.sentences)
         # Each article's timestamp, for the recency rerank (read for every candidate of every question).
         self._stamps = [rerank.published_key(a) for a in self.articles]
 
