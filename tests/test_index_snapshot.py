@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from dataclasses import replace
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -13,8 +14,10 @@ from bot.core.index_builder import offline_index
 from bot.core.service import NewsService
 from bot.settings import Settings, load_settings
 from bot.storage import Storage
-from bot.storage.snapshot import Snapshot, covering, load_snapshot, save_snapshot, snapshot_path
-from retrieval import Article, NewsIndex
+from bot.storage.snapshot import (
+    TITLES, Snapshot, covering, load_snapshot, save_snapshot, snapshot_path, title_covering,
+)
+from retrieval import Article, NewsIndex, analyze
 from retrieval.search.term_index import TermIndex
 
 TOWNS = ["الأقصر", "أسوان", "المنيا", "سوهاج", "قنا", "الفيوم", "دمياط", "طنطا", "بنها", "الزقازيق"]
@@ -90,6 +93,33 @@ def test_bulk_ingest_writes_a_snapshot_that_ask_trusts_only_where_it_matches(tmp
     assert again is not None and len(again.covers) == 230
 
 
+def test_titles_are_analysed_once_and_read_back_while_they_match(tmp_path: Path, capsys, monkeypatch) -> None:
+    """The titles index has its own file beside the database: written by the first start that had to
+    analyse titles, read by the next (a planted marker shows it was not analysed again), and checked per
+    article by row, id and title."""
+    settings = settings_for(tmp_path, monkeypatch)
+    write_stories(tmp_path / "news", range(20))
+    assert main(["ingest", str(tmp_path / "news")]) == 0
+    titles_path = snapshot_path(settings.database, TITLES)
+    assert not titles_path.exists()  # ingest keeps the sentences; the first start adds the titles
+    index = offline_index(settings)
+    found = load_snapshot(settings.database, kind=TITLES)
+    assert found is not None and [c.row for c in found.covers] == list(range(1, 21))
+    for i, a in enumerate(index.articles):
+        assert index.titles.terms_of(i) == frozenset(analyze(a.title))
+
+    covers = title_covering([1, 2], index.articles[:2])
+    marked = Snapshot(TermIndex(["x", "y"], tokens=[["علامه"], ["علامه"]]), covers)
+    save_snapshot(settings.database, marked, TITLES)
+    again = offline_index(settings)
+    assert "علامه" in again.titles.terms_of(0)  # read back, not analysed
+    assert again.titles.terms_of(2) == frozenset(analyze(again.articles[2].title))  # the rest analysed
+    renamed = replace(index.articles[0], title="عنوان آخر")
+    stale = Snapshot(marked.index, title_covering([1, 2], [renamed, index.articles[1]]))
+    save_snapshot(settings.database, stale, TITLES)
+    assert "علامه" not in offline_index(settings).titles.terms_of(0)  # another title: analysed again
+
+
 def test_unreadable_or_foreign_snapshot_is_rebuilt(tmp_path: Path, capsys, monkeypatch) -> None:
     settings = settings_for(tmp_path, monkeypatch)
     write_stories(tmp_path / "news", range(12))
@@ -124,6 +154,8 @@ async def test_service_grows_by_segments_and_saves_at_close(tmp_path: Path) -> N
         await service.close()
     snap = load_snapshot(settings.database)
     assert snap is not None and [c.row for c in snap.covers] == list(range(1, 46))
+    titles = load_snapshot(settings.database, kind=TITLES)  # the titles are saved with the sentences
+    assert titles is not None and [c.row for c in titles.covers] == list(range(1, 46))
 
 
 async def test_questions_do_not_wait_for_a_refresh(tmp_path: Path) -> None:

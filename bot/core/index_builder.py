@@ -14,13 +14,15 @@ from concurrent.futures import Executor
 from datetime import datetime
 from pathlib import Path
 
-from retrieval import Article, Encoded, NewsIndex, load_folder
+from retrieval import Article, Encoded, NewsIndex, TermIndex, load_folder
 
 from bot.age import age_cutoff, too_old
 from bot.dburl import DatabaseURL
 from bot.settings import Settings
 from bot.storage import Storage
-from bot.storage.snapshot import Snapshot, covering, load_snapshot, save_snapshot
+from bot.storage.snapshot import (
+    SENTENCES, TITLES, Covered, Snapshot, covering, load_snapshot, save_snapshot, title_covering,
+)
 
 
 # A refresh bringing at least this many articles has their sentences analysed in a worker process:
@@ -48,21 +50,30 @@ def build_index(articles: list[Article], previous: NewsIndex | None = None) -> N
 def index_from_snapshot(database: Path | DatabaseURL, rows: Sequence[int | None], articles: list[Article]) -> NewsIndex:
     """An index of `articles` (with their storage rows; None for one not stored) that analyses only
     what the snapshot beside `database` lacks, and writes the snapshot back if it lacked anything."""
-    found = load_snapshot(database)
-    wanted = covering(rows, articles)
-    snapshot = (found or Snapshot.empty()).reuse(wanted, [a.sentences for a in articles])
-    index = NewsIndex(articles, sentences=snapshot.index)
+    sentences = _reused(database, covering(rows, articles), [a.sentences for a in articles])
+    titles = _reused(database, title_covering(rows, articles), [(a.title,) for a in articles], TITLES)
+    return NewsIndex(articles, sentences=sentences, titles=titles)
+
+
+def _reused(
+    database: Path | DatabaseURL, wanted: list[Covered], texts: list[Sequence[str]], kind: str = SENTENCES
+) -> TermIndex:
+    """The index of `texts` (each article's documents, as `wanted` covers them) from the snapshot of
+    that kind beside `database`, analysing what it lacks and writing it back if it lacked a stored one."""
+    found = load_snapshot(database, kind=kind)
+    snapshot = (found or Snapshot.empty()).reuse(wanted, texts)
     held = set(found.covers) if found is not None else set()
     # Written back when a stored article had to be analysed; seeds not stored are never in the file.
     if any(c.row is not None and c not in held for c in wanted):
-        save_snapshot(database, snapshot)
-    return index
+        save_snapshot(database, snapshot, kind)
+    return snapshot.index
 
 
 def save_index(database: Path | DatabaseURL, index: NewsIndex, rows: dict[str, int]) -> None:
     """Write the snapshot of a running index (`rows`: storage row of each article id)."""
-    save_snapshot(database, Snapshot(index.sentences, covering([rows.get(a.id) for a in index.articles],
-                                                                 index.articles)))
+    stored = [rows.get(a.id) for a in index.articles]
+    save_snapshot(database, Snapshot(index.sentences, covering(stored, index.articles)))
+    save_snapshot(database, Snapshot(index.titles, title_covering(stored, index.articles)), TITLES)
 
 
 async def index_from_storage(

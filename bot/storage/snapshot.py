@@ -29,12 +29,17 @@ log = logging.getLogger(__name__)
 FORMAT = 1
 
 
-def snapshot_path(database: Path | DatabaseURL | None) -> Path | None:
+# The sentence index's file, and the titles index's (one document per article) beside it.
+SENTENCES = "index"
+TITLES = "titles"
+
+
+def snapshot_path(database: Path | DatabaseURL | None, kind: str = SENTENCES) -> Path | None:
     """The file beside a SQLite database; None for a database server (PostgreSQL): workers on several
     hosts share no folder, so each one builds its index from the database at start."""
     if not isinstance(database, Path):
         return None
-    return database.with_name(database.name + ".index.npz")
+    return database.with_name(f"{database.name}.{kind}.npz")
 
 
 def id_hash(article_id: str) -> int:
@@ -52,6 +57,12 @@ class Covered:
 
 def covering(rows: Sequence[int | None], articles: Sequence[Article]) -> list[Covered]:
     return [Covered(r, id_hash(a.id), len(a.sentences)) for r, a in zip(rows, articles, strict=True)]
+
+
+def title_covering(rows: Sequence[int | None], articles: Sequence[Article]) -> list[Covered]:
+    """Covers for the titles snapshot: one document per article, keyed by its id and title together,
+    so a title that changed is analysed again."""
+    return [Covered(r, id_hash(f"{a.id}\n{a.title}"), 1) for r, a in zip(rows, articles, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -94,8 +105,8 @@ class Snapshot:
         return cls(TermIndex([], params), [])
 
 
-def save_snapshot(database: Path | DatabaseURL | None, snapshot: Snapshot) -> None:
-    path = snapshot_path(database)
+def save_snapshot(database: Path | DatabaseURL | None, snapshot: Snapshot, kind: str = SENTENCES) -> None:
+    path = snapshot_path(database, kind)
     if path is None:
         return
     covers = list(snapshot.covers)
@@ -125,10 +136,12 @@ def _blocks(covers: list[Covered], keep: list[bool]) -> list[tuple[Covered, bool
     return out
 
 
-def load_snapshot(database: Path | DatabaseURL | None, params: BM25Params = BM25Params()) -> Snapshot | None:
+def load_snapshot(
+    database: Path | DatabaseURL | None, params: BM25Params = BM25Params(), kind: str = SENTENCES
+) -> Snapshot | None:
     """The snapshot beside `database`, or None when there is none usable (missing, unreadable, made by
     another analyzer); the articles it lists are checked later, in `Snapshot.reuse`."""
-    path = snapshot_path(database)
+    path = snapshot_path(database, kind)
     if path is None or not path.exists():
         return None
     try:
