@@ -27,7 +27,9 @@ from retrieval import Article, Encoded, analyze, display_name, load_article_file
 from bot.intake.summary import IngestSummary
 from bot.storage import Storage
 from bot.dburl import DatabaseURL
-from bot.storage.snapshot import Covered, Snapshot, covering, id_hash, load_snapshot, save_snapshot, snapshot_path
+from bot.storage.snapshot import (
+    TITLES, Covered, Snapshot, covering, id_hash, load_snapshot, save_snapshot, snapshot_path, title_covering,
+)
 
 # Files per task sent to a worker, and per write transaction.
 CHUNK = 250
@@ -49,14 +51,18 @@ class Prepared:
 class Chunk:
     files: list[Prepared]
     # The analysed sentences of the files that have an article, in order, compact for the trip back
-    # to the main process (a few thousand distinct terms instead of a string per token).
+    # to the main process (a few thousand distinct terms instead of a string per token)...
     sentences: Encoded
+    # ...and their titles, one document per article.
+    titles: Encoded
 
 
 def prepare(files: Sequence[tuple[str, str | None]]) -> Chunk:
     """Parse, fingerprint and analyse files, each with the folder it was found in (its id is its path
     below that folder, so two folders' news.txt never collide); runs in a worker process."""
-    out, docs = [], []
+    out: list[Prepared] = []
+    docs: list[list[str]] = []
+    titles: list[list[str]] = []
     for path, root in files:
         name = display_name(path)
         try:
@@ -68,8 +74,9 @@ def prepare(files: Sequence[tuple[str, str | None]]) -> Chunk:
             out.append(Prepared(name, None, error="no body sentences found"))
             continue
         docs += [analyze(s) for s in article.sentences]
+        titles.append(analyze(article.title))
         out.append(Prepared(name, article, article.fingerprint))
-    return Chunk(out, Encoded.of(docs))
+    return Chunk(out, Encoded.of(docs), Encoded.of(titles))
 
 
 def _workers(files: int) -> int:
@@ -113,7 +120,8 @@ async def ingest_files(
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     if summary.added and snapshot is not None:
-        await asyncio.to_thread(save_snapshot, database, snapshot)
+        await asyncio.to_thread(save_snapshot, database, snapshot.sentences)
+        await asyncio.to_thread(save_snapshot, database, snapshot.titles, TITLES)
     return summary
 
 
@@ -123,7 +131,15 @@ def _done(value: Chunk) -> asyncio.Future[Chunk]:
     return future
 
 
-async def _store(storage: Storage, chunk: Chunk, summary: IngestSummary, snapshot: Snapshot | None) -> Snapshot | None:
+@dataclass(frozen=True)
+class Snapshots:
+    """The two index snapshots an ingest keeps up to date: sentences, and titles (one per article)."""
+
+    sentences: Snapshot
+    titles: Snapshot
+
+
+async def _store(storage: Storage, chunk: Chunk, summary: IngestSummary, snapshot: Snapshots | None) -> Snapshots | None:
     ready = [p for p in chunk.files if p.article is not None]
     articles = [p.article for p in ready if p.article is not None]
     summary.failed += [(p.path, p.error or "") for p in chunk.files if p.article is None]
@@ -133,20 +149,30 @@ async def _store(storage: Storage, chunk: Chunk, summary: IngestSummary, snapsho
     summary.duplicates += len(ready) - len(added)
     if snapshot is None or not added:
         return snapshot
-    keep = np.repeat([row is not None for row in rows], [len(a.sentences) for a in articles])
-    covers = covering([row for row, _ in added], [a for _, a in added])
-    return snapshot.grown(covers, chunk.sentences.subset(keep))
+    stored = [row is not None for row in rows]
+    keep = np.repeat(stored, [len(a.sentences) for a in articles])
+    rows_added, articles_added = [row for row, _ in added], [a for _, a in added]
+    return Snapshots(
+        snapshot.sentences.grown(covering(rows_added, articles_added), chunk.sentences.subset(keep)),
+        snapshot.titles.grown(title_covering(rows_added, articles_added), chunk.titles.subset(np.array(stored))),
+    )
 
 
-async def _current_snapshot(storage: Storage, database: Path | DatabaseURL | None) -> Snapshot | None:
-    """The snapshot beside the database, kept to the stored articles it still matches (or a new one).
+async def _current_snapshot(storage: Storage, database: Path | DatabaseURL | None) -> Snapshots | None:
+    """The snapshots beside the database, kept to the stored articles they still match (or new ones).
     None when the database is not a file of its own (nothing to write a snapshot beside)."""
     if snapshot_path(database) is None:
         return None
     heads = await storage.article_heads()
     wanted = [Covered(row, id_hash(article_id), n) for row, article_id, n in heads]
     found = await asyncio.to_thread(load_snapshot, database)
-    if found is None:
-        # Nothing to build on: stored articles the file does not cover are analysed by the next start.
-        return Snapshot.empty()
-    return await asyncio.to_thread(found.reuse, wanted)
+    # Nothing to build on: stored articles the file does not cover are analysed by the next start.
+    sentences = Snapshot.empty() if found is None else await asyncio.to_thread(found.reuse, wanted)
+    titles = await asyncio.to_thread(load_snapshot, database, kind=TITLES)
+    if titles is None:
+        titles = Snapshot.empty()
+    else:  # a stored row's title never changes: keep the titles of the rows still stored (a start checks them)
+        rows = {row for row, _, _ in heads}
+        held = [i for i, c in enumerate(titles.covers) if c.row in rows]
+        titles = Snapshot(titles.index.select(held), [titles.covers[i] for i in held])
+    return Snapshots(sentences, titles)
