@@ -57,15 +57,16 @@ def test_evidence_is_computed_once_per_question_and_equals_the_definition(monkey
     computed: list[int] = []
     plain = rerank.evidence
 
-    def counted(refs, held, doc, wanted, title_terms):  # noqa: ANN001 (the function's own signature)
+    def counted(refs, held, doc, wanted, title_held):  # noqa: ANN001 (the function's own signature)
         computed.append(doc)
-        return plain(refs, held, doc, wanted, title_terms)
+        return plain(refs, held, doc, wanted, title_held)
 
-    def held(doc: int, terms: frozenset[str]) -> frozenset[str]:  # the definition: a set intersection
+    # The definitions: set intersections with the sentence's terms and with its title as analysed.
+    def held(doc: int, terms: frozenset[str]) -> frozenset[str]:
         return terms & index.sentences.terms_of(doc)
 
-    def analysed_title(doc: int) -> frozenset[str]:  # the definition: the title as the analyzer reads it
-        return frozenset(analyze(index.refs[doc].article.title))
+    def title_held(doc: int, terms: frozenset[str]) -> frozenset[str]:
+        return terms & frozenset(analyze(index.refs[doc].article.title))
 
     monkeypatch.setattr(rerank, "evidence", counted)
     for query in (first, second, first):
@@ -73,7 +74,7 @@ def test_evidence_is_computed_once_per_question_and_equals_the_definition(monkey
         computed.clear()
         for _ in range(3):
             for doc in range(len(index.refs)):
-                assert index.evidence(doc, query) == plain(index.refs, held, doc, wanted, analysed_title), doc
+                assert index.evidence(doc, query) == plain(index.refs, held, doc, wanted, title_held), doc
         assert sorted(computed) == list(range(len(index.refs)))  # once each, for this question
 
 

@@ -107,36 +107,36 @@ class NewsIndex:
         are those of a fresh build over the same articles: the statistics are recomputed.
         """
         articles = list(articles)
-        held: dict[str, tuple[int, Article]] = {}
+        held: dict[str, tuple[int, int, Article]] = {}  # id -> first sentence, position, article
         doc = 0
-        for article in self.articles:
-            held.setdefault(article.id, (doc, article))
+        for position, article in enumerate(self.articles):
+            held.setdefault(article.id, (doc, position, article))
             doc += len(article.sentences)
         docs: list[int] = []
         new: list[str] = []
+        # An article held (first of its id) keeps its analysed title too, unless the title changed.
+        title_docs: list[int] = []
+        new_titles: list[str] = []
         for article in articles:
-            first, old = held.pop(article.id, (-1, None))  # pop: a repeated id is analysed anew
+            first, position, old = held.pop(article.id, (-1, -1, None))  # pop: a repeated id is analysed anew
             if old is not None and old.sentences == article.sentences:
                 docs.extend(range(first, first + len(article.sentences)))
             else:
                 docs.extend([-1] * len(article.sentences))
                 new.extend(article.sentences)
+            if old is not None and old.title == article.title:
+                title_docs.append(position)
+            else:
+                title_docs.append(-1)
+                new_titles.append(article.title)
         sentences = self.sentences.reassembled(docs, new)
-        titles = {link.title: i for i, link in enumerate(self.links)}
+        titles = self.titles.reassembled(title_docs, new_titles)
+        links = {link.title: i for i, link in enumerate(self.links)}
         wanted = list(dict.fromkeys(link.title for a in articles for link in a.related))
-        if all(t in titles for t in wanted):
-            headlines = self.headlines.select([titles[t] for t in wanted])
+        if all(t in links for t in wanted):
+            headlines = self.headlines.select([links[t] for t in wanted])
         else:  # headlines are few: analysing them again costs nothing worth a second code path
             headlines = TermIndex(wanted, self.params, self.analyzer)
-        # Titles likewise: an article held (first of its id, same title) keeps its analysed title.
-        kept: dict[str, int] = {}
-        for i, article in enumerate(self.articles):
-            kept.setdefault(article.id, i)
-        same = []
-        for article in articles:
-            i = kept.pop(article.id, -1)
-            same.append(i if i >= 0 and self.articles[i].title == article.title else -1)
-        titles = self.titles.reassembled(same, [a.title for a, i in zip(articles, same, strict=True) if i < 0])
         return NewsIndex(
             articles, self.params, self.policy, self.analyzer, sentences=sentences, headlines=headlines, titles=titles
         )
@@ -163,14 +163,14 @@ class NewsIndex:
         # all read (a pure function of the document and the terms).
         found = cached[2].get(doc)
         if found is None:
-            found = cached[2][doc] = rerank.evidence(self.refs, self.sentences.held_by, doc, cached[1], self._title_terms)
+            found = cached[2][doc] = rerank.evidence(self.refs, self.sentences.held_by, doc, cached[1], self._title_held)
         return found
 
     def _published(self, doc: int) -> float:
         return self._stamps[self.refs.article_of(doc)]
 
-    def _title_terms(self, doc: int) -> frozenset[str]:
-        return self.titles.terms_of(self.refs.article_of(doc))
+    def _title_held(self, doc: int, terms: frozenset[str]) -> frozenset[str]:
+        return self.titles.held_by(self.refs.article_of(doc), terms)
 
     def _rank(self, question: str, query: Query, n: int, describe: bool = True) -> list[tuple[SentenceRef, Hit]]:
         hits = self.sentences.search(query, max(n, self.policy.pool))

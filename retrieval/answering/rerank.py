@@ -49,19 +49,19 @@ class Evidence:
         return [t for t in query.weights if query.corrected.get(t, t) not in self.own | self.context]
 
 
-def evidence(
-    refs: Sequence[SentenceRef], held: Callable[[int, frozenset[str]], frozenset[str]], doc: int,
-    wanted: frozenset[str], title_terms: Callable[[int], frozenset[str]],
-) -> Evidence:
-    """Which of the `wanted` terms (see query_terms) the sentence `doc` holds, and which only its title
-    (`title_terms` of the sentence), lead and neighbours add; `held(d, terms)`: those of `terms` that
-    sentence d holds."""
+# (sentence d, terms) -> those of the terms that sentence d (or, for titles, its article's title) holds
+Holds = Callable[[int, frozenset[str]], frozenset[str]]
+
+
+def evidence(refs: Sequence[SentenceRef], held: Holds, doc: int, wanted: frozenset[str], title_held: Holds) -> Evidence:
+    """Which of the `wanted` terms (see query_terms) the sentence `doc` holds, and which only its title,
+    lead and neighbours add."""
     own = held(doc, wanted)
     missing = wanted - own
     if not missing:
         return Evidence(own=own, context=frozenset())
     ref = refs[doc]
-    around = missing & title_terms(doc)
+    around = title_held(doc, missing)
     first = doc - ref.position  # the article's lead sentence; its sentences are first .. end - 1
     end = first + len(ref.article.sentences)
     for other in (first, doc - 1, doc + 1):
