@@ -162,12 +162,10 @@ def during_refresh(database: Path, questions: list[str], added: int = 1000) -> t
     grown in a thread); the refresh's seconds (worker start excluded); questions asked."""
     import asyncio
     import threading
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
 
     from retrieval import Encoded
 
-    from bot.core.index_builder import grown_index, offline_index
+    from bot.core.index_builder import analysis_workers, grown_index, offline_index
     from bot.settings import load_settings
 
     with tempfile.TemporaryDirectory() as empty:
@@ -176,7 +174,7 @@ def during_refresh(database: Path, questions: list[str], added: int = 1000) -> t
     index = full.rebuilt(articles[:-added])  # the running index before the last `added` arrived
     del full
     done: list[float] = []
-    workers = ProcessPoolExecutor(1, mp_context=get_context("spawn"))
+    workers = analysis_workers()
     workers.submit(Encoded.analysed, ["بدء"]).result()  # the bot's worker is started once, long before
 
     def grow() -> None:

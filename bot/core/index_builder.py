@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import datetime
+from multiprocessing import get_context
 from pathlib import Path
 
 from retrieval import Article, Encoded, NewsIndex, TermIndex, load_folder
@@ -30,6 +31,12 @@ from bot.storage.snapshot import (
 # questions answered meanwhile (their p95 while 1,000 articles join: ~50 ms that way, ~6 ms this
 # way; BENCHMARKS.md). Fewer cost less than the trip to the worker.
 ANALYSE_APART_MIN = 100
+
+
+def analysis_workers() -> ProcessPoolExecutor:
+    """The worker process a running bot analyses big refreshes in: one, spawned, not forked (the bot
+    has threads, which a fork would copy mid-lock)."""
+    return ProcessPoolExecutor(1, mp_context=get_context("spawn"))
 
 
 async def grown_index(index: NewsIndex, articles: list[Article], workers: Executor | None) -> NewsIndex:

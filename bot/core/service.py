@@ -9,7 +9,6 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime, timezone
-from multiprocessing import get_context
 
 from retrieval import Article, NewsIndex
 
@@ -18,7 +17,7 @@ from bot.core.alerts import Followed, TopicAlerts
 from bot.core.channels import ChannelRequest
 from bot.core.feed_admin import FeedAdmin, FeedChange, FeedStatus
 from bot.core.digests import DEFAULT_TZ, PlanRequest, Story, next_due, plan_due, top_stories
-from bot.core.index_builder import ANALYSE_APART_MIN, grown_index, index_from_storage, save_index
+from bot.core.index_builder import ANALYSE_APART_MIN, analysis_workers, grown_index, index_from_storage, save_index
 from bot.core.questions import check_question, clean_question, cut_question
 from bot.core.results import Asked, Latest, Plan, Stats
 from bot.intake.files import load_seeds
@@ -61,8 +60,8 @@ class NewsService:
         self._saved_at = time.monotonic()
         self._unsaved = False
         self._refresh_lock = asyncio.Lock()
-        # One worker process analyses big refreshes (see index_builder.ANALYSE_APART_MIN); started on
-        # first need, spawned (this process has threads a fork would copy mid-lock).
+        # The worker process that analyses big refreshes (index_builder.analysis_workers), started on
+        # first need.
         self._analysis: ProcessPoolExecutor | None = None
         # Delivery runs (the refresh job, the feeds job) take turns, or two could send the same message.
         self.delivery_lock = asyncio.Lock()
@@ -107,7 +106,7 @@ class NewsService:
 
     def _analysis_workers(self) -> ProcessPoolExecutor:
         if self._analysis is None:
-            self._analysis = ProcessPoolExecutor(1, mp_context=get_context("spawn"))
+            self._analysis = analysis_workers()
         return self._analysis
 
     async def _grown(self, index: NewsIndex, articles: list[Article]) -> NewsIndex:
