@@ -40,6 +40,12 @@ def write_stories(folder: Path, numbers: range) -> None:
         (folder / f"s{i:04d}.json").write_text(f'{{"title": "{title}"}}', encoding="utf-8")
 
 
+async def store(settings: Settings, numbers: range) -> None:
+    """Our articles `numbers` stored in one batch, as an ingest beside the bot would."""
+    async with await Storage.open(settings.database) as storage:
+        await storage.add_articles([article(i) for i in numbers])
+
+
 def settings_for(tmp_path: Path, monkeypatch=None) -> Settings:
     (tmp_path / "no_seeds").mkdir(exist_ok=True)
     if monkeypatch is not None:  # for the CLI, which reads its settings from the environment
@@ -134,8 +140,7 @@ def test_unreadable_or_foreign_snapshot_is_rebuilt(tmp_path: Path, capsys, monke
 
 async def test_service_grows_by_segments_and_saves_at_close(tmp_path: Path) -> None:
     settings = settings_for(tmp_path)
-    async with await Storage.open(settings.database) as storage:
-        await storage.add_articles([article(i) for i in range(40)])
+    await store(settings, range(40))
     service = await NewsService.start(settings)
     try:
         before = service.index
@@ -160,12 +165,10 @@ async def test_service_grows_by_segments_and_saves_at_close(tmp_path: Path) -> N
 
 async def test_questions_do_not_wait_for_a_refresh(tmp_path: Path) -> None:
     settings = settings_for(tmp_path)
-    async with await Storage.open(settings.database) as storage:
-        await storage.add_articles([article(i) for i in range(100)])
+    await store(settings, range(100))
     service = await NewsService.start(settings)
     try:
-        async with await Storage.open(settings.database) as writer:
-            await writer.add_articles([article(i) for i in range(100, 1100)])
+        await store(settings, range(100, 1100))  # another process's ingest
         refresh = asyncio.create_task(service.refresh())
         latencies = []
         while not refresh.done():
@@ -187,14 +190,12 @@ async def test_questions_do_not_wait_for_a_refresh(tmp_path: Path) -> None:
 
 async def test_a_dead_analysis_worker_costs_no_articles(tmp_path: Path) -> None:
     settings = settings_for(tmp_path)
-    async with await Storage.open(settings.database) as storage:
-        await storage.add_articles([article(i) for i in range(10)])
+    await store(settings, range(10))
     service = await NewsService.start(settings)
     try:
         workers = service._analysis_workers()
         workers.submit(os._exit, 1)  # the worker dies (as if killed): the pool is broken
-        async with await Storage.open(settings.database) as writer:
-            await writer.add_articles([article(i) for i in range(10, 210)])
+        await store(settings, range(10, 210))  # another process's ingest
         assert len(await service.refresh()) == 200
         assert [a.id for a in service.index.articles] == [article(i).id for i in range(210)]
         assert service._analysis is None  # a new worker is started next time

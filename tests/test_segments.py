@@ -212,8 +212,8 @@ def test_terms_of_a_document_are_its_distinct_terms_across_segments_and_selectio
 
 
 def test_terms_of_keeps_what_it_read_without_sharing_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    """terms_of keeps the documents it read (TERMS_CACHE of them): read again, in any order and past
-    the bound, they stay each document's terms, in a set no caller can change."""
+    """The documents read are kept (term_ids_of, TERMS_CACHE of them): read again, in any order and
+    past the bound, they stay each document's terms, in a set no caller can change."""
     monkeypatch.setattr(term_index, "TERMS_CACHE", 7)
     docs = corpus(300, seed=10)
     index = grown(docs, [100, 200])
