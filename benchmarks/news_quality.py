@@ -23,13 +23,17 @@ from retrieval import AnswerPolicy, NewsIndex, load_folder
 from retrieval.answering import evaluate
 
 # Each stage switches on one more rule of issue 8 (the analyzer and parser changes are in every stage).
-BASE = dict(context_weight=0.0, context_share=0.0, recency_band=0.0, require_answer_type=False, type_fallback=0.0)
+NO_ROOTS = dict(root_weight=0.0, root_share=0.0)
+BASE = dict(context_weight=0.0, context_share=0.0, recency_band=0.0, require_answer_type=False, type_fallback=0.0, **NO_ROOTS)
+CONTEXT = {**BASE, "context_weight": 0.2, "context_share": 0.25}
 STAGES: list[tuple[str, dict[str, Any]]] = [
     ("BM25 + answer-type bonus, coverage on the sentence", BASE),
     ("+ context rerank (title, lead, neighbours)", {**BASE, "context_weight": 0.2}),
-    ("+ context counted in coverage (x0.25)", {**BASE, "context_weight": 0.2, "context_share": 0.25}),
-    ("+ newest first for 'آخر' questions", {**BASE, "context_weight": 0.2, "context_share": 0.25, "recency_band": 0.25}),
-    ("+ abstain without the number/score asked (shipped)", {}),
+    ("+ context counted in coverage (x0.25)", CONTEXT),
+    ("+ newest first for 'آخر' questions", {**CONTEXT, "recency_band": 0.25}),
+    ("+ abstain without the number/score asked", NO_ROOTS),
+    ("+ root rerank (x0.2 idf per question term held by root only)", {"root_share": 0.0}),
+    ("+ root evidence counted in coverage (x0.05) (shipped)", {}),
 ]
 
 

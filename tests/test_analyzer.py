@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.analysis.analyzer import analyze, term_spans
+from retrieval.analysis import roots
+from retrieval.analysis.analyzer import RootTable, analyze, term_root, term_spans
 from retrieval.analysis.normalize import normalize
 from retrieval.analysis.stem import stem, strip_article, strip_suffixes
 from retrieval.analysis.stopwords import drop_stopwords, stopwords
@@ -151,3 +152,21 @@ def test_term_spans_point_at_the_original_words() -> None:
     text = "دمرت أربع دبـابات تابعة للقوات"
     spans = term_spans(text, set(analyze("الدبابات")))
     assert [text[a:b] for a, b in spans] == ["دبـابات"]
+
+
+def test_a_root_table_works_each_term_out_once_and_follows_a_growing_vocabulary(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    load, books = term_root(analyze("تحمل")[0]), term_root("مكتب")  # a question's roots, read before
+    worked: list[str] = []
+    plain = roots._worked_out
+    monkeypatch.setattr(roots, "_worked_out", lambda term: worked.append(term) or plain(term))
+    terms = [*analyze("حمولة السفينة"), "2015"]
+    table = RootTable(terms)
+    assert table.id_of(load) == roots.NONE  # no term read so far has that root
+    first = table.roots_of(range(len(terms)))
+    assert table.id_of(load) in first and len(first) == 2  # حمول and سفين; a number has none
+    assert table.roots_of(range(len(terms))) == first and sorted(worked) == sorted(terms)  # once each
+    terms.extend(analyze("محملة بالكتب"))  # the vocabulary grows after the table was made
+    assert table.roots_of([len(terms) - 2, len(terms) - 1]) == {table.id_of(load), table.id_of(books)}
+    assert len(worked) == len(terms)

@@ -10,7 +10,7 @@ from itertools import combinations
 
 import pytest
 
-from retrieval.analysis.analyzer import analyze
+from retrieval.analysis.analyzer import analyze, term_root
 from retrieval.answering import assemble, replies, rerank
 from retrieval.answering.news_index import NewsIndex
 from retrieval.answering.replies import SentenceRef, sentence_refs
@@ -57,16 +57,21 @@ def test_evidence_is_computed_once_per_question_and_equals_the_definition(monkey
     computed: list[int] = []
     plain = rerank.evidence
 
-    def counted(refs, held, doc, wanted, title_held):  # noqa: ANN001 (the function's own signature)
+    def counted(refs, held, doc, wanted, title_held, by_root):  # noqa: ANN001 (the function's own signature)
         computed.append(doc)
-        return plain(refs, held, doc, wanted, title_held)
+        return plain(refs, held, doc, wanted, title_held, by_root)
 
-    # The definitions: set intersections with the sentence's terms and with its title as analysed.
+    # The definitions: set intersections with the sentence's terms, with its title as analysed, and
+    # with the roots of the sentence's terms.
     def held(doc: int, terms: frozenset[str]) -> frozenset[str]:
         return terms & index.sentences.terms_of(doc)
 
     def title_held(doc: int, terms: frozenset[str]) -> frozenset[str]:
         return terms & frozenset(analyze(index.refs[doc].article.title))
+
+    def by_root(doc: int, terms: frozenset[str]) -> frozenset[str]:
+        roots = {term_root(t) for t in index.sentences.terms_of(doc)} - {None}
+        return frozenset(t for t in terms if term_root(t) in roots)
 
     monkeypatch.setattr(rerank, "evidence", counted)
     for query in (first, second, first):
@@ -74,7 +79,7 @@ def test_evidence_is_computed_once_per_question_and_equals_the_definition(monkey
         computed.clear()
         for _ in range(3):
             for doc in range(len(index.refs)):
-                assert index.evidence(doc, query) == plain(index.refs, held, doc, wanted, title_held), doc
+                assert index.evidence(doc, query) == plain(index.refs, held, doc, wanted, title_held, by_root), doc
         assert sorted(computed) == list(range(len(index.refs)))  # once each, for this question
 
 

@@ -3,13 +3,16 @@ proclitics, and the chrome of real news pages. Articles are hand-written for the
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
 
-from retrieval.analysis.analyzer import analyze
+from retrieval.analysis.analyzer import analyze, term_root
 from retrieval.answering.answer_type import AnswerType, answer_type, offers
 from retrieval.answering.news_index import NewsIndex
+from retrieval.answering.replies import AnswerPolicy
+from retrieval.answering.rerank import Evidence
 from retrieval.search.spelling import SpellingIndex
 from retrieval.text.article import Article, parse_text
 
@@ -92,6 +95,41 @@ def test_a_sentence_is_read_with_its_title_and_neighbours() -> None:
     index = NewsIndex([story, other, *FILLER])
     top = index.ask("كم قرية انتشرت فيها فرق الإنقاذ بعد زلزال سومطرة؟").answers[0]
     assert top.article.id == "s1" and "14 قرية" in top.text
+
+
+def test_derivations_of_one_root_meet_and_proclitics_come_off() -> None:
+    def root_of(word: str) -> str | None:
+        (term,) = analyze(word)
+        return term_root(term)
+
+    assert root_of("حمولة") == root_of("تحمل") == root_of("محملة") is not None
+    assert root_of("مددوا") == root_of("بتمديد") and root_of("لجامعة") == root_of("الجامعة")
+    assert root_of("التعويضات") == root_of("تعويض") != root_of("حمولة")
+    assert term_root("2015") is None and term_root("covid") is None  # numbers and Latin have none
+    assert root_of("سنة") is None  # a two-letter stem (سن) would join unrelated words
+
+
+def test_a_question_word_met_in_another_derivation_lifts_the_sentence() -> None:
+    # Both sentences hold the ship, the port and Aden; only the second says what it carried, with
+    # محملة where the question asks حمولة. BM25 prefers the shorter first one.
+    passengers = article("a1", "ميناء عدن", ["وصلت سفينة الركاب إلى ميناء عدن صباح اليوم."])
+    aid = article("a2", "مساعدات", ["وصلت إلى ميناء عدن أمس سفينة محملة بـ 3540 طنا من المساعدات الغذائية."])
+    question = "ما حمولة السفينة التي وصلت إلى ميناء عدن؟"
+    index = NewsIndex([passengers, aid, *FILLER])
+    assert index.ask(question).answers[0].article.id == "a2"
+    without = NewsIndex([passengers, aid, *FILLER], policy=replace(AnswerPolicy(), root_weight=0.0, root_share=0.0))
+    assert without.ask(question).answers[0].article.id == "a1"
+
+
+def test_a_term_held_by_root_counts_its_share_towards_coverage() -> None:
+    index = NewsIndex([*FILLER])
+    query = index.sentences.query("معرض زوار حمولة")
+    weights = {query.corrected.get(t, t): w for t, w in query.weights.items()}
+    found = Evidence(own=frozenset({"معرض"}), context=frozenset({"زوار"}), rooted=frozenset({"زوار", "حمول"}))
+    expected = (weights["معرض"] + 0.25 * weights["زوار"] + 0.1 * weights["حمول"]) / query.total_weight
+    assert found.coverage(query, 0.25, 0.1) == pytest.approx(expected)
+    assert found.missing(query) == []
+    assert Evidence(own=frozenset({"معرض"}), context=frozenset()).missing(query) == ["زوار", "حمول"]
 
 
 def test_latest_questions_get_the_newest_report() -> None:

@@ -15,9 +15,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from retrieval.analysis.normalize import normalize
+from retrieval.analysis.roots import RootTable, root
 from retrieval.analysis.stem import stem
 from retrieval.analysis.stopwords import is_stopword
 from retrieval.analysis.tokenize import tokenize
+
+__all__ = ["Analyzer", "RootTable", "analyze", "fingerprint", "term", "term_root", "term_spans", "words"]
 
 # Anything that turns a text into index terms (the indexes take one, so tests can swap the chain).
 Analyzer = Callable[[str], list[str]]
@@ -41,13 +44,25 @@ def analyze(text: str) -> list[str]:
     return [stem(t) for t in words(text) if not is_stopword(t)]
 
 
+def term_root(term: str) -> str | None:
+    """The root of an index term (see roots.py): evidence for reranking, never an index term itself.
+    The roots of an index's own terms are read through a RootTable over its vocabulary."""
+    return root(term)
+
+
+# Modules of this package whose output never becomes an index term (roots are rerank evidence): a
+# change there leaves stored analysis valid.
+NOT_INDEXED = frozenset({"roots.py"})
+
+
 @lru_cache(maxsize=1)
 def fingerprint() -> str:
     """A digest of the chain's code and word lists: analysis stored by another version (an index
     snapshot) is recognised as stale when this changes, whatever the change was."""
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for path in sorted([*here.glob("*.py"), *(here.parent / "resources").glob("*.txt")]):
+    files = [p for p in here.glob("*.py") if p.name not in NOT_INDEXED]
+    for path in sorted([*files, *(here.parent / "resources").glob("*.txt")]):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 

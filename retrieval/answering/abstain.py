@@ -15,7 +15,7 @@ from retrieval.search.term_index import Query
 
 def answers(query: Query, best: Evidence, policy: AnswerPolicy, type_offered: bool | None) -> bool:
     """`type_offered`: whether the sentence holds the answer type asked for (None: no type asked)."""
-    if best.coverage(query, policy.context_share) < policy.min_coverage:
+    if best.coverage(query, policy.context_share, policy.root_share) < policy.min_coverage:
         return False
     if type_offered is False and policy.require_answer_type:
         return False

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from weakref import WeakKeyDictionary
 
 import numpy as np
 
-from retrieval.analysis.analyzer import Analyzer, analyze
+from retrieval.analysis.analyzer import Analyzer, RootTable, analyze, term_root
 from retrieval.analysis.normalize import normalize
 from retrieval.answering import abstain, assemble, rerank
 from retrieval.answering.answer_type import CHECKABLE, AnswerType, answer_type, offers
 from retrieval.answering.replies import Answer, AnswerPolicy, RelatedHit, Reply, SentenceRef, sentence_refs
-from retrieval.search.term_index import BM25Params, Encoded, Hit, Query, TermIndex
+from retrieval.search.term_index import BM25Params, Encoded, Hit, Query, TermIndex, Vocabulary
 from retrieval.text.article import Article, RelatedLink
 
 
 # Near-duplicates of an answer are looked for among this many candidates.
 DUPLICATE_WINDOW = 20
+# Terms in at least this many sentences have their roots worked out when a vocabulary's first index
+# is built.
+ROOTS_AHEAD_DF = 5
+_root_tables: WeakKeyDictionary[Vocabulary, RootTable] = WeakKeyDictionary()
 
 
 class NewsIndex:
@@ -69,6 +74,16 @@ class NewsIndex:
         titles.scorer.warm(doc_terms=True)
         # Each article's timestamp, for the recency rerank (read for every candidate of every question).
         self._stamps = [rerank.published_key(a) for a in self.articles]
+        # Roots of the sentences' terms, by term id: one table per vocabulary, shared by the indexes
+        # grown from this one (they add terms to the same vocabulary).
+        roots = _root_tables.get(sentences.vocab)
+        if roots is None:
+            roots = _root_tables[sentences.vocab] = RootTable(sentences.vocab.terms)
+            if policy.root_weight > 0 or policy.root_share > 0:
+                # The terms candidates are mostly made of, worked out before the first question (the
+                # news corpus: 33k of 90k terms, 0.16 s); the rarer ones when a candidate has them.
+                roots.read_ahead(np.flatnonzero(sentences.scorer.df >= ROOTS_AHEAD_DF).tolist())
+        self._roots = roots
 
     def with_articles(self, more: Iterable[Article], analysed: Encoded | None = None) -> NewsIndex:
         """This index plus the articles of `more` it does not hold yet; only those are analysed (or
@@ -163,8 +178,21 @@ class NewsIndex:
         # all read (a pure function of the document and the terms).
         found = cached[2].get(doc)
         if found is None:
-            found = cached[2][doc] = rerank.evidence(self.refs, self.sentences.held_by, doc, cached[1], self._title_held)
+            found = cached[2][doc] = rerank.evidence(
+                self.refs, self.sentences.held_by, doc, cached[1], self._title_held, self._held_by_root
+            )
         return found
+
+    def _coverage(self, doc: int, query: Query) -> float:
+        """The share of the question's weight sentence `doc` covers, read with its context and roots."""
+        return self.evidence(doc, query).coverage(query, self.policy.context_share, self.policy.root_share)
+
+    def _held_by_root(self, doc: int, terms: frozenset[str]) -> frozenset[str]:
+        """Those of `terms` whose root is the root of one of sentence `doc`'s terms."""
+        if self.policy.root_weight <= 0 and self.policy.root_share <= 0:
+            return frozenset()
+        held = self._roots.roots_of(self.sentences.term_ids_of(doc))
+        return frozenset(t for t in terms if self._roots.id_of(term_root(t)) in held)
 
     def _published(self, doc: int) -> float:
         return self._stamps[self.refs.article_of(doc)]
@@ -175,7 +203,8 @@ class NewsIndex:
     def _rank(self, question: str, query: Query, n: int, describe: bool = True) -> list[tuple[SentenceRef, Hit]]:
         hits = self.sentences.search(query, max(n, self.policy.pool))
         depth = max(n, self.policy.context_depth) if n < self.policy.pool else self.policy.context_depth
-        hits = rerank.with_context(hits, query, lambda doc: self.evidence(doc, query), self.policy.context_weight, depth)
+        weights = (self.policy.context_weight, self.policy.root_weight)
+        hits = rerank.with_context(hits, query, lambda doc: self.evidence(doc, query), weights, depth)
         kind = answer_type(question)
         if kind is not None and self.policy.answer_type_boost:
             hits = self._boost_answer_type(hits, kind, query)
@@ -223,7 +252,7 @@ class NewsIndex:
         quoted = [a.article for a in answers] + [other for a in answers for other in a.also_reported_by]
         fitting = [
             (ref, hit) for ref, hit in pool[: self.policy.context_depth]
-            if self.evidence(hit.doc, query).coverage(query, self.policy.context_share) >= self.policy.related_article_coverage
+            if self._coverage(hit.doc, query) >= self.policy.related_article_coverage
         ]
         quoted_titles = {assemble.title_key(a) for a in quoted}
         headlines = [h for h in self.related(question) if " ".join(normalize(h.link.title).split()) not in quoted_titles]
@@ -238,7 +267,7 @@ class NewsIndex:
         if self._answers(question, query, pool[0]):
             return 0
         top = pool[0]
-        if self.evidence(top[1].doc, query).coverage(query, self.policy.context_share) < self.policy.min_coverage:
+        if self._coverage(top[1].doc, query) < self.policy.min_coverage:
             return None  # the question's words are missing, not just the kind of answer
         floor = (1.0 - self.policy.type_fallback) * top[1].score
         for i, candidate in enumerate(pool[1:], 1):

@@ -3,7 +3,8 @@
 BM25 scores a sentence alone, but news sentences lean on their article: "وأضاف أن ..." names nobody,
 the title says what the story is about, the lead sentence names the actors. A question term absent
 from the sentence but present in its context (title, lead, the sentences either side) still counts,
-at a discount. rank-bm25's score is left as it is; this is a separate rerank on top of it.
+at a discount. So does a question term the sentence holds only in another derivation of its root
+(حمولة ~ تحمل; analysis/roots.py). rank-bm25's score is left as it is; this is a separate rerank on top.
 """
 
 from __future__ import annotations
@@ -24,13 +25,16 @@ _RECENCY_WORDS = frozenset(words("آخر أحدث أخيرا مؤخرا اليو
 
 @dataclass(frozen=True)
 class Evidence:
-    """The question terms a candidate holds itself, and those only its context holds."""
+    """The question terms a candidate holds itself, those only its context holds, and those it holds
+    only by root (another derivation, or the word under a proclitic)."""
 
     own: frozenset[str]
     context: frozenset[str]
+    rooted: frozenset[str] = frozenset()
 
-    def coverage(self, query: Query, context_share: float) -> float:
-        """Share of the question's weight found, a term found only in the context counting `context_share`."""
+    def coverage(self, query: Query, context_share: float, root_share: float = 0.0) -> float:
+        """Share of the question's weight found, a term found only in the context counting
+        `context_share`, one found only by root `root_share` (the larger, when both)."""
         total = query.total_weight
         if not total:
             return 0.0
@@ -40,22 +44,28 @@ class Evidence:
             factor = 0.5 if query.guessed(t) else 1.0  # a typo correction may be a guess
             if c in self.own:
                 got += w * factor
-            elif c in self.context:
-                got += w * factor * context_share
+            elif c in self.context or c in self.rooted:  # (most terms of a candidate are its own)
+                got += w * factor * self.share(c, context_share, root_share)
         return got / total
 
+    def share(self, term: str, context_share: float, root_share: float) -> float:
+        """What a term the sentence itself lacks is worth: the context's share, the root's, or nothing."""
+        return max(context_share if term in self.context else 0.0, root_share if term in self.rooted else 0.0)
+
     def missing(self, query: Query) -> list[str]:
-        """Question terms found neither in the sentence nor in its context."""
-        return [t for t in query.weights if query.corrected.get(t, t) not in self.own | self.context]
+        """Question terms found neither in the sentence nor in its context, nor by root."""
+        return [t for t in query.weights if query.corrected.get(t, t) not in self.own | self.context | self.rooted]
 
 
 # (sentence d, terms) -> those of the terms that sentence d (or, for titles, its article's title) holds
 Holds = Callable[[int, frozenset[str]], frozenset[str]]
 
 
-def evidence(refs: Sequence[SentenceRef], held: Holds, doc: int, wanted: frozenset[str], title_held: Holds) -> Evidence:
-    """Which of the `wanted` terms (see query_terms) the sentence `doc` holds, and which only its title,
-    lead and neighbours add."""
+def evidence(
+    refs: Sequence[SentenceRef], held: Holds, doc: int, wanted: frozenset[str], title_held: Holds, by_root: Holds
+) -> Evidence:
+    """Which of the `wanted` terms (see query_terms) the sentence `doc` holds, which only its title,
+    lead and neighbours add, and which it holds by root only (`by_root`)."""
     own = held(doc, wanted)
     missing = wanted - own
     if not missing:
@@ -67,7 +77,7 @@ def evidence(refs: Sequence[SentenceRef], held: Holds, doc: int, wanted: frozens
     for other in (first, doc - 1, doc + 1):
         if other != doc and first <= other < end:
             around |= held(other, missing)
-    return Evidence(own=own, context=frozenset(around))
+    return Evidence(own=own, context=frozenset(around), rooted=by_root(doc, missing))
 
 
 def query_terms(query: Query) -> frozenset[str]:
@@ -76,24 +86,28 @@ def query_terms(query: Query) -> frozenset[str]:
 
 
 def with_context(
-    hits: list[Hit], query: Query, evidence_of: Callable[[int], Evidence], weight: float, keep: int
+    hits: list[Hit], query: Query, evidence_of: Callable[[int], Evidence], weights: tuple[float, float], keep: int
 ) -> list[Hit]:
-    """Add `weight` × idf for each question term that only the sentence's context holds, then re-sort.
+    """Add, for each question term the sentence lacks, its idf × the context weight when only the
+    context holds it, × the root weight when the sentence holds it by root (the larger), then re-sort.
+    `weights`: (context weight, root weight).
 
     Only the best `keep` hits by BM25 are read, and of those only the ones the largest possible bonus
     could lift (the others keep their score), so the cost does not grow with the candidate pool.
     """
-    if not hits or weight <= 0:
+    context_weight, root_weight = weights
+    if not hits or max(weights) <= 0:
         return hits
     keep = min(keep, len(hits))
-    reach = hits[keep - 1].score - weight * query.total_weight
+    reach = hits[keep - 1].score - max(weights) * query.total_weight
     weight_of = {query.corrected.get(t, t): w for t, w in query.weights.items()}
     lifted = []
     for i, h in enumerate(hits):
         if i < keep and h.score >= reach:
-            bonus = sum(weight_of[t] for t in evidence_of(h.doc).context)
+            found = evidence_of(h.doc)
+            bonus = sum(weight_of[t] * found.share(t, context_weight, root_weight) for t in found.context | found.rooted)
             if bonus:
-                h = replace(h, score=h.score + weight * bonus)
+                h = replace(h, score=h.score + bonus)
         lifted.append(h)
     return sorted(lifted, key=lambda h: (-h.score, h.doc))
 

@@ -1,0 +1,100 @@
+"""Roots of index terms: a question word met in another derivation of its root (حمولة ~ تحمل ~ محملة).
+
+The light stemmer keeps derivations apart on purpose (كتاب, مكتب and كاتب share a root and differ in
+meaning), so roots never index anything. The answer rerank reads them as weaker evidence: a question
+term a candidate lacks, but whose root one of the candidate's terms has, counts at a discount
+(retrieval/answering/rerank.py). News paraphrases a question this way all the time (التعويضات /
+تحملتها, اعترضتها / اعتراض, مددوا / بتمديد), and the root also sees under the one-letter proclitics the
+light stemmer leaves on (لجامعة, بتمديد, لمركز).
+
+Roots come from the ISRI stemmer (Taghva, Elkhoury and Coombs 2005: Arabic stemming without a root
+dictionary), as NLTK implements it; it keeps no state between words, so threads share one.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+from nltk.stem.isri import ISRIStemmer
+
+# Two-letter "roots" are what is left of short words (سنة → سن): they would join unrelated ones.
+MIN_ROOT = 3
+# A term this long is no Arabic word (ISRI stems words of 4-7 letters); it has no root.
+MAX_TERM = 15
+# Only terms written in Arabic letters (after normalization) have a root; numbers and Latin have none.
+_ARABIC = re.compile(r"[\u0621-\u064A]+")
+
+
+class _NormalizedISRI(ISRIStemmer):
+    """ISRI for terms that went through the analyzer: its normalization (diacritics off, an initial
+    hamza as bare alif) is done already, and skipping its two regex passes makes it ~3x faster."""
+
+    def norm(self, word: str, num: int = 3) -> str:
+        return word
+
+
+_ISRI = _NormalizedISRI()
+
+
+def _worked_out(term: str) -> str | None:
+    if len(term) > MAX_TERM or not _ARABIC.fullmatch(term):
+        return None
+    found = _ISRI.stem(term)
+    return found if len(found) >= MIN_ROOT else None
+
+
+@lru_cache(maxsize=4096)
+def root(term: str) -> str | None:
+    """The root of an index term (a stem of the analyzer), or None when it has none worth matching."""
+    return _worked_out(term)
+
+
+# No root, and (in a table) not worked out yet.
+NONE = -1
+_UNREAD = -2
+
+
+class RootTable:
+    """The root of every term of an append-only term list (an index's vocabulary), as a small integer,
+    worked out when a term is first read (or ahead, see `read_ahead`) and kept: a question reads its
+    ~20 candidates' ~500 terms, which then costs a list lookup each instead of a root look-up."""
+
+    def __init__(self, terms: Sequence[str]) -> None:
+        self._terms = terms
+        self._of: list[int] = []  # by term id; grown in place (atomic under the GIL) as terms are added
+        self._ids: dict[str, int] = {}
+        self._lock = threading.Lock()  # root ids are handed out one thread at a time
+
+    def read_ahead(self, term_ids: Iterable[int]) -> None:
+        """Work out the roots of `term_ids` now (a new index's frequent terms, before its questions)."""
+        self.roots_of(term_ids)
+
+    def id_of(self, root_: str | None) -> int:
+        """The id of a root some term read so far has (NONE if none has it, or for None)."""
+        return NONE if root_ is None else self._ids.get(root_, NONE)
+
+    def roots_of(self, term_ids: Iterable[int]) -> set[int]:
+        """The ids of the roots the terms `term_ids` have (terms without one add nothing)."""
+        table = self._of
+        if len(table) < len(self._terms):
+            table.extend([_UNREAD] * (len(self._terms) - len(table)))
+        found = {table[i] for i in term_ids}
+        if _UNREAD in found:
+            for i in term_ids:
+                if table[i] == _UNREAD:
+                    table[i] = self._root_id(_worked_out(self._terms[i]))
+            found = {table[i] for i in term_ids}
+        found.discard(NONE)
+        return found
+
+    def _root_id(self, root_: str | None) -> int:
+        if root_ is None:
+            return NONE
+        found = self._ids.get(root_)
+        if found is None:
+            with self._lock:
+                found = self._ids.setdefault(root_, len(self._ids))
+        return found
