@@ -71,6 +71,17 @@ def test_a_doubled_long_vowel_is_read_off_before_likelier_looking_edits() -> Non
     assert spelling.correct("موصال") == "موصل"
 
 
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [("شكون رئيس الحكومة؟", AnswerType.WHO), ("مينو رئيس الوزراء؟", AnswerType.WHO),
+     ("وقتاش افتتحت القناة؟", AnswerType.WHEN), ("إيمتى افتتحوا القناة؟", AnswerType.WHEN),
+     ("شقد عدد القتلى؟", AnswerType.HOW_MANY), ("اشحال كلف المشروع؟", AnswerType.HOW_MANY)],
+)
+def test_iraqi_and_maghrebi_question_words_ask_their_kind_and_name_no_topic(question: str, kind: AnswerType) -> None:
+    assert answer_type(question) is kind
+    assert len(analyze(question)) == len(analyze(question.split(maxsplit=1)[1]))  # the question word adds no term
+
+
 def test_answer_types_result_where_and_dialect_name() -> None:
     assert answer_type("ما نتيجة مباراة الهلال والنصر؟") is AnswerType.RESULT
     assert answer_type("وين صار الحادث؟") is AnswerType.WHERE

@@ -32,13 +32,15 @@ def _normalized(words: str) -> set[str]:
     return {normalize(w) for w in words.split()}
 
 
-_WHO = {"من", "مين", "منو"}
-_WHEN = {"متي", "امتي", "متين", "امتا"}
-_HOW_MANY = {"كم", "كام", "قديش", "اديش", "قداش"}
+# Standard, then the dialects: Levantine, Gulf and Iraqi (منو، مينو، شقد), Egyptian (كام),
+# Maghrebi (شكون، وقتاش، قداش، اشحال).
+_DIALECT_WHO = {"مين", "منو", "مينو", "شكون"}  # unlike "من", never the preposition "from"
+_WHO = {"من", *_DIALECT_WHO}
+_WHEN = _normalized("متى امتى إمتى ايمتى إيمتى امتا إيمتا متين وقتاش فوقاش")
+_HOW_MANY = _normalized("كم كام قديش اديش قداش شقد شكد اشحال")
 # "ما عدد ..." / "ما آخر حصيلة ..." ask for a number as "كم" does.
 _COUNT_NOUNS = {"عدد", "حصيله", "اجمالي", "مجموع"}
 _WHEN_NOUNS = {"عام", "سنه", "تاريخ", "يوم", "شهر"}
-_DIALECT_WHO = {"مين", "منو"}  # unlike "من", never the preposition "from"
 _WHERE = {"اين", "وين", "فين", "لوين", "منين"}
 # "ما اسم ..." / "وش اسم ..." / "شو اسمه" ask for a name, like "من".
 _NAME = {"اسم", "اسمه", "اسمها", "اسمهم"}

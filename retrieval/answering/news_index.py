@@ -189,8 +189,6 @@ class NewsIndex:
 
     def _held_by_root(self, doc: int, terms: frozenset[str]) -> frozenset[str]:
         """Those of `terms` whose root is the root of one of sentence `doc`'s terms."""
-        if self.policy.root_weight <= 0 and self.policy.root_share <= 0:
-            return frozenset()
         held = self._roots.roots_of(self.sentences.term_ids_of(doc))
         return frozenset(t for t in terms if self._roots.id_of(term_root(t)) in held)
 
