@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
-
-from nltk.stem.isri import ISRIStemmer
 
 # Two-letter "roots" are what is left of short words (سنة → سن): they would join unrelated ones.
 MIN_ROOT = 3
@@ -28,21 +26,25 @@ MAX_TERM = 15
 _ARABIC = re.compile(r"[\u0621-\u064A]+")
 
 
-class _NormalizedISRI(ISRIStemmer):
-    """ISRI for terms that went through the analyzer: its normalization (diacritics off, an initial
-    hamza as bare alif) is done already, and skipping its two regex passes makes it ~3x faster."""
+@lru_cache(maxsize=1)
+def _isri() -> Callable[[str], str]:
+    """ISRI's stem, for terms that went through the analyzer: its normalization (diacritics off, an
+    initial hamza as bare alif) is done already, and skipping its two regex passes makes it ~3x faster.
+    NLTK is imported on first use (0.3 s): processes that never rank, like the ingest's analysis
+    workers, never load it."""
+    from nltk.stem.isri import ISRIStemmer
 
-    def norm(self, word: str, num: int = 3) -> str:
-        return word
+    class NormalizedISRI(ISRIStemmer):  # type: ignore[misc]
+        def norm(self, word: str, num: int = 3) -> str:
+            return word
 
-
-_ISRI = _NormalizedISRI()
+    return NormalizedISRI().stem  # type: ignore[no-any-return]
 
 
 def _worked_out(term: str) -> str | None:
     if len(term) > MAX_TERM or not _ARABIC.fullmatch(term):
         return None
-    found = _ISRI.stem(term)
+    found = _isri()(term)
     return found if len(found) >= MIN_ROOT else None
 
 
