@@ -157,16 +157,20 @@ def test_term_spans_point_at_the_original_words() -> None:
 def test_a_root_table_works_each_term_out_once_and_follows_a_growing_vocabulary(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    load, books = term_root(analyze("تحمل")[0]), term_root("مكتب")  # a question's roots, read before
     worked: list[str] = []
     plain = roots._worked_out
     monkeypatch.setattr(roots, "_worked_out", lambda term: worked.append(term) or plain(term))
     terms = [*analyze("حمولة السفينة"), "2015"]
     table = RootTable(terms)
-    assert table.id_of(load) == roots.NONE  # no term read so far has that root
-    first = table.roots_of(range(len(terms)))
-    assert table.id_of(load) in first and len(first) == 2  # حمول and سفين; a number has none
-    assert table.roots_of(range(len(terms))) == first and sorted(worked) == sorted(terms)  # once each
+    # A question's roots get their ids first, and keep them when terms with those roots are read.
+    load, ship, books = (table.id_of(plain(analyze(w)[0]) or "") for w in ("تحمل", "سفينة", "مكتب"))
+    table.read_all()
+    assert sorted(worked) == sorted(terms)  # each once, before any question
+    assert table.held(range(len(terms)), {load}) == {load}
+    assert table.held(range(len(terms)), {load, ship, books}) == {load, ship}  # a number has none
+    assert table.held([1, 2], {load}) == set()
     terms.extend(analyze("محملة بالكتب"))  # the vocabulary grows after the table was made
-    assert table.roots_of([len(terms) - 2, len(terms) - 1]) == {table.id_of(load), table.id_of(books)}
-    assert len(worked) == len(terms)
+    assert table.held([len(terms) - 2, len(terms) - 1], {load, books}) == {load, books}  # read when met
+    table.read_all()
+    assert table.held(range(len(terms)), {load, ship, books}) == {load, ship, books}
+    assert sorted(worked) == sorted(terms)  # still once each

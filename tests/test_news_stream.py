@@ -132,11 +132,21 @@ def test_a_question_word_met_in_another_derivation_lifts_the_sentence() -> None:
     assert without.ask(question).answers[0].article.id == "a1"
 
 
+def test_a_root_may_not_weigh_more_than_the_context() -> None:
+    # Roots are read only for terms the context lacks: a policy where they weigh more would need them
+    # for the others too.
+    with pytest.raises(ValueError):
+        AnswerPolicy(root_weight=0.3)
+    with pytest.raises(ValueError):
+        AnswerPolicy(root_share=0.3)
+    AnswerPolicy(context_weight=0.0, context_share=0.0, root_weight=0.0, root_share=0.0)
+
+
 def test_a_term_held_by_root_counts_its_share_towards_coverage() -> None:
     index = NewsIndex([*FILLER])
     query = index.sentences.query("معرض زوار حمولة")
     weights = {query.corrected.get(t, t): w for t, w in query.weights.items()}
-    found = Evidence(own=frozenset({"معرض"}), context=frozenset({"زوار"}), rooted=frozenset({"زوار", "حمول"}))
+    found = Evidence(own=frozenset({"معرض"}), context=frozenset({"زوار"}), rooted=frozenset({"حمول"}))
     expected = (weights["معرض"] + 0.25 * weights["زوار"] + 0.1 * weights["حمول"]) / query.total_weight
     assert found.coverage(query, 0.25, 0.1) == pytest.approx(expected)
     assert found.missing(query) == []

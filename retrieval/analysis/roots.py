@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from functools import lru_cache
 
 # Two-letter "roots" are what is left of short words (سنة → سن): they would join unrelated ones.
@@ -61,36 +61,47 @@ _UNREAD = -2
 
 class RootTable:
     """The root of every term of an append-only term list (an index's vocabulary), as a small integer,
-    worked out when a term is first read (or ahead, see `read_ahead`) and kept: a question reads its
-    ~20 candidates' ~500 terms, which then costs a list lookup each instead of a root look-up."""
+    kept once worked out: a question reads its ~20 candidates' ~500 terms, which then costs a list
+    lookup each instead of a root look-up. Terms are worked out ahead (`read_all`, when an index is
+    built), or when first read if added since."""
 
     def __init__(self, terms: Sequence[str]) -> None:
         self._terms = terms
         self._of: list[int] = []  # by term id; grown in place (atomic under the GIL) as terms are added
         self._ids: dict[str, int] = {}
+        self._names: list[str] = []  # by root id
+        self._read_to = 0  # read_all has worked out every term below this id
         self._lock = threading.Lock()  # root ids are handed out one thread at a time
 
-    def read_ahead(self, term_ids: Iterable[int]) -> None:
-        """Work out the roots of `term_ids` now (a new index's frequent terms, before its questions)."""
-        self.roots_of(term_ids)
+    def read_all(self) -> None:
+        """Work out the root of every term not read yet (before an index's questions: ~5 µs a term,
+        0.45 s for the news corpus's 90k terms, then only the terms each refresh adds)."""
+        table = self._grown()
+        start, self._read_to = self._read_to, len(table)
+        for i in range(start, len(table)):
+            if table[i] == _UNREAD:
+                table[i] = self._root_id(_worked_out(self._terms[i]))
 
-    def id_of(self, root_: str | None) -> int:
-        """The id of a root some term read so far has (NONE if none has it, or for None)."""
-        return NONE if root_ is None else self._ids.get(root_, NONE)
+    def id_of(self, root_: str) -> int:
+        """A root's id (a question's: the same id its terms get when read, whichever comes first)."""
+        return self._root_id(root_)
 
-    def roots_of(self, term_ids: Iterable[int]) -> set[int]:
-        """The ids of the roots the terms `term_ids` have (terms without one add nothing)."""
-        table = self._of
-        if len(table) < len(self._terms):
-            table.extend([_UNREAD] * (len(self._terms) - len(table)))
-        found = {table[i] for i in term_ids}
-        if _UNREAD in found:
+    def held(self, term_ids: Collection[int], wanted: Collection[int]) -> set[int]:
+        """Those of the root ids `wanted` that one of the terms `term_ids` has."""
+        table = self._grown()
+        read = {table[i] for i in term_ids}
+        if _UNREAD in read:  # a term added since the last read_all: work it out now
             for i in term_ids:
                 if table[i] == _UNREAD:
                     table[i] = self._root_id(_worked_out(self._terms[i]))
-            found = {table[i] for i in term_ids}
-        found.discard(NONE)
-        return found
+            read = {table[i] for i in term_ids}
+        return read.intersection(wanted)
+
+    def _grown(self) -> list[int]:
+        table = self._of
+        if len(table) < len(self._terms):
+            table.extend([_UNREAD] * (len(self._terms) - len(table)))
+        return table
 
     def _root_id(self, root_: str | None) -> int:
         if root_ is None:
@@ -98,5 +109,8 @@ class RootTable:
         found = self._ids.get(root_)
         if found is None:
             with self._lock:
-                found = self._ids.setdefault(root_, len(self._ids))
+                found = self._ids.get(root_)
+                if found is None:
+                    found = self._ids[root_] = len(self._names)
+                    self._names.append(root_)
         return found

@@ -19,10 +19,28 @@ from retrieval.text.article import Article, RelatedLink
 
 # Near-duplicates of an answer are looked for among this many candidates.
 DUPLICATE_WINDOW = 20
-# Terms in at least this many sentences have their roots worked out when a vocabulary's first index
-# is built.
-ROOTS_AHEAD_DF = 5
 _root_tables: WeakKeyDictionary[Vocabulary, RootTable] = WeakKeyDictionary()
+
+
+class _Asked:
+    """The question being answered, as the evidence of its candidates reads it: its corpus terms,
+    the ids of their roots, and each candidate's evidence once computed."""
+
+    def __init__(self, query: Query, terms: frozenset[str], sentences: TermIndex, roots: RootTable) -> None:
+        self.query, self.terms, self.sentences, self.roots = query, terms, sentences, roots
+        self.evidence: dict[int, rerank.Evidence] = {}
+        by_root: dict[int, list[str]] = {}
+        for t in terms:
+            if (r := term_root(t)) is not None:
+                by_root.setdefault(roots.id_of(r), []).append(t)
+        self.terms_by_root = by_root
+
+    def held_by_root(self, doc: int, terms: frozenset[str]) -> frozenset[str]:
+        """Those of `terms` (asked terms) whose root one of sentence `doc`'s terms has."""
+        if not self.terms_by_root:
+            return frozenset()
+        found = self.roots.held(self.sentences.term_ids_of(doc), self.terms_by_root)
+        return frozenset(t for r in found for t in self.terms_by_root[r] if t in terms)
 
 
 class NewsIndex:
@@ -55,7 +73,7 @@ class NewsIndex:
                 if link.title not in links or (link.url and not links[link.title].url):
                     links[link.title] = link
         self.links = list(links.values())
-        self._wanted: tuple[Query, frozenset[str], dict[int, rerank.Evidence]] | None = None
+        self._wanted: _Asked | None = None
         if sentences is None:
             sentences = TermIndex([s for a in self.articles for s in a.sentences], params, analyzer)
         if headlines is None:
@@ -79,10 +97,10 @@ class NewsIndex:
         roots = _root_tables.get(sentences.vocab)
         if roots is None:
             roots = _root_tables[sentences.vocab] = RootTable(sentences.vocab.terms)
-            if policy.root_weight > 0 or policy.root_share > 0:
-                # The terms candidates are mostly made of, worked out before the first question (the
-                # news corpus: 33k of 90k terms, 0.16 s); the rarer ones when a candidate has them.
-                roots.read_ahead(np.flatnonzero(sentences.scorer.df >= ROOTS_AHEAD_DF).tolist())
+        if policy.root_weight > 0 or policy.root_share > 0:
+            # Built off the event loop like the rest: the roots of the terms this index added, so no
+            # question works them out (a candidate's rare terms would otherwise be checked each time).
+            roots.read_all()
         self._roots = roots
 
     def with_articles(self, more: Iterable[Article], analysed: Encoded | None = None) -> NewsIndex:
@@ -169,28 +187,22 @@ class NewsIndex:
 
     def evidence(self, doc: int, query: Query) -> rerank.Evidence:
         cached = self._wanted
-        if cached is None or cached[0] is not query:
+        if cached is None or cached.query is not query:
             # A question's candidates are read one after another: a one-entry cache keeps its terms
             # (replaced whole, so a question asked from another thread only recomputes them).
-            cached = (query, rerank.query_terms(query), {})
-            self._wanted = cached
+            cached = self._wanted = _Asked(query, rerank.query_terms(query), self.sentences, self._roots)
         # ...and each candidate's evidence, which the rerank, the answer checks and related articles
         # all read (a pure function of the document and the terms).
-        found = cached[2].get(doc)
+        found = cached.evidence.get(doc)
         if found is None:
-            found = cached[2][doc] = rerank.evidence(
-                self.refs, self.sentences.held_by, doc, cached[1], self._title_held, self._held_by_root
+            found = cached.evidence[doc] = rerank.evidence(
+                self.refs, self.sentences.held_by, doc, cached.terms, self._title_held, cached.held_by_root
             )
         return found
 
     def _coverage(self, doc: int, query: Query) -> float:
         """The share of the question's weight sentence `doc` covers, read with its context and roots."""
         return self.evidence(doc, query).coverage(query, self.policy.context_share, self.policy.root_share)
-
-    def _held_by_root(self, doc: int, terms: frozenset[str]) -> frozenset[str]:
-        """Those of `terms` whose root is the root of one of sentence `doc`'s terms."""
-        held = self._roots.roots_of(self.sentences.term_ids_of(doc))
-        return frozenset(t for t in terms if self._roots.id_of(term_root(t)) in held)
 
     def _published(self, doc: int) -> float:
         return self._stamps[self.refs.article_of(doc)]

@@ -26,7 +26,7 @@ _RECENCY_WORDS = frozenset(words("آخر أحدث أخيرا مؤخرا اليو
 @dataclass(frozen=True)
 class Evidence:
     """The question terms a candidate holds itself, those only its context holds, and those it holds
-    only by root (another derivation, or the word under a proclitic)."""
+    only by root (another derivation, or the word under a proclitic; none its context holds)."""
 
     own: frozenset[str]
     context: frozenset[str]
@@ -34,7 +34,7 @@ class Evidence:
 
     def coverage(self, query: Query, context_share: float, root_share: float = 0.0) -> float:
         """Share of the question's weight found, a term found only in the context counting
-        `context_share`, one found only by root `root_share` (the larger, when both)."""
+        `context_share`, one found only by root `root_share`."""
         total = query.total_weight
         if not total:
             return 0.0
@@ -44,13 +44,11 @@ class Evidence:
             factor = 0.5 if query.guessed(t) else 1.0  # a typo correction may be a guess
             if c in self.own:
                 got += w * factor
-            elif c in self.context or c in self.rooted:  # (most terms of a candidate are its own)
-                got += w * factor * self.share(c, context_share, root_share)
+            elif c in self.context:
+                got += w * factor * context_share
+            elif c in self.rooted:
+                got += w * factor * root_share
         return got / total
-
-    def share(self, term: str, context_share: float, root_share: float) -> float:
-        """What a term the sentence itself lacks is worth: the context's share, the root's, or nothing."""
-        return max(context_share if term in self.context else 0.0, root_share if term in self.rooted else 0.0)
 
     def missing(self, query: Query) -> list[str]:
         """Question terms found neither in the sentence nor in its context, nor by root."""
@@ -77,7 +75,10 @@ def evidence(
     for other in (first, doc - 1, doc + 1):
         if other != doc and first <= other < end:
             around |= held(other, missing)
-    return Evidence(own=own, context=frozenset(around), rooted=by_root(doc, missing))
+    # Roots are read for the terms the context lacks too: a root is worth no more than the context
+    # (AnswerPolicy holds it so), so a root match could not change what the others count.
+    beyond = missing - around
+    return Evidence(own=own, context=frozenset(around), rooted=by_root(doc, beyond) if beyond else frozenset())
 
 
 def query_terms(query: Query) -> frozenset[str]:
@@ -89,7 +90,7 @@ def with_context(
     hits: list[Hit], query: Query, evidence_of: Callable[[int], Evidence], weights: tuple[float, float], keep: int
 ) -> list[Hit]:
     """Add, for each question term the sentence lacks, its idf × the context weight when only the
-    context holds it, × the root weight when the sentence holds it by root (the larger), then re-sort.
+    context holds it, × the root weight when the sentence holds it by root, then re-sort.
     `weights`: (context weight, root weight).
 
     Only the best `keep` hits by BM25 are read, and of those only the ones the largest possible bonus
@@ -105,7 +106,9 @@ def with_context(
     for i, h in enumerate(hits):
         if i < keep and h.score >= reach:
             found = evidence_of(h.doc)
-            bonus = sum(weight_of[t] * found.share(t, context_weight, root_weight) for t in found.context | found.rooted)
+            bonus = context_weight * sum(weight_of[t] for t in found.context)
+            if found.rooted:
+                bonus += root_weight * sum(weight_of[t] for t in found.rooted)
             if bonus:
                 h = replace(h, score=h.score + bonus)
         lifted.append(h)
