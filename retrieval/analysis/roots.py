@@ -83,8 +83,9 @@ class RootTable:
                 table[i] = self._root_id(_worked_out(self._terms[i]))
 
     def id_of(self, root_: str) -> int:
-        """A root's id (a question's: the same id its terms get when read, whichever comes first)."""
-        return self._root_id(root_)
+        """The id of a root some term read so far has, else NONE (a question's roots get no id of their
+        own: questions are many and their words anything, the roots of a vocabulary are bounded)."""
+        return self._ids.get(root_, NONE)
 
     def held(self, term_ids: Collection[int], wanted: Collection[int]) -> set[int]:
         """Those of the root ids `wanted` that one of the terms `term_ids` has."""

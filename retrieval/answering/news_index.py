@@ -9,6 +9,7 @@ from weakref import WeakKeyDictionary
 import numpy as np
 
 from retrieval.analysis.analyzer import Analyzer, RootTable, analyze, term_root
+from retrieval.analysis.roots import NONE
 from retrieval.analysis.normalize import normalize
 from retrieval.answering import abstain, assemble, rerank
 from retrieval.answering.answer_type import CHECKABLE, AnswerType, answer_type, offers
@@ -31,8 +32,9 @@ class _Asked:
         self.evidence: dict[int, rerank.Evidence] = {}
         by_root: dict[int, list[str]] = {}
         for t in terms:
-            if (r := term_root(t)) is not None:
-                by_root.setdefault(roots.id_of(r), []).append(t)
+            # A root no term of the index has (no id) cannot be held by any of its sentences.
+            if (r := term_root(t)) is not None and (found := roots.id_of(r)) != NONE:
+                by_root.setdefault(found, []).append(t)
         self.terms_by_root = by_root
 
     def held_by_root(self, doc: int, terms: frozenset[str]) -> frozenset[str]:
