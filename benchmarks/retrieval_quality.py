@@ -23,18 +23,22 @@ from retrieval.analysis.tokenize import tokenize
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "xquad.ar.json"
 OKAPI_DEFAULTS = BM25Params(k1=1.5, b=0.75, spelling=False)
-NO_BONUS = AnswerPolicy(answer_type_boost=0.0)
+# BM25 alone: no answer-type bonus, no context or root rerank (the rows below add them back).
+NO_ROOTS = AnswerPolicy(root_weight=0.0, root_share=0.0)
+BM25_ONLY = AnswerPolicy(answer_type_boost=0.0, context_weight=0.0, context_share=0.0, root_weight=0.0, root_share=0.0)
 
 
 def stages() -> list[tuple[str, object, BM25Params, AnswerPolicy]]:
     return [
-        ("whitespace split", str.split, OKAPI_DEFAULTS, NO_BONUS),
-        ("+ normalize, tokenize", lambda t: tokenize(normalize(t)), OKAPI_DEFAULTS, NO_BONUS),
-        ("+ stopwords", lambda t: drop_stopwords(tokenize(normalize(t))), OKAPI_DEFAULTS, NO_BONUS),
-        ("+ light stem", analyze, OKAPI_DEFAULTS, NO_BONUS),
-        ("+ k1=0.9 b=0.4", analyze, BM25Params(k1=0.9, b=0.4, spelling=False), NO_BONUS),
-        ("+ typo tolerance", analyze, BM25Params(), NO_BONUS),
-        ("+ answer-type bonus (shipped)", analyze, BM25Params(), AnswerPolicy()),
+        ("whitespace split", str.split, OKAPI_DEFAULTS, BM25_ONLY),
+        ("+ normalize, tokenize", lambda t: tokenize(normalize(t)), OKAPI_DEFAULTS, BM25_ONLY),
+        ("+ stopwords", lambda t: drop_stopwords(tokenize(normalize(t))), OKAPI_DEFAULTS, BM25_ONLY),
+        ("+ light stem", analyze, OKAPI_DEFAULTS, BM25_ONLY),
+        ("+ k1=0.9 b=0.4", analyze, BM25Params(k1=0.9, b=0.4, spelling=False), BM25_ONLY),
+        ("+ typo tolerance", analyze, BM25Params(), BM25_ONLY),
+        ("+ answer-type bonus", analyze, BM25Params(), replace(NO_ROOTS, context_weight=0.0, context_share=0.0)),
+        ("+ context rerank (title, lead, neighbours)", analyze, BM25Params(), NO_ROOTS),
+        ("+ root rerank (shipped)", analyze, BM25Params(), AnswerPolicy()),
     ]
 
 
