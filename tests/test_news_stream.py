@@ -12,8 +12,10 @@ from retrieval.analysis.analyzer import analyze, term_root
 from retrieval.answering.answer_type import AnswerType, answer_type, offers
 from retrieval.answering.news_index import NewsIndex
 from retrieval.answering.replies import AnswerPolicy
+from retrieval.answering import rerank
 from retrieval.answering.rerank import Evidence
 from retrieval.search.spelling import SpellingIndex
+from retrieval.search.term_index import Hit
 from retrieval.text.article import Article, parse_text
 
 
@@ -130,6 +132,26 @@ def test_a_question_word_met_in_another_derivation_lifts_the_sentence() -> None:
     assert index.ask(question).answers[0].article.id == "a2"
     without = NewsIndex([passengers, aid, *FILLER], policy=replace(AnswerPolicy(), root_weight=0.0, root_share=0.0))
     assert without.ask(question).answers[0].article.id == "a1"
+
+
+def test_the_context_and_root_bonuses_add_up_and_only_candidates_within_reach_are_read() -> None:
+    index = NewsIndex([*FILLER])
+    query = index.sentences.query("معرض زوار حمولة")
+    weight = {query.corrected.get(t, t): w for t, w in query.weights.items()}
+    both = Evidence(own=frozenset({"معرض"}), context=frozenset({"زوار"}), rooted=frozenset({"حمول"}))
+    bare = Evidence(own=frozenset({"معرض"}), context=frozenset())
+    read: list[int] = []
+
+    def evidence_of(doc: int) -> Evidence:
+        read.append(doc)
+        return both if doc == 1 else bare
+
+    hits = [Hit(doc=0, score=10.0), Hit(doc=1, score=9.0), Hit(doc=2, score=1.0)]
+    lifted = rerank.with_context(hits, query, evidence_of, (0.2, 0.1), keep=2)
+    assert {h.doc: h.score for h in lifted}[1] == pytest.approx(9.0 + 0.2 * weight["زوار"] + 0.1 * weight["حمول"])
+    assert {h.doc: h.score for h in lifted}[0] == 10.0 and read == [0, 1]  # doc 2 is past `keep`
+    read.clear()
+    assert rerank.with_context(hits, query, evidence_of, (0.0, 0.0), keep=2) == hits and read == []  # nothing read
 
 
 def test_a_root_may_not_weigh_more_than_the_context() -> None:
