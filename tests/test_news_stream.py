@@ -175,6 +175,26 @@ def test_a_term_held_by_root_counts_its_share_towards_coverage() -> None:
     assert Evidence(own=frozenset({"معرض"}), context=frozenset()).missing(query) == ["زوار", "حمول"]
 
 
+def test_the_context_is_the_title_the_lead_and_both_neighbours_only() -> None:
+    story = article("c1", "فعالية صيفية", [
+        "افتتح المحافظ الفعالية في المدينة.",
+        "وتعرض التمور في مهرجان القصيم.",
+        "وأضاف أن عدد الزوار بلغ 5000 زائر.",
+        "وشارك في الفعالية عدد من الحرفيين.",
+        "ويختتم الحفل بعرض للألعاب النارية.",
+    ])
+    index = NewsIndex([story, *FILLER])
+    query = index.sentences.query("كم عدد زوار مهرجان التمور الصيفي والحرفيين والألعاب الذي افتتحه المحافظ؟")
+    terms = {t: analyze(w)[0] for t, w in [("festival", "مهرجان"), ("dates", "التمور"), ("summer", "صيفية"),
+                                              ("crafts", "الحرفيين"), ("games", "الألعاب"), ("governor", "المحافظ")]}
+    found = index.evidence(2, query)  # "وأضاف أن عدد الزوار ...", the third sentence
+    # The lead (المحافظ), the sentence before (مهرجان, التمور) and after (الحرفيين) and the title (صيفية)
+    # count; the fifth sentence does not.
+    expected = {terms[k] for k in ("festival", "dates", "crafts", "summer", "governor")}
+    assert expected <= found.context
+    assert terms["games"] not in found.context | found.own
+
+
 def test_latest_questions_get_the_newest_report() -> None:
     days = [(3, "ارتفعت حصيلة ضحايا الفيضانات في الإقليم إلى 22 قتيلا."),
             (6, "ارتفعت حصيلة ضحايا الفيضانات في الإقليم إلى 92 قتيلا حسب السلطات المحلية في الإقليم."),
