@@ -57,9 +57,9 @@ def test_evidence_is_computed_once_per_question_and_equals_the_definition(monkey
     computed: list[int] = []
     plain = rerank.evidence
 
-    def counted(refs, held, doc, wanted, title_held, by_root):  # noqa: ANN001 (the function's own signature)
+    def counted(refs, held, doc, wanted, title_held, by_root, over=False):  # noqa: ANN001 (its own signature)
         computed.append(doc)
-        return plain(refs, held, doc, wanted, title_held, by_root)
+        return plain(refs, held, doc, wanted, title_held, by_root, over)
 
     # The definitions: set intersections with the sentence's terms, with its title as analysed, and
     # with the roots of the sentence's terms.

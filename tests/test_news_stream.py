@@ -12,10 +12,10 @@ from retrieval.analysis.analyzer import analyze, term_root
 from retrieval.answering.answer_type import AnswerType, answer_type, offers
 from retrieval.answering.news_index import NewsIndex
 from retrieval.answering.replies import AnswerPolicy
-from retrieval.answering import rerank
+from retrieval.answering import abstain, rerank
 from retrieval.answering.rerank import Evidence
 from retrieval.search.spelling import SpellingIndex
-from retrieval.search.term_index import Hit
+from retrieval.search.term_index import Hit, Query
 from retrieval.text.article import Article, parse_text
 
 
@@ -134,7 +134,7 @@ def test_a_question_word_met_in_another_derivation_lifts_the_sentence() -> None:
     assert without.ask(question).answers[0].article.id == "a1"
 
 
-def test_the_context_and_root_bonuses_add_up_and_only_candidates_within_reach_are_read() -> None:
+def test_the_context_and_root_bonuses_add_up_and_candidates_past_keep_are_never_read() -> None:
     index = NewsIndex([*FILLER])
     query = index.sentences.query("معرض زوار حمولة")
     weight = {query.corrected.get(t, t): w for t, w in query.weights.items()}
@@ -154,14 +154,40 @@ def test_the_context_and_root_bonuses_add_up_and_only_candidates_within_reach_ar
     assert rerank.with_context(hits, query, evidence_of, (0.0, 0.0), keep=2) == hits and read == []  # nothing read
 
 
-def test_a_root_may_not_weigh_more_than_the_context() -> None:
-    # Roots are read only for terms the context lacks: a policy where they weigh more would need them
-    # for the others too.
-    with pytest.raises(ValueError):
-        AnswerPolicy(root_weight=0.3)
-    with pytest.raises(ValueError):
-        AnswerPolicy(root_share=0.3)
-    AnswerPolicy(context_weight=0.0, context_share=0.0, root_weight=0.0, root_share=0.0)
+def test_roots_are_read_for_context_held_terms_only_when_a_root_weighs_more() -> None:
+    story = article("r1", "زيارة", ["وصل الوفد إلى المدينة.", "وقال المتحدث إن السفينة محملة بالقمح."])
+    index = NewsIndex([story, *FILLER])
+    query = index.sentences.query("حمولة سفينة الوفد")
+    load, ship, delegation = (analyze(w)[0] for w in ("حمولة", "سفينة", "الوفد"))
+    looked_up: list[frozenset[str]] = []
+
+    def by_root(doc: int, terms: frozenset[str]) -> frozenset[str]:
+        looked_up.append(terms)
+        return terms & frozenset({load, delegation})  # as if both were held by root
+
+    args = (index.refs, index.sentences.held_by, 1, rerank.query_terms(query), lambda d, t: frozenset(), by_root)
+    # The lead holds الوفد: while a root weighs no more than the context, only حمولة is looked up.
+    found = rerank.evidence(*args)
+    assert found.own == {ship} and found.context == {delegation} and looked_up == [frozenset({load})]
+    assert found.rooted == {load}
+    over = rerank.evidence(*args, roots_over_context=True)
+    assert over.rooted == {load, delegation} and looked_up[-1] == frozenset({load, delegation})
+    # Held both ways, a term counts once, at the larger share and weight.
+    weight = {query.corrected.get(t, t): w for t, w in query.weights.items()}
+    total = query.total_weight
+    assert over.coverage(query, 0.25, 0.4) == pytest.approx((weight[ship] + 0.4 * (weight[delegation] + weight[load])) / total)
+    assert over.coverage(query, 0.25, 0.1) == pytest.approx((weight[ship] + 0.25 * weight[delegation] + 0.1 * weight[load]) / total)
+    hits = [Hit(doc=1, score=5.0)]
+    lifted = rerank.with_context(hits, query, lambda d: over, (0.2, 0.3), keep=1)
+    assert lifted[0].score == pytest.approx(5.0 + 0.3 * (weight[delegation] + weight[load]))
+
+
+def test_the_root_share_can_decide_whether_to_answer() -> None:
+    # Two thirds of the question's weight held only by root: 0.05 of it lifts a 0.38 coverage over 0.4.
+    query = Query(terms=("a", "b"), weights={"a": 0.38, "b": 0.62}, corrected={})
+    found = Evidence(own=frozenset({"a"}), context=frozenset(), rooted=frozenset({"b"}))
+    assert abstain.answers(query, found, AnswerPolicy(), None)
+    assert not abstain.answers(query, found, AnswerPolicy(root_share=0.0), None)
 
 
 def test_a_term_held_by_root_counts_its_share_towards_coverage() -> None:

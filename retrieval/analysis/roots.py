@@ -20,7 +20,8 @@ from functools import lru_cache
 
 # Two-letter "roots" are what is left of short words (سنة → سن): they would join unrelated ones.
 MIN_ROOT = 3
-# A term this long is no Arabic word (ISRI stems words of 4-7 letters); it has no root.
+# A longer term is no Arabic word (ISRI stems words of 4-7 letters once it has taken off up to three
+# letters of prefix and three of suffix): it has no root, and its look-up stays bounded.
 MAX_TERM = 15
 # Only terms written in Arabic letters (after normalization) have a root; numbers and Latin have none.
 _ARABIC = re.compile(r"[\u0621-\u064A]+")
@@ -54,8 +55,8 @@ def root(term: str) -> str | None:
     return _worked_out(term)
 
 
-# No root, and (in a table) not worked out yet.
-NONE = -1
+# In a table: a term without a root, and one not worked out yet.
+_NONE = -1
 _UNREAD = -2
 
 
@@ -63,15 +64,15 @@ class RootTable:
     """The root of every term of an append-only term list (an index's vocabulary), as a small integer,
     kept once worked out: a question reads its ~20 candidates' ~500 terms, which then costs a list
     lookup each instead of a root look-up. Terms are worked out ahead (`read_all`, when an index is
-    built), or when first read if added since."""
+    built), or when first read if added since. Safe to share between threads: the table only grows,
+    under the lock, and an entry is only ever set to the one root id of its term."""
 
     def __init__(self, terms: Sequence[str]) -> None:
         self._terms = terms
-        self._of: list[int] = []  # by term id; grown in place (atomic under the GIL) as terms are added
+        self._of: list[int] = []  # by term id
         self._ids: dict[str, int] = {}
-        self._names: list[str] = []  # by root id
-        self._read_to = 0  # read_all has worked out every term below this id
-        self._lock = threading.Lock()  # root ids are handed out one thread at a time
+        self._read_to = 0  # read_all has worked out every term below this id (a refresh adds a few)
+        self._lock = threading.Lock()  # the table grows, and root ids are handed out, one thread at a time
 
     def read_all(self) -> None:
         """Work out the root of every term not read yet (before an index's questions: ~5 µs a term,
@@ -82,10 +83,10 @@ class RootTable:
             if table[i] == _UNREAD:
                 table[i] = self._root_id(_worked_out(self._terms[i]))
 
-    def id_of(self, root_: str) -> int:
-        """The id of a root some term read so far has, else NONE (a question's roots get no id of their
+    def id_of(self, root_: str) -> int | None:
+        """The id of a root some term read so far has, else None (a question's roots get no id of their
         own: questions are many and their words anything, the roots of a vocabulary are bounded)."""
-        return self._ids.get(root_, NONE)
+        return self._ids.get(root_)
 
     def held(self, term_ids: Collection[int], wanted: Collection[int]) -> set[int]:
         """Those of the root ids `wanted` that one of the terms `term_ids` has."""
@@ -99,19 +100,20 @@ class RootTable:
         return read.intersection(wanted)
 
     def _grown(self) -> list[int]:
+        """The table, with an entry for every term of the list as it stands."""
         table = self._of
         if len(table) < len(self._terms):
-            table.extend([_UNREAD] * (len(self._terms) - len(table)))
+            with self._lock:  # checked again inside: two threads must not both add the missing entries
+                missing = len(self._terms) - len(table)
+                if missing > 0:
+                    table.extend([_UNREAD] * missing)
         return table
 
     def _root_id(self, root_: str | None) -> int:
         if root_ is None:
-            return NONE
+            return _NONE
         found = self._ids.get(root_)
         if found is None:
             with self._lock:
-                found = self._ids.get(root_)
-                if found is None:
-                    found = self._ids[root_] = len(self._names)
-                    self._names.append(root_)
+                found = self._ids.setdefault(root_, len(self._ids))
         return found

@@ -9,7 +9,6 @@ from weakref import WeakKeyDictionary
 import numpy as np
 
 from retrieval.analysis.analyzer import Analyzer, RootTable, analyze, term_root
-from retrieval.analysis.roots import NONE
 from retrieval.analysis.normalize import normalize
 from retrieval.answering import abstain, assemble, rerank
 from retrieval.answering.answer_type import CHECKABLE, AnswerType, answer_type, offers
@@ -27,21 +26,23 @@ class _Asked:
     """The question being answered, as the evidence of its candidates reads it: its corpus terms,
     the ids of their roots, and each candidate's evidence once computed."""
 
-    def __init__(self, query: Query, terms: frozenset[str], sentences: TermIndex, roots: RootTable) -> None:
-        self.query, self.terms, self.sentences, self.roots = query, terms, sentences, roots
+    def __init__(self, query: Query, terms: frozenset[str], sentences: TermIndex, roots: RootTable | None) -> None:
+        """`roots`: None when the policy weighs no root (nothing is then read by root)."""
+        self.query, self.terms, self.sentences = query, terms, sentences
         self.evidence: dict[int, rerank.Evidence] = {}
         by_root: dict[int, list[str]] = {}
-        for t in terms:
+        for t in terms if roots is not None else ():
             # A root no term of the index has (no id) cannot be held by any of its sentences.
-            if (r := term_root(t)) is not None and (found := roots.id_of(r)) != NONE:
+            if (r := term_root(t)) is not None and (found := roots.id_of(r)) is not None:
                 by_root.setdefault(found, []).append(t)
         self.terms_by_root = by_root
+        self.table = roots
 
     def held_by_root(self, doc: int, terms: frozenset[str]) -> frozenset[str]:
         """Those of `terms` (asked terms) whose root one of sentence `doc`'s terms has."""
-        if not self.terms_by_root:
+        if not self.terms_by_root or self.table is None:
             return frozenset()
-        found = self.roots.held(self.sentences.term_ids_of(doc), self.terms_by_root)
+        found = self.table.held(self.sentences.term_ids_of(doc), self.terms_by_root)
         return frozenset(t for r in found for t in self.terms_by_root[r] if t in terms)
 
 
@@ -96,9 +97,7 @@ class NewsIndex:
         self._stamps = [rerank.published_key(a) for a in self.articles]
         # Roots of the sentences' terms, by term id: one table per vocabulary, shared by the indexes
         # grown from this one (they add terms to the same vocabulary).
-        roots = _root_tables.get(sentences.vocab)
-        if roots is None:
-            roots = _root_tables[sentences.vocab] = RootTable(sentences.vocab.terms)
+        roots = _root_tables.setdefault(sentences.vocab, RootTable(sentences.vocab.terms))
         if policy.root_weight > 0 or policy.root_share > 0:
             # Built off the event loop like the rest: the roots of the terms this index added, so no
             # question works them out (a candidate's rare terms would otherwise be checked each time).
@@ -191,16 +190,28 @@ class NewsIndex:
         cached = self._wanted
         if cached is None or cached.query is not query:
             # A question's candidates are read one after another: a one-entry cache keeps its terms
-            # (replaced whole, so a question asked from another thread only recomputes them).
-            cached = self._wanted = _Asked(query, rerank.query_terms(query), self.sentences, self._roots)
+            # (replaced whole: questions answered at once in several threads each recompute what the
+            # other replaced, and each reads its own).
+            roots = None
+            if self.policy.root_weight > 0 or self.policy.root_share > 0:
+                self._roots.read_all()  # nothing to do once read (built with roots on, it was)
+                roots = self._roots
+            cached = self._wanted = _Asked(query, rerank.query_terms(query), self.sentences, roots)
         # ...and each candidate's evidence, which the rerank, the answer checks and related articles
         # all read (a pure function of the document and the terms).
         found = cached.evidence.get(doc)
         if found is None:
             found = cached.evidence[doc] = rerank.evidence(
-                self.refs, self.sentences.held_by, doc, cached.terms, self._title_held, cached.held_by_root
+                self.refs, self.sentences.held_by, doc, cached.terms, self._title_held, cached.held_by_root,
+                self._roots_over_context,
             )
         return found
+
+    @property
+    def _roots_over_context(self) -> bool:
+        """Whether a root weighs more than the context (then roots are read for context-held terms too)."""
+        p = self.policy
+        return p.root_weight > p.context_weight or p.root_share > p.context_share
 
     def _coverage(self, doc: int, query: Query) -> float:
         """The share of the question's weight sentence `doc` covers, read with its context and roots."""

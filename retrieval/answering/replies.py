@@ -50,12 +50,6 @@ class AnswerPolicy:
     # How many candidates to rank before the tie-break and cut.
     pool: int = 50
 
-    def __post_init__(self) -> None:
-        # Roots are read only for the terms a candidate's context lacks (rerank.evidence): that
-        # changes nothing while a root is worth no more than the context, in the rerank and in coverage.
-        if self.root_weight > self.context_weight or self.root_share > self.context_share:
-            raise ValueError("a term held by root may not weigh more than one held by the context")
-
 
 @dataclass(frozen=True)
 class SentenceRef:

@@ -26,7 +26,7 @@ _RECENCY_WORDS = frozenset(words("آخر أحدث أخيرا مؤخرا اليو
 @dataclass(frozen=True)
 class Evidence:
     """The question terms a candidate holds itself, those only its context holds, and those it holds
-    only by root (another derivation, or the word under a proclitic; none its context holds)."""
+    only by root (another derivation, or the word under a proclitic)."""
 
     own: frozenset[str]
     context: frozenset[str]
@@ -44,8 +44,8 @@ class Evidence:
             factor = 0.5 if query.guessed(t) else 1.0  # a typo correction may be a guess
             if c in self.own:
                 got += w * factor
-            elif c in self.context:
-                got += w * factor * context_share
+            elif c in self.context:  # held by the context, and maybe by root too: the larger share
+                got += w * factor * (max(context_share, root_share) if c in self.rooted else context_share)
             elif c in self.rooted:
                 got += w * factor * root_share
         return got / total
@@ -60,10 +60,19 @@ Holds = Callable[[int, frozenset[str]], frozenset[str]]
 
 
 def evidence(
-    refs: Sequence[SentenceRef], held: Holds, doc: int, wanted: frozenset[str], title_held: Holds, by_root: Holds
+    refs: Sequence[SentenceRef],
+    held: Holds,
+    doc: int,
+    wanted: frozenset[str],
+    title_held: Holds,
+    by_root: Holds,
+    roots_over_context: bool = False,
 ) -> Evidence:
     """Which of the `wanted` terms (see query_terms) the sentence `doc` holds, which only its title,
-    lead and neighbours add, and which it holds by root only (`by_root`)."""
+    lead and neighbours add, and which it holds by root only (`by_root`). Roots are read for the
+    terms the context lacks, and for the others too only when `roots_over_context` (a root weighing
+    more than the context): otherwise a root match could not change what they count, and most
+    candidates' context holds every term they lack, so their roots need no reading at all."""
     own = held(doc, wanted)
     missing = wanted - own
     if not missing:
@@ -75,10 +84,8 @@ def evidence(
     for other in (first, doc - 1, doc + 1):
         if other != doc and first <= other < end:
             around |= held(other, missing)
-    # Roots are read for the terms the context lacks too: a root is worth no more than the context
-    # (AnswerPolicy holds it so), so a root match could not change what the others count.
-    beyond = missing - around
-    return Evidence(own=own, context=frozenset(around), rooted=by_root(doc, beyond) if beyond else frozenset())
+    look_up = missing if roots_over_context else missing - around
+    return Evidence(own=own, context=frozenset(around), rooted=by_root(doc, look_up) if look_up else frozenset())
 
 
 def query_terms(query: Query) -> frozenset[str]:
@@ -107,8 +114,11 @@ def with_context(
         if i < keep and h.score >= reach:
             found = evidence_of(h.doc)
             bonus = context_weight * sum(weight_of[t] for t in found.context)
-            if found.rooted:
-                bonus += root_weight * sum(weight_of[t] for t in found.rooted)
+            if found.rooted:  # a term held both ways counts once, at the larger weight
+                both = found.rooted & found.context
+                bonus += root_weight * sum(weight_of[t] for t in found.rooted - both)
+                if root_weight > context_weight:
+                    bonus += (root_weight - context_weight) * sum(weight_of[t] for t in both)
             if bonus:
                 h = replace(h, score=h.score + bonus)
         lifted.append(h)
