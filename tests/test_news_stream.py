@@ -77,7 +77,8 @@ def test_a_doubled_long_vowel_is_read_off_before_likelier_looking_edits() -> Non
     ("question", "kind"),
     [("شكون رئيس الحكومة؟", AnswerType.WHO), ("مينو رئيس الوزراء؟", AnswerType.WHO),
      ("وقتاش افتتحت القناة؟", AnswerType.WHEN), ("إيمتى افتتحوا القناة؟", AnswerType.WHEN),
-     ("شقد عدد القتلى؟", AnswerType.HOW_MANY), ("اشحال كلف المشروع؟", AnswerType.HOW_MANY)],
+     ("شقد عدد القتلى؟", AnswerType.HOW_MANY), ("اشحال كلف المشروع؟", AnswerType.HOW_MANY),
+     ("شحال كلف المشروع؟", AnswerType.HOW_MANY)],
 )
 def test_iraqi_and_maghrebi_question_words_ask_their_kind_and_name_no_topic(question: str, kind: AnswerType) -> None:
     assert answer_type(question) is kind

@@ -33,11 +33,11 @@ def _normalized(words: str) -> set[str]:
 
 
 # Standard, then the dialects: Levantine, Gulf and Iraqi (منو، مينو، شقد), Egyptian (كام),
-# Maghrebi (شكون، وقتاش، قداش، اشحال).
+# Maghrebi (شكون، وقتاش، قداش، شحال).
 _DIALECT_WHO = {"مين", "منو", "مينو", "شكون"}  # unlike "من", never the preposition "from"
 _WHO = {"من", *_DIALECT_WHO}
 _WHEN = _normalized("متى امتى إمتى ايمتى إيمتى امتا إيمتا متين وقتاش فوقاش")
-_HOW_MANY = _normalized("كم كام قديش اديش قداش شقد شكد اشحال")
+_HOW_MANY = _normalized("كم كام قديش اديش قداش شقد شكد اشحال شحال")
 # "ما عدد ..." / "ما آخر حصيلة ..." ask for a number as "كم" does.
 _COUNT_NOUNS = {"عدد", "حصيله", "اجمالي", "مجموع"}
 _WHEN_NOUNS = {"عام", "سنه", "تاريخ", "يوم", "شهر"}
