@@ -44,10 +44,10 @@ def analyze(text: str) -> list[str]:
     return [stem(t) for t in words(text) if not is_stopword(t)]
 
 
-def term_root(term: str) -> str | None:
+def term_root(index_term: str) -> str | None:
     """The root of an index term (see roots.py): evidence for reranking, never an index term itself.
     The roots of an index's own terms are read through a RootTable over its vocabulary."""
-    return root(term)
+    return root(index_term)
 
 
 # Modules of this package whose output never becomes an index term (roots are rerank evidence): a

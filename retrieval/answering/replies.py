@@ -30,9 +30,9 @@ class AnswerPolicy:
     context_depth: int = 20
     context_share: float = 0.25
     # A question term the sentence holds only in another derivation of its root (تحمل for حمولة,
-    # بتمديد for مددوا) scores root_weight × its idf and counts root_share of it towards coverage:
-    # weaker evidence than the context's (XQuAD-ar Hit@1 +0.005, end to end +0.003, news dev +1, same
-    # false answers; a larger share answers more and wrongly more often: see BENCHMARKS.md).
+    # بتمديد for مددوا) scores root_weight × its idf, as a context-only term does, and counts root_share
+    # of it towards coverage, a fifth of the context's (XQuAD-ar Hit@1 +0.005, end to end +0.003, news
+    # dev +1, same false answers; a larger share answers more and wrongly more often: BENCHMARKS.md).
     root_weight: float = 0.2
     root_share: float = 0.05
     # Abstain when the question asks for a number or a match result and the best sentence has none.
