@@ -183,6 +183,15 @@ def test_roots_are_read_for_context_held_terms_only_when_a_root_weighs_more() ->
     assert lifted[0].score == pytest.approx(5.0 + 0.3 * (weight[delegation] + weight[load]))
 
 
+def test_roots_follow_the_policy_of_the_moment_even_for_the_same_question() -> None:
+    aid = article("a2", "مساعدات", ["وصلت إلى ميناء عدن أمس سفينة محملة بـ 3540 طنا من المساعدات الغذائية."])
+    index = NewsIndex([aid, *FILLER], policy=replace(AnswerPolicy(), root_weight=0.0, root_share=0.0))
+    query = index.sentences.query("ما حمولة السفينة؟")
+    assert index.evidence(0, query).rooted == frozenset()  # built with roots off: nothing read by root
+    index.policy = AnswerPolicy()
+    assert index.evidence(0, query).rooted == {analyze("حمولة")[0]}  # the same Query, read anew
+
+
 def test_the_root_share_can_decide_whether_to_answer() -> None:
     # Two thirds of the question's weight held only by root: 0.05 of it lifts a 0.38 coverage over 0.4.
     query = Query(terms=("a", "b"), weights={"a": 0.38, "b": 0.62}, corrected={})

@@ -26,9 +26,11 @@ class _Asked:
     """The question being answered, as the evidence of its candidates reads it: its corpus terms,
     the ids of their roots, and each candidate's evidence once computed."""
 
-    def __init__(self, query: Query, terms: frozenset[str], sentences: TermIndex, roots: RootTable | None) -> None:
+    def __init__(
+        self, query: Query, policy: AnswerPolicy, terms: frozenset[str], sentences: TermIndex, roots: RootTable | None
+    ) -> None:
         """`roots`: None when the policy weighs no root (nothing is then read by root)."""
-        self.query, self.terms, self.sentences = query, terms, sentences
+        self.query, self.policy, self.terms, self.sentences = query, policy, terms, sentences
         self.evidence: dict[int, rerank.Evidence] = {}
         by_root: dict[int, list[str]] = {}
         for t in terms if roots is not None else ():
@@ -188,7 +190,7 @@ class NewsIndex:
 
     def evidence(self, doc: int, query: Query) -> rerank.Evidence:
         cached = self._wanted
-        if cached is None or cached.query is not query:
+        if cached is None or cached.query is not query or cached.policy is not self.policy:
             # A question's candidates are read one after another: a one-entry cache keeps its terms
             # (replaced whole: questions answered at once in several threads each recompute what the
             # other replaced, and each reads its own).
@@ -196,9 +198,9 @@ class NewsIndex:
             if self.policy.root_weight > 0 or self.policy.root_share > 0:
                 self._roots.read_all()  # nothing to do once read (built with roots on, it was)
                 roots = self._roots
-            cached = self._wanted = _Asked(query, rerank.query_terms(query), self.sentences, roots)
+            cached = self._wanted = _Asked(query, self.policy, rerank.query_terms(query), self.sentences, roots)
         # ...and each candidate's evidence, which the rerank, the answer checks and related articles
-        # all read (a pure function of the document and the terms).
+        # all read (a pure function of the document, the terms and the policy: a new policy, new cache).
         found = cached.evidence.get(doc)
         if found is None:
             found = cached.evidence[doc] = rerank.evidence(
