@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Container, Iterable, Mapping, Sized
 
-from retrieval.analysis.stem import stem
+from retrieval.analysis.stem import LONG_VOWELS, stem
 
 # Shorter words have too many neighbours one edit away to guess which was meant.
 MIN_LENGTH = 4
@@ -27,7 +27,6 @@ MIN_BARE = 3
 
 # Letters as they stand after normalization (أ إ آ → ا, ى → ي, ة → ه are already folded).
 ARABIC_LETTERS = "ءابتثجحخدذرزسشصضطظعغفقكلمنهويؤئ"
-LONG_VOWELS = "اوي"
 LATIN_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 # Up to this many terms (the related headlines, a young index), candidates come from an index of
 # the terms' one-letter deletions instead of the ~70 strings per letter that edits1 generates.
