@@ -100,7 +100,7 @@ class NewsIndex:
         # Roots of the sentences' terms, by term id: one table per vocabulary, shared by the indexes
         # grown from this one (they add terms to the same vocabulary).
         roots = _root_tables.setdefault(sentences.vocab, RootTable(sentences.vocab.terms))
-        if policy.root_weight > 0 or policy.root_share > 0:
+        if policy.weighs_roots:
             # Built off the event loop like the rest: the roots of the terms this index added, so no
             # question works them out (a candidate's rare terms would otherwise be checked each time).
             roots.read_all()
@@ -195,7 +195,7 @@ class NewsIndex:
             # (replaced whole: questions answered at once in several threads each recompute what the
             # other replaced, and each reads its own).
             roots = None
-            if self.policy.root_weight > 0 or self.policy.root_share > 0:
+            if self.policy.weighs_roots:
                 self._roots.read_all()  # nothing to do once read (built with roots on, it was)
                 roots = self._roots
             cached = self._wanted = _Asked(query, self.policy, rerank.query_terms(query), self.sentences, roots)
@@ -205,15 +205,9 @@ class NewsIndex:
         if found is None:
             found = cached.evidence[doc] = rerank.evidence(
                 self.refs, self.sentences.held_by, doc, cached.terms, self._title_held, cached.held_by_root,
-                self._roots_over_context,
+                self.policy.roots_over_context,
             )
         return found
-
-    @property
-    def _roots_over_context(self) -> bool:
-        """Whether a root weighs more than the context (then roots are read for context-held terms too)."""
-        p = self.policy
-        return p.root_weight > p.context_weight or p.root_share > p.context_share
 
     def _coverage(self, doc: int, query: Query) -> float:
         """The share of the question's weight sentence `doc` covers, read with its context and roots."""

@@ -50,6 +50,16 @@ class AnswerPolicy:
     # How many candidates to rank before the tie-break and cut.
     pool: int = 50
 
+    @property
+    def weighs_roots(self) -> bool:
+        """Whether a term held by root counts at all (in the rerank or in coverage)."""
+        return self.root_weight > 0 or self.root_share > 0
+
+    @property
+    def roots_over_context(self) -> bool:
+        """Whether a root weighs more than the context (then roots are read for context-held terms too)."""
+        return self.root_weight > self.context_weight or self.root_share > self.context_share
+
 
 @dataclass(frozen=True)
 class SentenceRef:
