@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import httpx
@@ -66,14 +67,32 @@ async def _entry_article(
     """Fetch and extract one entry's page; a page that fails outright keeps its error, one with no body
     falls back to the entry's summary."""
     page = await _page(client, entry.link, settings, policy)
-    return build_page_article(
+    article = build_page_article(
         page,
         link=entry.link,
         source=source,
         entry_title=entry.title,
         entry_summary=entry.summary,
         entry_published=entry.published,
+        entry_image=entry.image,
     )
+    return await vetted_image(article, policy, settings)
+
+
+async def vetted_image(article: Article, policy: AddressPolicy, settings: Settings) -> Article:
+    """`article` without its picture unless the picture's URL passes the SSRF guard that its page's
+    links do: http(s), and a private or loopback address only from a feed or page on one itself.
+    Telegram fetches the picture, not us; but a public feed must not make the bot hand out (or a
+    later fetch follow) an address inside the network it runs in."""
+    if article.image is None:
+        return article
+    try:
+        async with asyncio.timeout(settings.fetch_timeout):
+            await policy.check(article.image)
+    except (FetchError, TimeoutError) as exc:
+        log.info("picture of %s dropped: %s", article.url, str(exc) or "no address in time")
+        return replace(article, image=None)
+    return article
 
 
 async def _store(
@@ -271,5 +290,6 @@ async def ingest_url(storage: Storage, url: str, settings: Settings) -> IngestSu
             log.warning("%s: %s", url, exc)
             summary.failed.append((url, str(exc)))
             return summary
+        article = await vetted_image(article, await AddressPolicy.for_origin(url, settings.fetch_timeout), settings)
         await _store(storage, article, None, summary, url)
         return summary

@@ -53,7 +53,7 @@ class ArticleStore(Database):
                 return None
             row_id = await tx.insert_id(
                 "INSERT INTO articles (article_id, title, source, url, canonical_url, content_hash,"
-                " published, ingested_at, feed_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " published, ingested_at, feed_url, image_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     article.id,
                     article.title,
@@ -64,6 +64,7 @@ class ArticleStore(Database):
                     _published_text(article.published),
                     utc_now(),
                     feed_url,
+                    article.image,
                 ),
             )
             await tx.executemany(
@@ -106,10 +107,10 @@ class ArticleStore(Database):
                     continue
                 seen.update((article.id, digest))
                 row = await tx.insert_id(
-                    "INSERT INTO articles (article_id, title, source, url, content_hash, published, ingested_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO articles (article_id, title, source, url, content_hash, published, ingested_at,"
+                    " image_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (article.id, article.title, article.source, article.url, digest,
-                     _published_text(article.published), now),
+                     _published_text(article.published), now, article.image),
                 )
                 rows.append(row)
                 sentences += [(row, i, s) for i, s in enumerate(article.sentences)]
@@ -142,7 +143,9 @@ class ArticleStore(Database):
 
     async def _load(self, where: str, params: Sequence[Any], order: str = "a.id") -> list[tuple[int, Article]]:
         heads = await self._fetchall(
-            f"SELECT a.id, a.article_id, a.title, a.source, a.url, a.published FROM articles a"
+            # A picture Telegram refused is not offered again: the article is pushed as text.
+            f"SELECT a.id, a.article_id, a.title, a.source, a.url, a.published,"
+            f" CASE WHEN a.image_refused IS NULL THEN a.image_url END FROM articles a"
             f" WHERE {where} ORDER BY {order}",
             params,
         )
@@ -173,9 +176,10 @@ class ArticleStore(Database):
                     source=source,
                     url=url,
                     published=parse_published(published),
+                    image=image,
                 ),
             )
-            for row, article_id, title, source, url, published in heads
+            for row, article_id, title, source, url, published, image in heads
         ]
 
     async def all_articles(
@@ -207,6 +211,11 @@ class ArticleStore(Database):
             (upto_row, cutoff_text(since), cutoff_text(until)),
         )
         return row is not None
+
+    async def refuse_image(self, row_id: int, reason: str) -> None:
+        """Telegram refused the article's picture: from now on it is pushed as text, to every chat."""
+        await self._transaction([(
+            "UPDATE articles SET image_refused = ? WHERE id = ? AND image_refused IS NULL", (reason[:500], row_id))])
 
     async def article(self, row_id: int) -> Article | None:
         found = await self._load("a.id = ?", (row_id,))

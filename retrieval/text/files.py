@@ -1,7 +1,8 @@
 """Reading articles from a seeds folder: `NAME.txt` plus an optional `NAME.json` sidecar.
 
-The sidecar may give `title`, `url`, `source`, `published` (ISO 8601) and `related`
-(a list of {"title", "url"}); links there come first, headlines found in the text follow.
+The sidecar may give `title`, `url`, `source`, `published` (ISO 8601), `image` (the story's picture,
+an http(s) URL) and `related` (a list of {"title", "url"}); links there come first, headlines found in
+the text follow.
 
 An article's id is its path below the folder it was found in, without `.txt` (`000_09970cd0ffa0422f`,
 `a/news`), so two folders' `news.txt` never collide. Every read is bounded, and only regular files
@@ -27,7 +28,9 @@ MAX_SOURCE_CHARS = 100
 # No article text comes near this; a larger file is not an article (a log, a dump, a disk image).
 MAX_ARTICLE_FILE_BYTES = 5_000_000
 MAX_SIDECAR_BYTES = 1_000_000
-_SIDECAR_TEXT_FIELDS = ("title", "url", "source", "published")
+_SIDECAR_TEXT_FIELDS = ("title", "url", "source", "published", "image")
+# Telegram takes a picture by URL only over http(s), and a URL this long is no picture's.
+MAX_IMAGE_URL_CHARS = 2000
 
 
 def parse_published(value: Any) -> datetime | None:
@@ -61,7 +64,16 @@ def build_article(article_id: str, text: str, meta: dict[str, Any] | None = None
         source=clip(source, MAX_SOURCE_CHARS) if source else None,
         url=meta.get("url") or None,
         published=parse_published(meta.get("published")),
+        image=image_url(meta.get("image")),
     )
+
+
+def image_url(value: Any) -> str | None:
+    """`value` as a picture's URL, or None unless it is an http(s) URL of a sane length."""
+    url = str(value or "").strip()
+    if not url or len(url) > MAX_IMAGE_URL_CHARS or not url.lower().startswith(("http://", "https://")):
+        return None
+    return url
 
 
 def clip(text: str, limit: int) -> str:

@@ -1,0 +1,158 @@
+"""The story's picture: read from the page (og:image, twitter:image) or the feed (an image enclosure,
+media:content, media:thumbnail), held to the SSRF guard, stored with the article, and pushed with
+sendPhoto and the push as caption; a picture Telegram refuses falls back to the text push, once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from feedserver import FeedServer, feed_server  # noqa: F401 (fixture)
+from newspages import page_html, pages, rss
+
+from retrieval import Article
+
+from bot.intake.extract import extract_page
+from bot.intake.feeds import parse_feed
+from bot.intake.fetch import AddressPolicy, FetchResult
+from bot.intake.polling import vetted_image
+from bot.settings import PROJECT_ROOT, Settings, load_settings
+from bot.storage import SENDING, SENT
+from bot.telegram import render
+from bot.telegram.jobs import poll_and_deliver
+from bot.testing.fake_telegram import MAX_CAPTION, check_html
+from bot.testing.harness import Harness
+
+REFUSED = "Bad Request: wrong type of the web page content"
+SENTENCES = ("بحث وزير النقل في جدة اليوم مشروع السكك الحديدية مع عدد من المسؤولين.",
+             "وقال مصدر مطلع إن الاجتماع تناول الجدول الزمني للمرحلة الثانية من المشروع.")
+
+
+def test_the_page_names_its_picture() -> None:
+    base = "http://news.example.org/a/story.html"
+    page = extract_page(page_html("عنوان", SENTENCES, image="/img/lead.jpg").decode(), base)
+    assert page.image == "http://news.example.org/img/lead.jpg"  # made absolute against the page
+    twitter = extract_page(page_html("عنوان", SENTENCES, image="https://cdn.example.org/t.png", meta="twitter:image").decode(), base)
+    assert twitter.image == "https://cdn.example.org/t.png"
+    for bad in ("javascript:alert(1)", "data:image/png;base64,AAAA", "file:///etc/passwd", "ftp://x.org/a.jpg"):
+        assert extract_page(page_html("عنوان", SENTENCES, image=bad).decode(), base).image is None, bad
+    assert extract_page(page_html("عنوان", SENTENCES).decode(), base).image is None
+
+
+def test_the_feed_names_each_entry_picture() -> None:
+    items = pages([None, None, None, None, None], prefix="f")
+    base = "http://feed.example.org"
+    extra = {
+        items[0].path: '<enclosure url="http://feed.example.org/e.jpg" type="image/jpeg" length="100"/>',
+        items[1].path: '<enclosure url="http://feed.example.org/pod.mp3" type="audio/mpeg" length="100"/>',
+        items[2].path: '<media:content url="https://cdn.example.org/m.jpg" medium="image"/>',
+        items[3].path: '<media:thumbnail url="https://cdn.example.org/th.jpg"/>',
+        items[4].path: '<media:content url="javascript:alert(1)" medium="image"/>',
+    }
+    feed = parse_feed(FetchResult(url=base + "/rss.xml", status=200, content=rss(base, items, extra=extra),
+                                  headers={"content-type": "application/rss+xml"}))
+    assert feed is not None
+    assert [e.image for e in feed.entries] == [
+        "http://feed.example.org/e.jpg", None, "https://cdn.example.org/m.jpg", "https://cdn.example.org/th.jpg", None]
+
+
+@pytest.mark.parametrize(("image", "kept"), [
+    ("http://127.0.0.1/lead.jpg", False),
+    ("http://10.0.0.7/lead.jpg", False),
+    ("http://[::1]/lead.jpg", False),
+    ("http://169.254.169.254/latest/meta-data", False),
+    ("http://93.184.216.34/lead.jpg", True),  # a public address (IANA's example.com)
+])
+async def test_a_public_feed_cannot_name_a_private_picture(tmp_path: Path, image: str, kept: bool) -> None:
+    settings = load_settings(database=tmp_path / "n.sqlite3", fetch_timeout=2.0)
+    article = Article(id="a", title="t", sentences=("s.",), url="http://93.184.216.34/a", image=image)
+    vetted = await vetted_image(article, AddressPolicy(origin_is_public=True), settings)
+    assert (vetted.image == image) is kept and (vetted.image is None) is not kept
+    # A feed on a private or loopback address (the operator's own) may name a picture there.
+    assert (await vetted_image(article, AddressPolicy(origin_is_public=False), settings)).image == image
+
+
+def settings_for(tmp_path: Path, server: FeedServer, database: Path | str) -> Settings:
+    return load_settings(database=database, seeds_dir=PROJECT_ROOT / "seeds", telegram_token=None,
+                         feeds=[server.url("/pics.xml")], fetch_timeout=2.0, max_age_days=None)
+
+
+def serve(server: FeedServer, images: list[str | None]) -> list:
+    """A feed of pages whose og:image is each of `images` (a path on the server, or none)."""
+    items = pages([server.url(i) if i else None for i in images])
+    for item in items:
+        server.routes[item.path] = (200, {"Content-Type": "text/html; charset=utf-8"}, item.body)
+    server.routes["/pics.xml"] = (200, {"Content-Type": "application/rss+xml"}, rss(server.base, items))
+    return items
+
+
+async def test_feed_articles_are_pushed_with_their_picture(
+    tmp_path: Path, feed_server: FeedServer, database: Path | str
+) -> None:
+    ok, plain, refused = serve(feed_server, ["/img/ok.jpg", None, "/img/refused.html"])
+    async with Harness(settings_for(tmp_path, feed_server, database), rate_limiter=False) as harness:
+        harness.request.photo_refusals[feed_server.url("/img/refused.html")] = REFUSED
+        for chat in (1001, 1002):
+            await harness.send_text("/subscribe", chat)
+        summary = await poll_and_deliver(harness.application.bot, harness.service)
+        assert summary.added == 3
+        for chat in (1001, 1002):
+            [photo] = harness.request.photos(chat)
+            assert photo.params["photo"] == feed_server.url("/img/ok.jpg")
+            caption = photo.params["caption"]
+            assert ok.title in caption and f'href="{feed_server.url(ok.path)}"' in caption
+            assert photo.params["parse_mode"] == "HTML" and check_html(caption, MAX_CAPTION, caption=True) is None
+            texts = [c.text for c in harness.request.sent(chat)]
+            # The article without a picture, and the one whose picture was refused: text, once each.
+            assert sum(plain.title in t for t in texts) == 1 and sum(refused.title in t for t in texts) == 1
+            assert not any(ok.title in t for t in texts)
+        # Refused once, never offered again: the second chat got the text straight away.
+        tries = [c for c in harness.request.calls if c.method == "sendPhoto" and c.params["photo"].endswith("refused.html")]
+        assert len(tries) == 1 and not tries[0].ok
+        stored = {a.title: a for _, a in await harness.service.storage.all_articles()}
+        assert stored[ok.title].image == feed_server.url("/img/ok.jpg")
+        assert stored[refused.title].image is None and stored[plain.title].image is None
+        delivered = await harness.service.storage.deliveries()
+        assert len(delivered) == 6 and {status for *_, status, _ in delivered} == {SENT}
+        # Nothing more: each article reached each chat once.
+        calls = len(harness.request.calls)
+        await harness.deliver()
+        assert [c.method for c in harness.request.calls[calls:] if c.method in ("sendPhoto", "sendMessage")] == []
+
+
+async def test_a_picture_that_fails_in_transit_is_tried_again_later(
+    tmp_path: Path, feed_server: FeedServer, database: Path | str
+) -> None:
+    [item] = serve(feed_server, ["/img/ok.jpg"])
+    async with Harness(settings_for(tmp_path, feed_server, database), rate_limiter=False) as harness:
+        await harness.send_text("/subscribe", 1001)
+        for _ in range(4):  # every try of the run: network trouble is not the picture's fault
+            harness.request.fail("sendPhoto", "network", chat_id=1001)
+        summary = await poll_and_deliver(harness.application.bot, harness.service)
+        assert summary.added == 1 and harness.request.photos(1001) == []
+        assert not any(item.title in c.text for c in harness.request.sent(1001))
+        assert [status for *_, status, _ in await harness.service.storage.deliveries(1001)] == [SENDING]  # postponed
+        await harness.deliver()
+        [photo] = harness.request.photos(1001)
+        assert item.title in photo.params["caption"] and photo.params["photo"] == feed_server.url("/img/ok.jpg")
+        assert not any(item.title in c.text for c in harness.request.sent(1001))
+
+
+def article(title: str, sentences: tuple[str, ...], source: str = "وكالة") -> Article:
+    return Article(id="x", title=title, sentences=sentences, source=source, url="https://news.example.org/x",
+                   image="https://news.example.org/x.jpg")
+
+
+def test_the_caption_fits_telegram_limit_or_the_picture_is_skipped() -> None:
+    long = article("عنوان " * 40, tuple("جملة طويلة جدا عن الأخبار " * 12 + "." for _ in range(3)))
+    photo = render.push_photo(long)
+    assert photo is not None and check_html(photo.caption, MAX_CAPTION, caption=True) is None
+    assert render.visible_length(photo.caption) <= MAX_CAPTION
+    assert "<blockquote>" in photo.caption and "…" in photo.caption  # the excerpt shortened to fit
+    assert 'href="https://news.example.org/x"' in photo.caption
+    # Astral characters count twice in Telegram's measure.
+    emoji = render.push_photo(article("🌍" * 150, tuple("🌍 خبر " * 100 + "." for _ in range(2))))
+    assert emoji is not None and check_html(emoji.caption, MAX_CAPTION, caption=True) is None
+    # A stored source so long that the head alone overflows: text push, no picture.
+    assert render.push_photo(article("عنوان", SENTENCES, source="م" * 1100)) is None
+    assert render.push_photo(Article(id="y", title="t", sentences=SENTENCES)) is None
