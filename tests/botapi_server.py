@@ -25,6 +25,7 @@ class BotAPIServer:
         self._message_id = 100
         self.send_delay = 0.0  # seconds each sendMessage takes: a slow Telegram
         self.admins: dict[int, set[int]] = {}  # getChatMember: each group's administrators
+        self.photo_refusals: dict[str, str] = {}  # sendPhoto: picture URL -> Telegram's 400 description
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -39,9 +40,13 @@ class BotAPIServer:
                 params = _decode(body, self.headers.get("Content-Type", ""))
                 caller, _, rest = self.path.partition("/bot")
                 token, _, method = rest.rpartition("/")
-                result = server.answer(token, method, params, caller.strip("/"))
-                payload = json.dumps({"ok": True, "result": result}).encode()
-                self.send_response(200)
+                try:
+                    result = server.answer(token, method, params, caller.strip("/"))
+                    status, payload = 200, json.dumps({"ok": True, "result": result}).encode()
+                except APIError as error:
+                    status, payload = error.code, json.dumps(
+                        {"ok": False, "error_code": error.code, "description": error.description}).encode()
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
@@ -80,6 +85,16 @@ class BotAPIServer:
         if method == "getChatMember":
             user_id = int(params["user_id"])
             return chat_member(user_id, user_id in self.admins.get(int(params["chat_id"]), ()))
+        if method == "sendPhoto":
+            refusal = self.photo_refusals.get(str(params.get("photo")))
+            if refusal is not None:
+                raise APIError(400, refusal)
+            with self._lock:
+                self._message_id += 1
+                message_id = self._message_id
+            return {"message_id": message_id, "date": int(time.time()), "from": BOT,
+                    "chat": {"id": int(params["chat_id"]), "type": "private"}, "caption": params.get("caption", ""),
+                    "photo": [{"file_id": "AgAC-e2e", "file_unique_id": "AQAD-e2e", "width": 800, "height": 450}]}
         if method == "sendMessage":
             if self.send_delay:
                 time.sleep(self.send_delay)
@@ -94,10 +109,24 @@ class BotAPIServer:
         with self._lock:
             return [p for _, m, p in self.calls if m == "sendMessage"]
 
+    def calls_to(self, method: str) -> list[dict[str, Any]]:
+        """The parameters of every call of `method`, answered or refused, in arrival order."""
+        with self._lock:
+            return [p for _, m, p in self.calls if m == method]
+
     def sent_by(self) -> list[tuple[str, dict[str, Any]]]:
         """(caller, params) of every sendMessage, in arrival order."""
         with self._lock:
             return [(c, p) for c, (_, m, p) in zip(self.callers, self.calls) if m == "sendMessage"]
+
+
+class APIError(Exception):
+    """Raised by `answer` for a call the Bot API refuses: sent back as Telegram sends errors."""
+
+    def __init__(self, code: int, description: str) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
 
 
 def _decode(body: str, content_type: str) -> dict[str, Any]:
