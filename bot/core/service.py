@@ -15,7 +15,7 @@ from retrieval import Article, NewsIndex
 from bot.age import age_cutoff
 from bot.core.alerts import Followed, TopicAlerts
 from bot.core.channels import ChannelRequest
-from bot.core.feed_admin import FeedAdmin, FeedChange, FeedStatus
+from bot.core.feed_admin import FeedAdmin, FeedChange, FeedStatus, OPMLImport
 from bot.core.digests import DEFAULT_TZ, PlanRequest, Story, next_due, plan_due, top_stories
 from bot.core.index_builder import ANALYSE_APART_MIN, analysis_workers, grown_index, index_from_storage, save_index
 from bot.core.questions import check_question, clean_question, cut_question
@@ -194,6 +194,15 @@ class NewsService:
 
     async def feed_statuses(self, user_id: int | None) -> list[FeedStatus] | None:
         return await self.feeds.statuses() if self.is_admin(user_id) else None
+
+    async def import_opml(self, user_id: int | None, data: bytes) -> OPMLImport | None:
+        """An admin's OPML document: every feed in it checked and followed like /addfeed; None for anyone
+        else. OPMLError (nothing changed) for a malformed, hostile or oversized document."""
+        return await self.feeds.import_opml(data, user_id) if self.is_admin(user_id) else None
+
+    async def feeds_opml(self, user_id: int | None) -> bytes | None:
+        """The followed feeds as an OPML document, for an admin; None for anyone else."""
+        return await self.feeds.export_opml() if self.is_admin(user_id) else None
 
     def feed_urls(self) -> list[str]:
         return self.feeds.urls()

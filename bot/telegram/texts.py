@@ -30,7 +30,8 @@ HELP_HTML = (
 )
 HELP_ADMIN_HTML = (
     "\n\n<b>للمشرفين:</b>\n/stats — إحصاءات البوت\n"
-    "/feeds — الخلاصات وحالتها\n/addfeed رابط — أضف خلاصة\n/removefeed رابط — أزل خلاصة\n"
+    "/feeds — الخلاصات وحالتها (وملف OPML بها)\n/addfeed رابط — أضف خلاصة (أو أرسل ملف OPML لإضافة خلاصاته كلها)\n"
+    "/removefeed رابط — أزل خلاصة\n"
     "/channel @قناة all|topic موضوع|digest|off — النشر في قناة أنا مشرف فيها"
 )
 ADMINS_ONLY = "هذا الأمر متاح للمشرفين فقط."
@@ -130,6 +131,14 @@ FEED_NEVER = "⏳ لم تُجلب بعد"
 FEED_ARTICLES = "{count} خبرًا مخزنًا"
 FEED_FROM_SETTINGS = "من الإعدادات"
 FEED_FROM_CHAT = "أضيفت من تيليجرام"
+BUTTON_FEEDS_OPML = "📄 القائمة ملفَّ OPML"
+FEEDS_OPML_CAPTION = "الخلاصات المتابعة بصيغة OPML: يستوردها أي قارئ خلاصات، وتعيدها إليّ ملفًّا."
+OPML_IMPORTED = "استوردت ملف OPML: أضفت {added}، ومتابَعة من قبل {followed}، ورفضت {refused}."
+OPML_REFUSED_LINE = "• {url} — {why}"
+OPML_MORE_REFUSED = "… و{count} غيرها."
+OPML_INVALID = "لم أستطع قراءة ملف OPML هذا، ولم أغيّر شيئًا: {reason}"
+OPML_TOO_LARGE = "ملف OPML هذا أكبر من {kb} كيلوبايت، ولم أغيّر شيئًا."
+OPML_NO_FILE = "أرفق ملف OPML بالأمر /addfeed، أو اكتب رابط خلاصة بعده."
 
 # Channels (admins: /channel).
 CHANNEL_USAGE = (

@@ -123,6 +123,8 @@ class FakeRequest(BaseRequest):
         self.bot_status: dict[int, dict[str, Any]] = {}
         # sendPhoto: picture URLs Telegram refuses, with its 400 description.
         self.photo_refusals: dict[str, str] = {}
+        # Files users sent, by file_id: getFile describes them, the file URL serves their bytes.
+        self.files: dict[str, bytes] = {}
 
     def add_channel(self, username: str, chat_id: int, title: str, *, bot_status: str = "administrator",
                     can_post: bool = True, chat_type: str = "channel") -> None:
@@ -177,7 +179,13 @@ class FakeRequest(BaseRequest):
         self, url: str, method: str, request_data: RequestData | None = None, **timeouts: Any
     ) -> tuple[int, bytes]:
         endpoint = url.rsplit("/", 1)[-1]
+        if "/file/bot" in url:  # a file download (File.download_*): its bytes, not a JSON answer
+            self.calls.append(Call("download", {"file_id": endpoint}))
+            return (200, self.files[endpoint]) if endpoint in self.files else (404, b"Not Found")
         params = dict(request_data.parameters) if request_data else {}
+        if request_data is not None and request_data.contains_files:
+            # An upload (sendDocument): the file's name and bytes, under the parameter's name.
+            params["files"] = {key: (value[0], value[1]) for key, value in (request_data.multipart_data or {}).items()}
         call = Call(endpoint, params)
         hold = self._holds.get(call.chat_id) if call.chat_id is not None else None
         if hold is not None:
@@ -221,6 +229,10 @@ class FakeRequest(BaseRequest):
             return []
         if endpoint == "getChat":
             return self.chats[str(params.get("chat_id"))]
+        if endpoint == "getFile":
+            file_id = str(params["file_id"])
+            return {"file_id": file_id, "file_unique_id": f"u-{file_id}", "file_size": len(self.files.get(file_id, b"")),
+                    "file_path": f"documents/{file_id}"}
         if endpoint == "getChatMember":
             user, chat = int(params["user_id"]), int(params["chat_id"])
             if user == BOT_ID and chat in self.bot_status:  # the bot's own rights in a channel
