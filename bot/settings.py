@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import importlib.util
 import re
 import socket
@@ -121,11 +123,19 @@ class Settings(BaseSettings):
         return self.telegram_token.get_secret_value() if self.telegram_token else None
 
     @property
-    def secrets(self) -> tuple[str, ...]:
-        """Every secret a log line must not show besides the token: the database password, the webhook secret."""
-        found: list[str] = list(self.database.secrets) if isinstance(self.database, DatabaseURL) else []
+    def webhook_secret_value(self) -> str | None:
+        """The secret Telegram echoes on every webhook call: NEWSBOT_WEBHOOK_SECRET, else derived from the token."""
         if self.webhook_secret is not None:
-            found.append(self.webhook_secret.get_secret_value())
+            return self.webhook_secret.get_secret_value()
+        return derived_webhook_secret(self.token) if self.token else None
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret a log line must not show besides the token: the database password, the webhook
+        secret (set or derived: the derived one is as good as a set one for forging updates)."""
+        found: list[str] = list(self.database.secrets) if isinstance(self.database, DatabaseURL) else []
+        if self.webhook_secret_value is not None:
+            found.append(self.webhook_secret_value)
         return tuple(s for s in found if s)
 
     @property
@@ -140,6 +150,13 @@ class Settings(BaseSettings):
     def shared_database(self) -> bool:
         """A database server that several workers may share (PostgreSQL), not a local file."""
         return isinstance(self.database, DatabaseURL)
+
+
+def derived_webhook_secret(token: str) -> str:
+    """The webhook secret when NEWSBOT_WEBHOOK_SECRET is unset: derived from the token, so that every
+    worker behind a load balancer registers and checks the same one (a random one per worker would
+    make the last to start reject the updates sent to the others); unguessable without the token."""
+    return hmac.new(token.encode(), b"newsbot webhook secret", hashlib.sha256).hexdigest()
 
 
 class SettingsError(Exception):
