@@ -87,3 +87,75 @@ def test_no_secret_in_any_log_line_of_a_webhook_bot_at_debug(
     assert any("Set Bot API URL" in line and REDACTED in line for line in output.splitlines())
     assert "Request had the wrong secret token" in output
     assert proc.returncode == 0, output[-3000:]
+
+
+# The same guarantee in process, for the ways a line can escape a filter on the root's handlers.
+PASSWORD = "pa'ss\\wörd-42"  # quotes, a backslash and a non-ASCII letter: spelled differently in repr and JSON
+
+
+def test_every_record_is_redacted_wherever_it_goes(capsys: pytest.CaptureFixture[str]) -> None:
+    import gc
+    import io
+    import logging
+    import threading
+    import warnings
+
+    from bot.logs import redact_every_record
+
+    secret_half = TOKEN.partition(":")[2]
+    webhook = derived_webhook_secret(TOKEN)
+    stream = io.StringIO()
+    root_handler = logging.StreamHandler(stream)
+    root = logging.getLogger()
+    root.addHandler(root_handler)
+    own = logging.getLogger("test.own_handler")  # a library with its own handler, not propagating
+    own_stream = io.StringIO()
+    names = ("telegram.ext.ExtBot", "httpx", "asyncpg", "apscheduler.scheduler", "tornado.access", "test")
+    levels = {name: logging.getLogger(name).level for name in names}
+    undo = redact_every_record(TOKEN, (webhook, PASSWORD))
+    try:
+        for name in names:
+            logging.getLogger(name).setLevel(logging.DEBUG)  # every level, whatever the suite set before
+        own.propagate = False
+        own.addHandler(logging.StreamHandler(own_stream))  # added after the redaction was set up
+        own.warning("own handler: %s", TOKEN)
+        for name in names[:-1]:
+            for level in (logging.DEBUG, logging.INFO, logging.WARNING, logging.ERROR, logging.CRITICAL):
+                logging.getLogger(name).log(level, "%s %s %s", name, {"secret_token": webhook}, secret_half)
+        logging.getLogger("test").error("params %r, body %s", {"password": PASSWORD}, json.dumps({"p": PASSWORD}))
+        logging.getLogger("test").debug("a call whose arguments do not fit %s %s", TOKEN)  # must not raise
+        try:
+            raise ConnectionError(f"cannot reach https://api.telegram.org/bot{TOKEN}/setWebhook?secret_token={webhook}")
+        except ConnectionError:
+            logging.getLogger("telegram.ext.Updater").exception("failed")
+
+        def thread_dies() -> None:
+            raise RuntimeError(f"thread saw {webhook}")
+
+        thread = threading.Thread(target=thread_dies)
+        thread.start()
+        thread.join()
+
+        class Leaky:
+            def __del__(self) -> None:
+                raise RuntimeError(f"finalizer saw {PASSWORD}")
+
+        Leaky()
+        gc.collect()
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")
+            warnings.warn(f"warned about {secret_half}")
+    finally:
+        undo()
+        root.removeHandler(root_handler)
+        own.handlers.clear()
+        own.propagate = True
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
+    written = stream.getvalue() + own_stream.getvalue() + "".join(capsys.readouterr())
+    for secret in (TOKEN, secret_half, webhook, PASSWORD, repr(PASSWORD)[1:-1], json.dumps(PASSWORD)[1:-1]):
+        assert secret not in written, secret
+    for seen in ("own handler: [TOKEN]", "tornado.access", "do not fit", "ConnectionError", "thread saw [SECRET]",
+                 "finalizer saw [SECRET]", "warned about [TOKEN]"):
+        assert seen in written, seen
+    assert written.count("secret_token': '[SECRET]'") == 25
