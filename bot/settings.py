@@ -17,6 +17,8 @@ from pydantic_settings.exceptions import SettingsError as PydanticSettingsError
 from bot.dburl import DatabaseURL, is_database_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The shortest NEWSBOT_WEBHOOK_SECRET taken (Telegram takes one character and up).
+MIN_WEBHOOK_SECRET = 16
 
 
 def _shipped(checkout_path: str, package: str) -> Path:
@@ -93,6 +95,15 @@ class Settings(BaseSettings):
             return DatabaseURL(value)
         if isinstance(value, str) and "://" in value:
             raise ValueError("a SQLite file path or a postgresql://user:password@host:port/dbname URL")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _usable_webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # The message never repeats the value. Telegram takes 1-256 of these characters; a short one can
+        # be guessed, and could not be redacted from the log without blanking ordinary words.
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{%d,256}" % MIN_WEBHOOK_SECRET, value.get_secret_value()):
+            raise ValueError(f"{MIN_WEBHOOK_SECRET} to 256 characters, each a letter A-Z or a-z, a digit, _ or -")
         return value
 
     @field_validator("log_level")
