@@ -14,7 +14,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot.logs import format_exception, redact
 from bot.telegram import render, texts
 from bot.telegram.context import BotContext as Context
-from bot.telegram.permissions import may_change_subscription
+from bot.telegram.permissions import acting_user, may_change_subscription
 from bot.telegram.routing import question_for_bot
 from bot.telegram.sending import send_pieces
 
@@ -53,13 +53,15 @@ async def button_refused_in_group(query: CallbackQuery, chat: Chat, context: Con
 
 async def on_help(update: Update, context: Context) -> None:
     if update.effective_message:
-        admin = context.service.is_admin(update.effective_user.id if update.effective_user else None)
+        user = acting_user(update)
+        admin = context.service.is_admin(user.id if user else None)
         await reply(update.effective_message, [render.render_help(admin)])
 
 
 async def on_stats(update: Update, context: Context) -> None:
     if update.effective_message:
-        stats = await context.service.stats(update.effective_user.id if update.effective_user else None)
+        user = acting_user(update)
+        stats = await context.service.stats(user.id if user else None)
         await reply(update.effective_message, [render.render_stats(stats)])
 
 
