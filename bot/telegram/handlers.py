@@ -10,6 +10,7 @@ import logging
 
 from telegram import CallbackQuery, Chat, ChatMember, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import ApplicationHandlerStop
 
 from bot.logs import format_exception, redact
 from bot.telegram import render, texts
@@ -17,6 +18,7 @@ from bot.telegram.context import BotContext as Context
 from bot.telegram.permissions import acting_user, may_change_subscription
 from bot.telegram.routing import question_for_bot
 from bot.telegram.sending import send_pieces
+from bot.telegram.updates import malformed
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +160,22 @@ async def on_unknown_command(update: Update, context: Context) -> None:
     # Routed from private chats, or groups when the command names this bot (/foo@thisbot).
     if update.effective_message:
         await reply(update.effective_message, [texts.UNKNOWN_COMMAND])
+
+
+async def on_malformed(update: Update, context: Context) -> None:
+    """An update whose parts are not what the Bot API promises (routed by UpdateGuard, before every
+    other handler): one log line without its content; a private chat whose message the bot cannot read
+    gets the polite reply for that (groups: silence, as for stickers); a button press is answered so
+    its spinner stops. Nothing else sees the update."""
+    problem = malformed(update)
+    if problem is not None:
+        log.warning("update %s (%s, chat %s) skipped: %s", update.update_id, problem.kind, problem.chat_id, problem.reason)
+        message = update.message or update.edited_message
+        if problem.readable_chat and message is not None and message.chat.type == Chat.PRIVATE:
+            await reply(message, [texts.NON_TEXT])
+        elif update.callback_query is not None and isinstance(update.callback_query.id, str):
+            await update.callback_query.answer()
+    raise ApplicationHandlerStop
 
 
 async def on_error(update: object, context: Context) -> None:
