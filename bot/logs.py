@@ -109,17 +109,35 @@ class TokenRedactor(logging.Filter):
         return True
 
 
-# PTB logs a whole update it could not parse, or (at DEBUG) every webhook body: a user's messages.
-_UPDATE_DATA = ("Received data was", "received data:")
+# PTB logs a whole update it could not parse, or (at DEBUG) every webhook body and every update it
+# processes or drops: a user's messages.
+_UPDATE_DATA = ("Received data was", "received data:", "Processing update", "Dropping pending update")
 WITHHELD = "[update withheld]"
+# At DEBUG PTB also shows each Bot API call's parameters and result: what the bot sends (a reply can
+# repeat the user's words, a followed topic) and what it receives (getUpdates: users' messages).
+_CALL_LINES = ("Calling Bot API endpoint `%s` with parameters `%s`",
+               "Call to Bot API endpoint `%s` finished with return value `%s`")
 
 
 def withhold_update(record: logging.LogRecord) -> None:
-    """Keeps the content of updates (users' messages) out of PTB's log lines; ids are logged elsewhere."""
-    if record.name.startswith("telegram") and isinstance(record.msg, str) and record.args:
-        if any(marker in record.msg for marker in _UPDATE_DATA):
-            count = len(record.args) if isinstance(record.args, tuple) else 1
-            record.args = (WITHHELD,) * count
+    """Keeps the content of updates and messages (users' words) out of PTB's log lines; the update ids
+    and the Bot API methods called stay."""
+    if not (record.name.startswith("telegram") and isinstance(record.msg, str) and record.args):
+        return
+    args = record.args if isinstance(record.args, tuple) else (record.args,)
+    if record.msg in _CALL_LINES and len(args) == 2:
+        endpoint, data = args
+        if isinstance(data, dict) and data:
+            data = f"[{', '.join(map(str, data))}: withheld]"
+        elif not isinstance(data, (bool, int, dict)) and data is not None:
+            data = f"[{type(data).__name__} withheld]"
+        record.args = (endpoint, data)
+    elif any(marker in record.msg for marker in _UPDATE_DATA):
+        record.args = tuple(f"[update {a.update_id} withheld]" if _int_id(a) else WITHHELD for a in args)
+
+
+def _int_id(value: object) -> bool:
+    return isinstance(getattr(value, "update_id", None), int)
 
 
 class UpdateWithholder(logging.Filter):
