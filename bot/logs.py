@@ -52,9 +52,6 @@ class Redactor:
         # A longer secret may contain a shorter one: replace the longer first.
         self._pairs = sorted(pairs.items(), key=lambda pair: len(pair[0]), reverse=True)
 
-    def __bool__(self) -> bool:
-        return bool(self._pairs)
-
     def text(self, text: str) -> str:
         for secret, mark in self._pairs:
             if secret in text:

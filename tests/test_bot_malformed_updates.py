@@ -137,3 +137,12 @@ async def test_well_formed_updates_still_pass(harness: Harness, caplog: pytest.L
     assert [c.method for c in calls] == ["answerInlineQuery"]
     assert not [r for r in caplog.records if "skipped" in r.getMessage()]
     assert_handled_cleanly(calls, caplog)
+
+
+async def test_a_failing_polite_reply_still_stops_the_update(harness: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    """The user blocked the bot meanwhile: the reply fails, and the update still goes no further (the
+    handlers after the guard would trip on its text)."""
+    harness.request.fail("sendMessage", "403", chat_id=1001)
+    calls = await feed(harness, {"message": message(text=["من", "هو"])}, caplog)
+    assert [(c.method, c.ok) for c in calls] == [("sendMessage", False)]
+    assert_handled_cleanly(calls, caplog)

@@ -169,12 +169,16 @@ async def on_malformed(update: Update, context: Context) -> None:
     its spinner stops. Nothing else sees the update."""
     problem = malformed(update)
     if problem is not None:
-        log.warning("update %s (%s, chat %s) skipped: %s", update.update_id, problem.kind, problem.chat_id, problem.reason)
+        log.warning("update %s (%s, chat %s) skipped: %s",
+                    update.update_id, problem.kind, problem.chat_id, problem.reason)
         message = update.message or update.edited_message
-        if problem.readable_chat and message is not None and message.chat.type == Chat.PRIVATE:
-            await reply(message, [texts.NON_TEXT])
-        elif update.callback_query is not None and isinstance(update.callback_query.id, str):
-            await update.callback_query.answer()
+        try:
+            if problem.readable_chat and message is not None and message.chat.type == Chat.PRIVATE:
+                await reply(message, [texts.NON_TEXT])
+            elif update.callback_query is not None and isinstance(update.callback_query.id, str):
+                await update.callback_query.answer()
+        except TelegramError as exc:  # the update must still stop here: the handlers after would trip on it
+            log.info("update %s: could not answer it: %s", update.update_id, redact(str(exc), context.bot.token))
     raise ApplicationHandlerStop
 
 
