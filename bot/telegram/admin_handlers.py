@@ -12,6 +12,7 @@ from telegram.error import TelegramError
 from bot.telegram import render_admin, texts
 from bot.telegram.context import BotContext as Context
 from bot.telegram.handlers import on_non_text, reply
+from bot.telegram.permissions import acting_user
 from bot.intake.opml import MAX_OPML_BYTES, OPMLError
 from bot.telegram.jobs import ensure_feeds_job
 from bot.telegram.render import esc
@@ -26,7 +27,9 @@ OPML_FILE_NAME = "newsbot-feeds.opml"
 
 
 def _user(update: Update) -> int | None:
-    return update.effective_user.id if update.effective_user else None
+    """The admin asking: a message sent on behalf of a chat (a channel, an anonymous admin) is nobody's."""
+    user = acting_user(update)
+    return user.id if user else None
 
 
 async def on_addfeed(update: Update, context: Context) -> None:
@@ -37,7 +40,7 @@ async def on_addfeed(update: Update, context: Context) -> None:
     if not url:
         attached = message.reply_to_message.document if message.reply_to_message else None
         if attached is not None and context.service.is_admin(_user(update)):
-            await _import_document(message, attached, context)  # /addfeed in reply to an OPML file
+            await _import_document(message, attached, _user(update), context)  # /addfeed in reply to an OPML file
             return
         await reply(message, [esc(texts.ADDFEED_USAGE if context.service.is_admin(_user(update)) else texts.ADMINS_ONLY)])
         return
@@ -71,7 +74,7 @@ async def on_feeds_opml(update: Update, context: Context) -> None:
     query, chat = update.callback_query, update.effective_chat
     if query is None or chat is None:
         return
-    document = await context.service.feeds_opml(query.from_user.id if query.from_user else None)
+    document = await context.service.feeds_opml(_user(update))
     if document is None:
         await query.answer(texts.ADMINS_ONLY, show_alert=True)
         return
@@ -96,12 +99,12 @@ async def on_document(update: Update, context: Context) -> None:
     if asked and not admin:
         await reply(message, [esc(texts.ADMINS_ONLY)])
     elif asked or (admin and _looks_like_opml(message.document)):
-        await _import_document(message, message.document, context)
+        await _import_document(message, message.document, _user(update), context)
     elif chat.type == ChatType.PRIVATE:
         await on_non_text(update, context)
 
 
-async def _import_document(message: Message, document: Document, context: Context) -> None:
+async def _import_document(message: Message, document: Document, user_id: int | None, context: Context) -> None:
     """Download an OPML file (bounded: its size is checked before and after) and import its feeds."""
     if document.file_size is not None and document.file_size > MAX_OPML_BYTES:
         await reply(message, [esc(texts.OPML_TOO_LARGE.format(kb=MAX_OPML_BYTES // 1000))])
@@ -112,7 +115,7 @@ async def _import_document(message: Message, document: Document, context: Contex
         await reply(message, [esc(texts.OPML_INVALID.format(reason=exc.message[:200]))])
         return
     try:
-        result = await context.service.import_opml(message.from_user.id if message.from_user else None, data)
+        result = await context.service.import_opml(user_id, data)
     except OPMLError as exc:
         await reply(message, [esc(texts.OPML_INVALID.format(reason=str(exc)[:200]))])
         return
