@@ -4,6 +4,7 @@ sendPhoto and the push as caption; a picture Telegram refuses falls back to the 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from retrieval import Article
 
 from bot.intake.extract import extract_page
 from bot.intake.feeds import parse_feed
+from bot.intake.files import ingest_items
 from bot.intake.fetch import AddressPolicy, FetchResult
 from bot.intake.polling import vetted_image
 from bot.settings import PROJECT_ROOT, Settings, load_settings
@@ -156,3 +158,45 @@ def test_the_caption_fits_telegram_limit_or_the_picture_is_skipped() -> None:
     # A stored source so long that the head alone overflows: text push, no picture.
     assert render.push_photo(article("عنوان", SENTENCES, source="م" * 1100)) is None
     assert render.push_photo(Article(id="y", title="t", sentences=SENTENCES)) is None
+
+
+async def ingest_files(h: Harness, folder: Path, stories: list[tuple[str, str, str | None]]) -> None:
+    """Article files with sidecars naming each one's picture (or none)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, (title, sentence, image) in enumerate(stories):
+        name = f"{folder.name}{i}"  # an article's id is its file's name: one per folder
+        (folder / f"{name}.txt").write_text(f"{SENTENCES[0]}\n{sentence}\n", encoding="utf-8")
+        meta = {"title": title, "source": "وكالة", "url": f"https://news.example.org/{name}", "image": image}
+        (folder / f"{name}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    summary = await ingest_items(h.service.storage, [str(folder)], h.settings)
+    assert summary.added == len(stories) and not summary.failed
+
+
+async def test_a_topic_alert_carries_its_article_picture(harness: Harness, tmp_path: Path) -> None:
+    await harness.send_text("/follow عدن", 1001)
+    harness.request.photo_refusals["https://news.example.org/bad.jpg"] = "Bad Request: failed to get HTTP URL content"
+    await ingest_files(harness, tmp_path / "a", [
+        ("وصول وفد حكومي إلى عدن", "ووصل وفد حكومي رفيع إلى مدينة عدن مساء أمس لبحث ملف الكهرباء.",
+         "https://news.example.org/aden.jpg")])
+    assert (await harness.deliver()).alerts == 1
+    [photo] = harness.request.photos(1001)
+    assert photo.params["photo"] == "https://news.example.org/aden.jpg"
+    assert "🔔" in photo.params["caption"] and "<b>عدن</b>" in photo.params["caption"]
+    assert 'href="https://news.example.org/a0"' in photo.params["caption"]
+    await ingest_files(harness, tmp_path / "b", [
+        ("أمطار غزيرة في عدن", "وهطلت أمطار غزيرة على عدن وضواحيها طوال الليل.", "https://news.example.org/bad.jpg")])
+    assert (await harness.deliver()).alerts == 1
+    [alert] = [c for c in harness.request.sent(1001) if "🔔" in c.text]  # refused: the text alert, once
+    assert "أمطار غزيرة" in alert.text and len(harness.request.photos(1001)) == 1
+    [(_, article)] = [(r, a) for r, a in await harness.service.storage.all_articles() if a.title == "أمطار غزيرة في عدن"]
+    assert article.image is None  # never offered again
+
+
+async def test_file_sidecars_name_pictures_for_pushes(harness: Harness, tmp_path: Path) -> None:
+    await harness.send_text("/subscribe", 1001)
+    await ingest_files(harness, tmp_path / "news", [("خبر بصورة", SENTENCES[1], "https://news.example.org/p.jpg"),
+                                                    ("خبر بصورة غير صالحة", SENTENCES[1], "ftp://news.example.org/p.jpg")])
+    assert (await harness.deliver()).sent == 2
+    [photo] = harness.request.photos(1001)
+    assert "خبر بصورة" in photo.params["caption"] and photo.params["photo"] == "https://news.example.org/p.jpg"
+    assert any("خبر بصورة غير صالحة" in c.text for c in harness.request.sent(1001))

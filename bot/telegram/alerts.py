@@ -18,6 +18,7 @@ from telegram import Bot
 from bot.core.service import NewsService
 from bot.storage import BLOCKED, FAILED, SENDING, SENT, TopicPush
 from bot.telegram import render_subscriptions as render
+from bot.telegram.render import as_photo
 from bot.telegram.sending import Pushed, push
 
 log = logging.getLogger(__name__)
@@ -78,10 +79,17 @@ async def _send(bot: Bot, service: NewsService, chat_id: int, group: list[TopicP
             items.append(render.Alert(article, owed.sentence, service.alerts.terms(owed.topic),
                                       topic.text if topic else None))
     pieces = render.render_alerts(items)
+    # One article's alert carries its picture when the alert fits a caption (a bundle is several stories).
+    photo = as_photo(pieces, items[0].article.image) if len(items) == 1 else None
     bundle = group[0].article_row
+
+    async def photo_refused(reason: str) -> None:
+        await storage.refuse_image(group[0].article_row, reason)
+
     await storage.record_topic_pushes(group, SENDING, bundle)
     outcome, detail = (Pushed.SENT, None) if not pieces else await push(
-        bot, chat_id, pieces, max(p.attempts for p in group), stopping=service.stopping)
+        bot, chat_id, pieces, max(p.attempts for p in group), stopping=service.stopping,
+        photo=photo, photo_refused=photo_refused)
     if outcome is Pushed.BLOCKED:
         await storage.record_topic_pushes(group, BLOCKED, detail=detail)
         await service.forget_chat(chat_id)

@@ -210,6 +210,14 @@ def push_photo(article: Article) -> PhotoPost | None:
     return PhotoPost(article.image, caption)
 
 
+def as_photo(pieces: Sequence[str], image: str | None) -> PhotoPost | None:
+    """A one-message push (a topic alert) as a photo with that message as caption, when it has a
+    picture and fits Telegram's caption limit whole; otherwise None: the picture is skipped."""
+    if not image or not image.startswith(("http://", "https://")) or len(pieces) != 1:
+        return None
+    return PhotoPost(image, pieces[0]) if visible_length(pieces[0]) <= MAX_CAPTION else None
+
+
 def strip_tags(fragment: str) -> str:
     return html.unescape(_TAG.sub("", fragment))
 
