@@ -165,7 +165,7 @@ async def ingest_files(h: Harness, folder: Path, stories: list[tuple[str, str, s
     folder.mkdir(parents=True, exist_ok=True)
     for i, (title, sentence, image) in enumerate(stories):
         name = f"{folder.name}{i}"  # an article's id is its file's name: one per folder
-        (folder / f"{name}.txt").write_text(f"{SENTENCES[0]}\n{sentence}\n", encoding="utf-8")
+        (folder / f"{name}.txt").write_text(f"{sentence}\n{SENTENCES[0]}\n", encoding="utf-8")
         meta = {"title": title, "source": "وكالة", "url": f"https://news.example.org/{name}", "image": image}
         (folder / f"{name}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     summary = await ingest_items(h.service.storage, [str(folder)], h.settings)
@@ -200,3 +200,32 @@ async def test_file_sidecars_name_pictures_for_pushes(harness: Harness, tmp_path
     [photo] = harness.request.photos(1001)
     assert "خبر بصورة" in photo.params["caption"] and photo.params["photo"] == "https://news.example.org/p.jpg"
     assert any("خبر بصورة غير صالحة" in c.text for c in harness.request.sent(1001))
+
+
+async def test_a_digest_is_headed_by_its_top_story_picture_when_it_fits_a_caption(
+    harness: Harness, tmp_path: Path
+) -> None:
+    await harness.send_text("/subscribe every 6", 1001)
+    await ingest_files(harness, tmp_path / "a", [("خبر الصورة الأول", SENTENCES[1], "https://news.example.org/top.jpg")])
+    await harness.send_text("/digest", 1001)
+    [photo] = harness.request.photos(1001)
+    assert photo.params["photo"] == "https://news.example.org/top.jpg"
+    assert "🗞" in photo.params["caption"] and "خبر الصورة الأول" in photo.params["caption"]
+    assert check_html(photo.params["caption"], MAX_CAPTION, caption=True) is None
+    # A digest longer than a caption: text, the picture skipped (never two messages).
+    # Twelve stories that share no words (so none are grouped), with long titles: > 1,024 characters in all.
+    words = list(dict.fromkeys(w for w in (PROJECT_ROOT / "seeds").glob("*.txt").__next__().read_text("utf-8").split()
+                               if len(w) > 3 and w.isalpha()))
+    many = [(" ".join(words[i * 17:(i + 1) * 17]), " ".join(words[i * 17:(i + 1) * 17][::-1]) + ".",
+             "https://news.example.org/top.jpg") for i in range(10)]
+    assert len(set(many)) == 10 and all(len(title) > 100 for title, *_ in many)
+    await ingest_files(harness, tmp_path / "b", many)
+    calls = await harness.send_text("/digest", 1001)
+    assert not any(c.method == "sendPhoto" for c in calls)  # not even tried
+    assert any("🗞" in c.text for c in calls if c.method == "sendMessage")
+    # A refused picture: the digest as text, in the same attempt.
+    harness.request.photo_refusals["https://news.example.org/bad.jpg"] = REFUSED
+    await ingest_files(harness, tmp_path / "c", [("خبر بصورة مرفوضة", SENTENCES[1], "https://news.example.org/bad.jpg")])
+    calls = await harness.send_text("/digest", 1001)
+    assert [c.ok for c in calls if c.method == "sendPhoto"] == [False]
+    assert any("خبر بصورة مرفوضة" in c.text for c in calls if c.method == "sendMessage")

@@ -212,10 +212,11 @@ class ArticleStore(Database):
         )
         return row is not None
 
-    async def refuse_image(self, row_id: int, reason: str) -> None:
-        """Telegram refused the article's picture: from now on it is pushed as text, to every chat."""
+    async def refuse_image(self, url: str, reason: str) -> None:
+        """Telegram refused the picture at `url`: every article naming it is pushed as text from now on,
+        to every chat. (Rare, so a scan: no index on image_url for every article's sake.)"""
         await self._transaction([(
-            "UPDATE articles SET image_refused = ? WHERE id = ? AND image_refused IS NULL", (reason[:500], row_id))])
+            "UPDATE articles SET image_refused = ? WHERE image_url = ? AND image_refused IS NULL", (reason[:500], url))])
 
     async def article(self, row_id: int) -> Article | None:
         found = await self._load("a.id = ?", (row_id,))

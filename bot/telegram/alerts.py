@@ -84,7 +84,8 @@ async def _send(bot: Bot, service: NewsService, chat_id: int, group: list[TopicP
     bundle = group[0].article_row
 
     async def photo_refused(reason: str) -> None:
-        await storage.refuse_image(group[0].article_row, reason)
+        if photo is not None:
+            await storage.refuse_image(photo.url, reason)
 
     await storage.record_topic_pushes(group, SENDING, bundle)
     outcome, detail = (Pushed.SENT, None) if not pieces else await push(

@@ -112,7 +112,8 @@ async def _deliver_one(
     async def photo_refused(reason: str) -> None:
         # Refused for one chat is refused for all: the rest of this run, and every later one, send text.
         rendered[row] = (pieces, None)
-        await storage.refuse_image(row, reason)
+        if photo is not None:
+            await storage.refuse_image(photo.url, reason)
 
     outcome, detail = await push(
         bot, chat, pieces, delivery.attempts, stopping=service.stopping, before_wait=keep_claims,

@@ -1,5 +1,6 @@
 """Sending digests: those due by their plan (the delivery job opens them) and those asked for with
-/digest, through the one push path, recorded SENDING before the send and SENT after it."""
+/digest, through the one push path, recorded SENDING before the send and SENT after it. A digest that
+fits a photo's caption is headed by its top story's picture."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from datetime import datetime
 
 from telegram import Bot
 
+from bot.core.digests import Story
 from bot.core.service import NewsService
 from bot.storage import BLOCKED, FAILED, SENDING, SENT
 from bot.telegram import render_subscriptions as render
+from bot.telegram.render import PhotoPost, as_photo
 from bot.telegram.sending import Pushed, push
 
 
@@ -28,17 +31,26 @@ async def deliver_digests(bot: Bot, service: NewsService, now: datetime | None =
     await service.open_due_digests(now)
     run = DigestRun()
     # Chats on the same schedule fall due together over the same rows: group their stories once.
-    rendered: dict[tuple[int, int], list[str]] = {}
+    rendered: dict[tuple[int, int], tuple[list[str], PhotoPost | None]] = {}
     for digest in await storage.pending_digests():
         span = (digest.from_article, digest.upto_article)
         if span not in rendered:
-            rendered[span] = render.render_digest(await service.digest_stories(digest))
-        pieces = rendered[span]
+            stories = await service.digest_stories(digest)
+            pieces = render.render_digest(stories)
+            rendered[span] = (pieces, as_photo(pieces, lead_picture(stories)))
+        pieces, photo = rendered[span]
         if not pieces:  # every article of it aged out meanwhile: nothing to say
             await storage.record_digest(digest.id, SENT, "empty")
             continue
+
+        async def photo_refused(reason: str, span: tuple[int, int] = span) -> None:
+            rendered[span] = (rendered[span][0], None)
+            if photo is not None:
+                await storage.refuse_image(photo.url, reason)
+
         await storage.record_digest(digest.id, SENDING)
-        outcome, detail = await push(bot, digest.chat_id, pieces, digest.attempts, stopping=service.stopping)
+        outcome, detail = await push(bot, digest.chat_id, pieces, digest.attempts, stopping=service.stopping,
+                                     photo=photo, photo_refused=photo_refused)
         if outcome is Pushed.BLOCKED:
             await storage.record_digest(digest.id, BLOCKED, detail)
             await service.forget_chat(digest.chat_id)
@@ -52,6 +64,12 @@ async def deliver_digests(bot: Bot, service: NewsService, now: datetime | None =
             await storage.record_digest(digest.id, SENT)
             run.sent += 1
     return run
+
+
+def lead_picture(stories: list[Story]) -> str | None:
+    """The top story's picture (any outlet's telling of it), to head the digest; None if it has none:
+    a picture of another story would sit above the wrong headline."""
+    return next((a.image for a in stories[0].articles if a.image), None) if stories else None
 
 
 async def send_digest_now(bot: Bot, service: NewsService, chat_id: int) -> bool | None:
