@@ -163,7 +163,8 @@ MIGRATIONS: list[str] = [
         added_by INTEGER,
         added_at TEXT NOT NULL
     );
-    """,    # 8: the story's picture (issue 18): the lead image's URL the page or feed named, and Telegram's
+    """,
+    # 8: the story's picture (issue 18): the lead image's URL the page or feed named, and Telegram's
     # reason once it refused that picture (the article is then pushed as text, never tried again).
     """
     ALTER TABLE articles ADD COLUMN image_url TEXT;
@@ -325,7 +326,8 @@ PG_MIGRATIONS: list[str] = [
         added_by BIGINT,
         added_at TEXT NOT NULL
     );
-    """,    # 8: the story's picture (issue 18).
+    """,
+    # 8: the story's picture (issue 18).
     """
     ALTER TABLE articles ADD COLUMN image_url TEXT;
     ALTER TABLE articles ADD COLUMN image_refused TEXT;
