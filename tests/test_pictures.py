@@ -22,6 +22,7 @@ from bot.settings import PROJECT_ROOT, Settings, load_settings
 from bot.storage import SENDING, SENT
 from bot.telegram import render
 from bot.telegram.jobs import poll_and_deliver
+from bot.telegram.sending import NETWORK_TRIES
 from bot.testing.fake_telegram import MAX_CAPTION, check_html
 from bot.testing.harness import Harness
 
@@ -229,3 +230,19 @@ async def test_a_digest_is_headed_by_its_top_story_picture_when_it_fits_a_captio
     calls = await harness.send_text("/digest", 1001)
     assert [c.ok for c in calls if c.method == "sendPhoto"] == [False]
     assert any("خبر بصورة مرفوضة" in c.text for c in calls if c.method == "sendMessage")
+
+
+async def test_a_picture_that_keeps_failing_in_transit_gives_way_to_the_text(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    [item] = serve(feed_server, ["/img/slow.jpg"])
+    async with Harness(settings_for(tmp_path, feed_server, tmp_path / "n.sqlite3"), rate_limiter=False) as harness:
+        await harness.send_text("/subscribe", 1001)
+        harness.request.fail("sendPhoto", "timeout", chat_id=1001, times=None)  # every time
+        await poll_and_deliver(harness.application.bot, harness.service)  # run 1: postponed
+        await harness.deliver()  # run 2: postponed
+        assert not any(item.title in c.text for c in harness.request.sent(1001))
+        await harness.deliver()  # run 3: the text
+        assert sum(item.title in c.text for c in harness.request.sent(1001)) == 1
+        assert len([c for c in harness.request.calls if c.method == "sendPhoto"]) == 2 * NETWORK_TRIES
+        assert [status for *_, status, _ in await harness.service.storage.deliveries(1001)] == [SENT]

@@ -71,6 +71,9 @@ MAX_ATTEMPTS = 8
 # Flood limits (429) for one message: waited out at most this many times and this long in all; then
 # the push is postponed to the next run, so one chat's limit never holds the delivery lock for long.
 MAX_FLOOD_WAITS = 3
+# A push whose picture could not be sent in this many runs (network trouble, timeouts while Telegram
+# fetches it) goes as text from then on: the picture must not cost the reader the news.
+MAX_PHOTO_ATTEMPTS = 2
 MAX_FLOOD_WAIT_SECONDS = 30.0
 
 
@@ -178,10 +181,11 @@ async def push(
 ) -> tuple[Pushed, str | None]:
     """Send one push (article, alert or digest) that has been tried `attempts` times before this one;
     what came of it, with the error's text (token redacted: it is kept in the database).
-    With `photo`, the push is that picture with its caption, falling back to `pieces` as text."""
+    With `photo`, the push is that picture with its caption, falling back to `pieces` as text (at once
+    when Telegram refuses the picture; after MAX_PHOTO_ATTEMPTS runs when it cannot be sent)."""
     try:
         sender = partial(send_with_retries, bot, chat_id, stopping=stopping, before_wait=before_wait)
-        if photo is not None:
+        if photo is not None and attempts < MAX_PHOTO_ATTEMPTS:
             await _send_photo_or_text(sender, chat_id, pieces, photo, photo_refused)
         else:
             await send_pieces(sender, pieces)
