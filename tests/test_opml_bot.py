@@ -56,8 +56,12 @@ async def test_addfeed_with_an_opml_file_in_a_group_and_in_reply(tmp_path: Path,
         refused = await harness.send_document(document, "f.opml", GROUP, caption="/addfeed", chat_type="group",
                                               user_id=MEMBER)
         assert texts.ADMINS_ONLY in said(refused) and await harness.service.storage.added_feeds() == []
-        # Without the caption, a file in a group is people sharing files: no reply at all.
+        # Without the caption, a file in a group is people sharing files: no reply at all; nor for
+        # another bot's command.
         assert await harness.send_document(document, "f.opml", GROUP, chat_type="group", user_id=ADMIN) == []
+        assert await harness.send_document(document, "f.opml", GROUP, caption="/addfeed@other_bot", chat_type="group",
+                                           user_id=ADMIN) == []
+        assert await harness.service.storage.added_feeds() == []
         done = await harness.send_document(document, "f.opml", GROUP, caption="/addfeed", chat_type="group",
                                            user_id=ADMIN)
         assert texts.OPML_IMPORTED.format(added=1, followed=0, refused=0) in said(done)

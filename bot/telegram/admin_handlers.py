@@ -94,13 +94,15 @@ async def on_document(update: Update, context: Context) -> None:
     message, chat = update.effective_message, update.effective_chat
     if message is None or message.document is None or chat is None:
         return
-    asked = ADDFEED_CAPTION.match(message.caption or "") is not None
-    admin = context.service.is_admin(_user(update))
+    command = ADDFEED_CAPTION.match(message.caption or "")
+    # "/addfeed@otherbot" is another bot's command.
+    asked = command is not None and command.group(1) in (None, f"@{context.bot.username}")
+    admin, private = context.service.is_admin(_user(update)), chat.type == ChatType.PRIVATE
     if asked and not admin:
         await reply(message, [esc(texts.ADMINS_ONLY)])
-    elif asked or (admin and _looks_like_opml(message.document)):
+    elif asked or (admin and private and _looks_like_opml(message.document)):
         await _import_document(message, message.document, _user(update), context)
-    elif chat.type == ChatType.PRIVATE:
+    elif private:
         await on_non_text(update, context)
 
 
