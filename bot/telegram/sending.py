@@ -38,7 +38,7 @@ _MARKUP_REFUSALS = ("can't parse entities", "message is too long", "text is too 
 _PHOTO_REFUSALS = (
     "wrong type of the web page content", "failed to get http url content", "wrong file identifier",
     "http url specified", "wrong remote file", "photo_invalid", "image_process_failed", "photo_save_file",
-    "file is too big", "too big", "photo_ext_invalid", "wrong http url",
+    "file is too big", "photo_ext_invalid", "wrong http url",
 )
 
 
@@ -71,10 +71,10 @@ MAX_ATTEMPTS = 8
 # Flood limits (429) for one message: waited out at most this many times and this long in all; then
 # the push is postponed to the next run, so one chat's limit never holds the delivery lock for long.
 MAX_FLOOD_WAITS = 3
+MAX_FLOOD_WAIT_SECONDS = 30.0
 # A push whose picture could not be sent in this many runs (network trouble, timeouts while Telegram
 # fetches it) goes as text from then on: the picture must not cost the reader the news.
 MAX_PHOTO_ATTEMPTS = 2
-MAX_FLOOD_WAIT_SECONDS = 30.0
 
 
 class Stopping(Exception):
