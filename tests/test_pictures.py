@@ -246,3 +246,15 @@ async def test_a_picture_that_keeps_failing_in_transit_gives_way_to_the_text(
         assert sum(item.title in c.text for c in harness.request.sent(1001)) == 1
         assert len([c for c in harness.request.calls if c.method == "sendPhoto"]) == 2 * NETWORK_TRIES
         assert [status for *_, status, _ in await harness.service.storage.deliveries(1001)] == [SENT]
+
+
+async def test_newsbot_ingest_of_a_page_keeps_its_picture(tmp_path: Path, feed_server: FeedServer) -> None:
+    from bot.intake.polling import ingest_url
+    from bot.storage import Storage
+
+    [item] = serve(feed_server, ["/img/page.jpg"])
+    settings = load_settings(database=tmp_path / "n.sqlite3", fetch_timeout=2.0, max_age_days=None)
+    async with await Storage.open(settings.database) as storage:
+        assert (await ingest_url(storage, feed_server.url(item.path), settings)).added == 1
+        [(_, article)] = await storage.all_articles()
+        assert article.title == item.title and article.image == feed_server.url("/img/page.jpg")
