@@ -85,6 +85,13 @@ class DeliveryStore(Database):
         )
         return [Delivery(article_row=r[0], chat_id=r[1], attempts=r[2]) for r in rows]
 
+    async def owed_count(self, max_age_days: float | None = None, cap: int = 100_000) -> int:
+        """How many (article, chat) pairs are still owed, claimed or not, counted up to `cap` (a bounded
+        read: past it the exact number no longer matters to anyone watching the queue)."""
+        owed, params = self._owed(max_age_days, None, "TRUE")
+        row = await self._fetchone(f"SELECT count(*) FROM (SELECT 1{owed} LIMIT ?) AS owed", (*params, cap))
+        return int(row[0]) if row else 0
+
     async def claim_deliveries(
         self,
         worker: str,

@@ -120,6 +120,7 @@ async def _deliver_one(
     else:
         await storage.record_delivery(row, chat, SENT)
         run.sent += 1
+    service.metrics.pushed("article", outcome.value)
 
 
 async def refresh_and_deliver(bot: Bot, service: NewsService) -> DeliveryRun:
@@ -138,6 +139,7 @@ async def refresh_and_deliver(bot: Bot, service: NewsService) -> DeliveryRun:
                 run.failed += other.failed
                 run.postponed += other.postponed
     run.new_articles = len(new)
+    service.metrics.pushes_waiting.set(await service.storage.owed_count(service.settings.max_age_days))
     if new or run.sent or run.alerts or run.digests or run.failed or run.blocked or run.stopped:
         log.info(
             "refresh: %d new articles; delivered %d, alerts %d, digests %d, failed %d, blocked %d, postponed %d%s",
