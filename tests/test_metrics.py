@@ -18,6 +18,8 @@ from bot.settings import PROJECT_ROOT, Settings, load_settings
 from bot.telegram import texts
 from bot.telegram.monitoring import MonitoringServer
 from bot.testing.harness import Harness
+from bot.telegram.jobs import poll_and_deliver
+from tests.feedserver import FeedServer, feed_server  # noqa: F401 (fixture)
 from tests.pg_server import ThrowawayPostgres, find_binaries
 
 QUESTION = "من هو وزير الدفاع التركي الذي ترأس الوفد؟"
@@ -220,3 +222,21 @@ async def test_healthz_follows_a_postgresql_server_stopped_and_started(own_postg
         finally:
             await h.application.stop()
             await server.stop()
+
+
+async def test_feed_polls_articles_ingested_and_failing_feeds_are_counted(tmp_path: Path, feed_server: FeedServer) -> None:
+    feeds = feed_server
+    settings = load_settings(
+        database=tmp_path / "bot.sqlite3", seeds_dir=PROJECT_ROOT / "seeds", telegram_token=None,
+        feeds=[feeds.url("/rss.xml"), feeds.url("/status/500"), feeds.url("/atom.xml")], fetch_timeout=2.0)
+    async with Harness(settings, rate_limiter=False) as h:
+        summary = await poll_and_deliver(h.application.bot, h.service)
+        figures = h.service.metrics.figures()
+        assert figures.feed_polls == {"ok": 2, "not_modified": 0, "failed": 1}
+        assert figures.articles_ingested == summary.added == 5
+        assert figures.feeds_failing == 1
+        assert figures.index_articles == 6  # the seed and the five, indexed by the delivery that follows
+        await poll_and_deliver(h.application.bot, h.service)  # the 500 backs off; rss.xml has an ETag
+        figures = h.service.metrics.figures()
+        assert figures.feed_polls["not_modified"] == 1 and figures.feed_polls["failed"] == 1
+        assert figures.articles_ingested == 5 and figures.feeds_failing == 1
