@@ -240,3 +240,15 @@ async def test_feed_polls_articles_ingested_and_failing_feeds_are_counted(tmp_pa
         figures = h.service.metrics.figures()
         assert figures.feed_polls["not_modified"] == 1 and figures.feed_polls["failed"] == 1
         assert figures.articles_ingested == 5 and figures.feeds_failing == 1
+
+
+async def test_topic_alerts_and_digests_are_counted_by_kind(harness: Harness, tmp_path: Path) -> None:
+    await harness.send_text("/follow القمح", 1001)
+    await harness.send_text("/subscribe every 3", 1002)
+    await ingest(harness, tmp_path / "news", "wheat1")
+    run = await harness.deliver()
+    assert run.alerts == 1
+    await harness.send_text("/digest", 1002)
+    registry = harness.service.metrics.registry
+    for kind, sent in (("alert", 1), ("digest", 1), ("article", 0)):
+        assert registry.get_sample_value("newsbot_pushes_total", {"kind": kind, "outcome": "sent"}) == sent
