@@ -107,6 +107,20 @@ async def test_metrics_move_with_questions_and_pushes(monitored: tuple[Harness, 
     later = samples((await get(base + "/metrics")).text)
     assert value(later, "newsbot_pushes_total", kind="article", outcome="postponed") == 1
     assert value(later, "newsbot_pushes_waiting") == 1
+    # Another article while it is still down: both wait (the count starts at the older one).
+    await ingest(h, tmp_path / "news", "wheat4")
+    await h.deliver()
+    assert h.service.metrics.figures().pushes_waiting == 2
+    # The network is back: both go, nothing waits; a new subscriber's push waits when its chat is down.
+    h.request.failures.clear()
+    await h.deliver()
+    assert h.service.metrics.figures().pushes_waiting == 0
+    await h.send_text("/subscribe", 1006)
+    h.request.fail("sendMessage", "network", chat_id=1006, times=None)
+    await ingest(h, tmp_path / "news", "wheat5")
+    await h.deliver()
+    assert h.service.metrics.figures().pushes_waiting == 1
+    assert value(samples((await get(base + "/metrics")).text), "newsbot_pushes_total", kind="article", outcome="sent") == 5
 
 
 async def test_each_bot_counts_in_its_own_registry(bot_settings: Settings, tmp_path: Path) -> None:

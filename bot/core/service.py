@@ -54,6 +54,9 @@ class NewsService:
         # The last index refresh's error, None once one succeeds (for /healthz): a worker whose index
         # cannot follow the database answers from stale news.
         self.refresh_error: str | None = None
+        # Where the count of pushes waiting starts (bot/telegram/delivery.py, count_waiting): every
+        # article push below this row is final.
+        self.waiting_from_row = 0
         self.storage = storage
         self.alerts = alerts or TopicAlerts(storage, [])
         self.feeds = feeds or FeedAdmin(storage, settings, [])

@@ -85,12 +85,18 @@ class DeliveryStore(Database):
         )
         return [Delivery(article_row=r[0], chat_id=r[1], attempts=r[2]) for r in rows]
 
-    async def owed_count(self, max_age_days: float | None = None, cap: int = 100_000) -> int:
-        """How many (article, chat) pairs are still owed, claimed or not, counted up to `cap` (a bounded
-        read: past it the exact number no longer matters to anyone watching the queue)."""
+    async def owed_count(
+        self, from_row: int = 0, max_age_days: float | None = None, cap: int = 100_000
+    ) -> tuple[int, int | None]:
+        """How many (article, chat) pairs are still owed (claimed or not) among articles from row
+        `from_row` on, counted up to `cap`; and the lowest article row among them (None if none).
+        Every pair of an article below the lowest is final, so the next count can start there: a
+        long-running bot counts only its recent articles' pairs, not every push it ever made."""
         owed, params = self._owed(max_age_days, None, "TRUE")
-        row = await self._fetchone(f"SELECT count(*) FROM (SELECT 1{owed} LIMIT ?) AS owed", (*params, cap))
-        return int(row[0]) if row else 0
+        row = await self._fetchone(
+            f"SELECT count(*), min(article) FROM (SELECT a.id AS article{owed} AND a.id >= ? LIMIT ?) AS owed",
+            (*params, from_row, cap))
+        return (int(row[0]), row[1]) if row else (0, None)
 
     async def claim_deliveries(
         self,

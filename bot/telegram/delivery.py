@@ -123,6 +123,23 @@ async def _deliver_one(
     service.metrics.pushed("article", outcome.value)
 
 
+# newsbot_pushes_waiting counts at most this many (a bounded read; past it the number is "a lot").
+WAITING_CAP = 100_000
+
+
+async def count_waiting(service: NewsService) -> int:
+    """Set newsbot_pushes_waiting: the article pushes still owed. The count starts at the lowest
+    article that owed a push last time (`service.waiting_from_row`; all before it are final, and a
+    new pair only comes with a new article), so it reads the recent pairs, not the whole history."""
+    storage = service.storage
+    top = await storage.max_article_row()  # before the count: an article stored meanwhile is above it
+    count, lowest = await storage.owed_count(service.waiting_from_row, service.settings.max_age_days, WAITING_CAP)
+    if count < WAITING_CAP:  # a capped count's lowest row is not the lowest of all
+        service.waiting_from_row = lowest if lowest is not None else top + 1
+    service.metrics.pushes_waiting.set(count)
+    return count
+
+
 async def refresh_and_deliver(bot: Bot, service: NewsService) -> DeliveryRun:
     new = await service.refresh()
     run = await deliver_pending(bot, service)
@@ -139,7 +156,7 @@ async def refresh_and_deliver(bot: Bot, service: NewsService) -> DeliveryRun:
                 run.failed += other.failed
                 run.postponed += other.postponed
     run.new_articles = len(new)
-    service.metrics.pushes_waiting.set(await service.storage.owed_count(service.settings.max_age_days))
+    await count_waiting(service)
     if new or run.sent or run.alerts or run.digests or run.failed or run.blocked or run.stopped:
         log.info(
             "refresh: %d new articles; delivered %d, alerts %d, digests %d, failed %d, blocked %d, postponed %d%s",
