@@ -182,7 +182,7 @@ async def test_stats_shows_the_same_figures_in_arabic(bot_settings: Settings) ->
         assert "الفهرس: 1 خبرًا" in call.text and "آخر تحديث قبل 0 ثانية" in call.text
         assert figures.answer_p95_seconds is not None
         p95 = f"{figures.answer_p95_seconds * 1000:.1f}".removesuffix(".0")
-        assert f"95٪ منها خلال {p95} ملّي ثانية" in call.text
+        assert f"95٪ منها خلال {p95} ميلي ثانية" in call.text
         assert texts.ADMINS_ONLY == (await h.send_text("/stats", 2002))[0].text
 
 
