@@ -87,9 +87,11 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
             await updater.stop()
             await application.stop()
         finally:
-            await application.shutdown()
-            if application.post_shutdown is not None:
-                await application.post_shutdown(application)
+            try:
+                await application.shutdown()
+            finally:
+                if application.post_shutdown is not None:
+                    await application.post_shutdown(application)
     finally:
         await service.close()
 
