@@ -15,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.intake.files import ingest_items
 from bot.metrics import Metrics
 from bot.settings import PROJECT_ROOT, Settings, load_settings
-from bot.telegram import texts
+from bot.telegram import delivery, texts
 from bot.telegram.monitoring import MonitoringServer
 from bot.testing.harness import Harness
 from bot.telegram.jobs import poll_and_deliver
@@ -66,7 +66,9 @@ async def ingest(h: Harness, folder: Path, name: str) -> None:
     assert (await ingest_items(h.service.storage, [str(path)], h.settings)).added == 1
 
 
-async def test_metrics_move_with_questions_and_pushes(monitored: tuple[Harness, str], tmp_path: Path) -> None:
+async def test_metrics_move_with_questions_and_pushes(
+    monitored: tuple[Harness, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     h, base = monitored
     page = await get(base + "/metrics")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/plain")
@@ -121,6 +123,11 @@ async def test_metrics_move_with_questions_and_pushes(monitored: tuple[Harness, 
     await h.deliver()
     assert h.service.metrics.figures().pushes_waiting == 1
     assert value(samples((await get(base + "/metrics")).text), "newsbot_pushes_total", kind="article", outcome="sent") == 5
+    # Counted again from the first article (as after a start), one article per slice: the same one waits.
+    monkeypatch.setattr(delivery, "WAITING_SLICE_PAIRS", 1)
+    h.service.waiting_from_row = 0
+    assert await delivery.count_waiting(h.service) == 1
+    assert h.service.waiting_from_row == await h.service.storage.max_article_row()  # wheat5's row
 
 
 async def test_each_bot_counts_in_its_own_registry(bot_settings: Settings, tmp_path: Path) -> None:
