@@ -64,14 +64,19 @@ async def _deliver_pending(bot: Bot, service: NewsService) -> DeliveryRun:
     lost_races = 0
     after = (0, 0)  # the last pair claimed: each claim searches past it
     while not stopping.is_set():
+        # Only articles the index holds (read anew at every claim: a refresh during a long broadcast
+        # lets its new articles in), so whoever asks about a push gets the answer.
+        upto = service.indexed_row
         batch = await storage.claim_deliveries(
-            worker, lease, CLAIM_BATCH, run_started=started, after=after, max_age_days=settings.max_age_days)
+            worker, lease, CLAIM_BATCH, run_started=started, after=after, max_age_days=settings.max_age_days,
+            upto_row=upto)
         if not batch:
             # Other workers may have claimed the very pairs this claim aimed at: claim again while any
             # owed pair is still free (a bounded number of times; the next run picks up the rest, and
             # pairs behind `after` that another worker gave back).
             lost_races += 1
-            owed = await storage.pending_deliveries(1, settings.max_age_days, worker=worker, since=started)
+            owed = await storage.pending_deliveries(
+                1, settings.max_age_days, worker=worker, since=started, upto_row=upto)
             if not owed or lost_races > MAX_LOST_RACES:
                 return run
             if (owed[0].article_row, owed[0].chat_id) < after:
