@@ -1,7 +1,13 @@
-"""The JobQueue's periodic jobs: push what is new (every NEWSBOT_REFRESH_SECONDS) and poll the feeds
-(every NEWSBOT_FEED_SECONDS), both ending in the one delivery path.
+"""The JobQueue's jobs: keep the index current (every NEWSBOT_REFRESH_SECONDS), push what it holds
+(one delivery loop), and poll the feeds (every NEWSBOT_FEED_SECONDS).
 
-With several workers on one PostgreSQL database, every worker runs both jobs: the refresh job is how
+A push follows the index: the delivery loop only sends articles the index already holds, so a
+subscriber who asks about a push gets the answer. The refresh job runs beside it, so a long broadcast
+never holds back the index, and each refresh that adds articles wakes the delivery loop; the loop runs
+one round at a time (never two, never piling up behind a long broadcast) and at least every
+NEWSBOT_REFRESH_SECONDS (postponed pushes, digests falling due, claims a dead worker left).
+
+With several workers on one PostgreSQL database, every worker runs these jobs: the refresh job is how
 each worker's index learns of articles another worker (or `newsbot ingest`) stored, by polling the
 largest article id every NEWSBOT_REFRESH_SECONDS; deliveries are claimed pair by pair; the feeds are
 polled by whichever worker holds the feeds lock.
@@ -51,16 +57,63 @@ async def until_stopping(service: NewsService, work: Awaitable[object]) -> None:
         stop.cancel()
         if not task.done():  # this job itself was cancelled
             task.cancel()
+
+
 FEEDS_JOB = "feeds"
+DELIVERY_JOB = "delivery"
+REFRESH_JOB = "refresh"
+
+
+async def _stopping_within(service: NewsService, seconds: float, wake: asyncio.Event | None = None) -> bool:
+    """Wait `seconds`, or less if the service starts stopping or `wake` is set; whether it is stopping."""
+    waits = [asyncio.ensure_future(service.stopping.wait())]
+    if wake is not None:
+        waits.append(asyncio.ensure_future(wake.wait()))
+    try:
+        await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiting in waits:
+            waiting.cancel()
+    return service.stopping.is_set()
+
+
+async def _report(context: BotContext, exc: Exception) -> None:
+    """A round that failed goes to the one error handler (it redacts the token); the loop goes on."""
+    await context.application.process_error(update=None, error=exc, job=context.job)
 
 
 async def delivery_job(context: BotContext) -> None:
-    await until_stopping(context.service, refresh_and_deliver(context.bot, context.service))
+    """The delivery loop, one job for the bot's life: a round (refresh, then push what the index holds,
+    then topic alerts and digests) each time the index grows, and at least every NEWSBOT_REFRESH_SECONDS."""
+    service = context.service
+    while not service.stopping.is_set():
+        service.index_grew.clear()  # growth from here on calls for another round
+        try:
+            await until_stopping(service, refresh_and_deliver(context.bot, service))
+        except Exception as exc:
+            await _report(context, exc)
+            await _stopping_within(service, service.settings.refresh_seconds)  # not a tight loop of failures
+            continue
+        await _stopping_within(service, service.settings.refresh_seconds, wake=service.index_grew)
 
 
-async def poll_and_deliver(bot: Bot, service: NewsService) -> IngestSummary:
-    """One round of the feeds job: poll every followed feed, then index and push what is new through
-    the same path as any other ingest (refresh_and_deliver)."""
+async def refresh_job(context: BotContext) -> None:
+    """The refresh loop, beside the delivery loop: the index takes in what was stored every
+    NEWSBOT_REFRESH_SECONDS, whatever a broadcast is doing (a refresh that adds articles wakes the
+    delivery loop, and a broadcast under way takes them in at its next claim)."""
+    service = context.service
+    while not await _stopping_within(service, service.settings.refresh_seconds):
+        try:
+            await until_stopping(service, service.refresh())
+        except Exception as exc:
+            await _report(context, exc)
+
+
+async def poll_and_deliver(bot: Bot, service: NewsService, *, deliver: bool = True) -> IngestSummary:
+    """One round of the feeds job: poll every followed feed, then index what is new and push it
+    through the same path as any other ingest (refresh_and_deliver). With `deliver` false (the
+    running bot) the new articles are indexed here and the delivery loop, woken by the refresh, pushes
+    them: the feeds job never waits for a broadcast."""
     # Lazy: feed parsing and page extraction load slowly, and only bots that follow feeds need them.
     from bot.intake.polling import poll_feeds
 
@@ -75,7 +128,10 @@ async def poll_and_deliver(bot: Bot, service: NewsService) -> IngestSummary:
     if summary.added or summary.failed:
         log.info("feeds job: %s", summary.line())
     if summary.added:
-        await refresh_and_deliver(bot, service)
+        if deliver:
+            await refresh_and_deliver(bot, service)
+        else:
+            await service.refresh()
     return summary
 
 
@@ -85,7 +141,7 @@ async def purge_job(context: BotContext) -> None:
 
 
 async def feeds_job(context: BotContext) -> None:
-    await until_stopping(context.service, poll_and_deliver(context.bot, context.service))
+    await until_stopping(context.service, poll_and_deliver(context.bot, context.service, deliver=False))
 
 
 def ensure_feeds_job(application: Application, interval: float | None = None, soon: bool = False) -> None:
