@@ -64,17 +64,32 @@ DELIVERY_JOB = "delivery"
 REFRESH_JOB = "refresh"
 
 
-async def _stopping_within(service: NewsService, seconds: float, wake: asyncio.Event | None = None) -> bool:
-    """Wait `seconds`, or less if the service starts stopping or `wake` is set; whether it is stopping."""
-    waits = [asyncio.ensure_future(service.stopping.wait())]
-    if wake is not None:
-        waits.append(asyncio.ensure_future(wake.wait()))
-    try:
-        await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiting in waits:
-            waiting.cancel()
-    return service.stopping.is_set()
+# How often an idle loop checks that the Application is still running (one stopped without the
+# service stopping first, as tests do, would otherwise wait for the loop's whole interval).
+RUNNING_CHECK_SECONDS = 0.5
+
+
+def _ending(context: BotContext) -> bool:
+    return context.service.stopping.is_set() or not context.application.running
+
+
+async def _idle(context: BotContext, seconds: float, wake: asyncio.Event | None = None) -> bool:
+    """Wait `seconds`, or less if `wake` is set; whether the loop should end (the service is stopping,
+    or the Application stopped)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    events = [context.service.stopping] + ([wake] if wake is not None else [])
+    while not _ending(context) and not (wake is not None and wake.is_set()):
+        left = deadline - loop.time()
+        if left <= 0:
+            break
+        waits = [asyncio.ensure_future(event.wait()) for event in events]
+        try:
+            await asyncio.wait(waits, timeout=min(left, RUNNING_CHECK_SECONDS), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in waits:
+                waiting.cancel()
+    return _ending(context)
 
 
 async def _report(context: BotContext, exc: Exception) -> None:
@@ -86,15 +101,15 @@ async def delivery_job(context: BotContext) -> None:
     """The delivery loop, one job for the bot's life: a round (refresh, then push what the index holds,
     then topic alerts and digests) each time the index grows, and at least every NEWSBOT_REFRESH_SECONDS."""
     service = context.service
-    while not service.stopping.is_set():
+    while not _ending(context):
         service.index_grew.clear()  # growth from here on calls for another round
         try:
             await until_stopping(service, refresh_and_deliver(context.bot, service))
         except Exception as exc:
             await _report(context, exc)
-            await _stopping_within(service, service.settings.refresh_seconds)  # not a tight loop of failures
+            await _idle(context, service.settings.refresh_seconds)  # not a tight loop of failures
             continue
-        await _stopping_within(service, service.settings.refresh_seconds, wake=service.index_grew)
+        await _idle(context, service.settings.refresh_seconds, wake=service.index_grew)
 
 
 async def refresh_job(context: BotContext) -> None:
@@ -102,7 +117,7 @@ async def refresh_job(context: BotContext) -> None:
     NEWSBOT_REFRESH_SECONDS, whatever a broadcast is doing (a refresh that adds articles wakes the
     delivery loop, and a broadcast under way takes them in at its next claim)."""
     service = context.service
-    while not await _stopping_within(service, service.settings.refresh_seconds):
+    while not await _idle(context, service.settings.refresh_seconds):
         try:
             await until_stopping(service, service.refresh())
         except Exception as exc:
