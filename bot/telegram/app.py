@@ -7,7 +7,6 @@ from datetime import datetime, timedelta, timezone
 from telegram import BotCommand, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     ChatMemberHandler,
@@ -24,6 +23,7 @@ from bot.settings import Settings, SettingsError
 from bot.telegram import admin_handlers, handlers, subscription_handlers
 from bot.telegram.context import CONTEXT_TYPES, SERVICE_KEY, attach_service
 from bot.telegram.jobs import DELIVERY_JOB, REFRESH_JOB, delivery_job, feeds_job, purge_job, refresh_job
+from bot.telegram.ratelimit import ChatRateLimiter
 from bot.telegram.render_subscriptions import CALLBACK_PLAN, CALLBACK_UNFOLLOW
 from bot.telegram.routing import ADDRESSED_TO_BOT, COMMAND_FOR_BOT
 from bot.telegram.updates import SkipUnreadable
@@ -84,9 +84,10 @@ def build_application(
     # One update PTB cannot parse must not stall polling for everyone (see bot/telegram/updates.py).
     builder = builder.get_updates_request(SkipUnreadable(request or HTTPXRequest(connection_pool_size=1)))
     if rate_limiter:
-        # Telegram's limits: ~30 messages/s overall and 20/min per group; one retry on a flood error.
+        # Telegram's limits: ~30 messages/s overall and 20/min per group; a flood error (429) holds only
+        # its chat (bot/telegram/ratelimit.py), and a reply is retried once after it.
         # The overall limit is per bot: N workers sharing a token each take NEWSBOT_SEND_RATE = 30/N.
-        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=settings.send_rate, max_retries=1))
+        builder = builder.rate_limiter(ChatRateLimiter(overall_max_rate=settings.send_rate, max_retries=1))
     if not jobs:
         builder = builder.job_queue(None)
     application = builder.build()

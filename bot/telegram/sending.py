@@ -21,6 +21,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.logs import redact
 from bot.telegram import render
+from bot.telegram.ratelimit import ChatRateLimiter, Flood
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +99,8 @@ async def send_with_retries(
 ) -> None:
     """Send one message; RetryAfter waits as told (within the flood budget), network errors back off.
     Other errors, a RetryAfter past the budget and the last network error propagate.
-    `before_wait(seconds)` runs before each flood wait (to keep a delivery claim alive through it)."""
+    `before_wait(seconds)` runs before each flood wait (a run of pushes steps this chat aside, and keeps
+    its delivery claims alive through the wait)."""
     kwargs.setdefault("parse_mode", ParseMode.HTML)  # whatever the Application's defaults say
     network_failures = flood_waits = 0
     flood_waited = 0.0
@@ -129,6 +131,15 @@ async def send_with_retries(
             await _pause(wait, stopping)
 
 
+def push_arguments(bot: Bot) -> dict[str, Any]:
+    """Arguments for each send of a push: with our rate limiter, a chat's flood limit is raised at once
+    (Flood.STEP_ASIDE) instead of waited out inside the limiter, so the push can wait aside (its
+    `before_wait`) while the others go on."""
+    if isinstance(getattr(bot, "rate_limiter", None), ChatRateLimiter):
+        return {"rate_limit_args": Flood.STEP_ASIDE}
+    return {}
+
+
 def worth_retrying(exc: TelegramError) -> bool:
     """A flood limit or network trouble; BadRequest subclasses NetworkError in PTB, but retrying it (or
     ChatMigrated, InvalidToken…) will not help."""
@@ -142,7 +153,8 @@ async def push(
     """Send one push (article, alert or digest) that has been tried `attempts` times before this one;
     what came of it, with the error's text (token redacted: it is kept in the database)."""
     try:
-        sender = partial(send_with_retries, bot, chat_id, stopping=stopping, before_wait=before_wait)
+        sender = partial(send_with_retries, bot, chat_id, stopping=stopping, before_wait=before_wait,
+                         **push_arguments(bot))
         await send_pieces(sender, pieces)
     except Stopping:
         return Pushed.POSTPONED, "stopping"  # its send had not begun: the next start sends it
