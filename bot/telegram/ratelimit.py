@@ -18,7 +18,9 @@ import asyncio
 import contextlib
 import logging
 import math
+import warnings
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from enum import Enum
 from typing import Any
 
@@ -55,8 +57,13 @@ def _chat_key(chat_id: object) -> ChatKey:
     return str(chat_id)
 
 
-def _seconds(exc: RetryAfter) -> float:
-    return exc._retry_after.total_seconds()  # the public attribute warns (int now, timedelta later)
+def retry_seconds(exc: RetryAfter) -> float:
+    """How long Telegram said to wait, in seconds."""
+    with warnings.catch_warnings():
+        # PTB 22 warns that the attribute becomes a timedelta; both are handled.
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 class ChatRateLimiter(BaseRateLimiter[Flood]):
@@ -99,7 +106,7 @@ class ChatRateLimiter(BaseRateLimiter[Flood]):
         if len(self._flooded) >= MAX_CHATS:
             for other in [k for k, until in self._flooded.items() if until <= now]:
                 del self._flooded[other]
-        self._flooded[key] = max(self._flooded.get(key, now), now + _seconds(exc))
+        self._flooded[key] = max(self._flooded.get(key, now), now + retry_seconds(exc))
 
     def _group(self, key: ChatKey) -> AsyncLimiter | None:
         # Groups and channels: negative ids and @usernames (as AIORateLimiter tells them apart).
@@ -145,7 +152,7 @@ class ChatRateLimiter(BaseRateLimiter[Flood]):
                 return await self._send(key, paid, callback, args, kwargs)
             except RetryAfter as exc:
                 self._note(key, exc)
-                log.info("%s: flood limit for chat %s, %.0fs", endpoint, key, _seconds(exc))
+                log.info("%s: flood limit for chat %s, %.0fs", endpoint, key, retry_seconds(exc))
                 if aside or attempt == self._max_retries:
                     raise
         raise AssertionError("unreachable: the last attempt returns or raises")

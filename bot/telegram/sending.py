@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import warnings
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
 from enum import Enum
 from functools import partial
 from typing import Any
@@ -21,7 +19,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.logs import redact
 from bot.telegram import render
-from bot.telegram.ratelimit import ChatRateLimiter, Flood
+from bot.telegram.ratelimit import ChatRateLimiter, Flood, retry_seconds
 
 log = logging.getLogger(__name__)
 
@@ -76,14 +74,6 @@ class Pushed(Enum):
     POSTPONED = "postponed"  # network trouble: the next run tries again
 
 
-def _retry_after(exc: RetryAfter) -> float:
-    with warnings.catch_warnings():
-        # PTB 22 warns that the attribute becomes a timedelta; both are handled.
-        warnings.simplefilter("ignore")
-        value = exc.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
 async def _pause(seconds: float, stopping: asyncio.Event) -> None:
     """Sleep, unless the service starts stopping meanwhile (then Stopping)."""
     try:
@@ -111,7 +101,7 @@ async def send_with_retries(
             await bot.send_message(chat_id, text, **kwargs)
             return
         except RetryAfter as exc:
-            wait = _retry_after(exc)
+            wait = retry_seconds(exc)
             flood_waits += 1
             if flood_waits > MAX_FLOOD_WAITS or flood_waited + wait > MAX_FLOOD_WAIT_SECONDS:
                 raise
