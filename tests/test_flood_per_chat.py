@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -126,3 +127,19 @@ async def test_a_flood_limited_alert_holds_up_no_other_chats_alert(harness: Harn
     assert not run.done()
     harness.service.stopping.set()
     assert (await asyncio.wait_for(run, 30)).alerts == 1
+
+
+async def test_a_flood_limited_digest_holds_up_no_other_chats_digest(harness: Harness, tmp_path: Path) -> None:
+    from tests.test_bot_digests import OTHERS, ingest as ingest_stories, run_digests
+
+    for chat in (A, B):
+        await harness.send_text("/subscribe every 1", chat)
+    await ingest_stories(harness, tmp_path / "news", OTHERS)
+    harness.request.fail("sendMessage", "429", chat_id=A, retry_after=FLOOD_SECONDS)
+    run = asyncio.create_task(run_digests(harness, datetime.now(timezone.utc) + timedelta(hours=2)))
+    await until(lambda: any("أسعار الذهب" in c.text for c in harness.request.sent(B)))
+    [_, a_tried] = send_calls(harness, A)  # the /subscribe reply, then the digest's 429: it waits aside
+    assert harness.request.calls[a_tried].ok is False and a_tried < send_calls(harness, B)[-1]
+    assert not run.done()
+    harness.service.stopping.set()
+    assert (await asyncio.wait_for(run, 30)).sent == 1
