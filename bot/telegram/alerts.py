@@ -97,11 +97,14 @@ async def _send(
     pieces = render.render_alerts(items)
     bundle = group[0].article_row
     await storage.record_topic_pushes(group, SENDING, bundle)
+
     async def aside(wait: float) -> None:
         step_aside()
 
     outcome, detail = (Pushed.SENT, None) if not pieces else await push(
         bot, chat_id, pieces, max(p.attempts for p in group), stopping=service.stopping, before_wait=aside)
+    if pieces:
+        service.metrics.pushed("alert", outcome.value)
     if outcome is Pushed.BLOCKED:
         await storage.record_topic_pushes(group, BLOCKED, detail=detail)
         await service.forget_chat(chat_id)

@@ -67,6 +67,7 @@ async def _send(
     await storage.record_digest(digest.id, SENDING)
     outcome, detail = await push(bot, digest.chat_id, pieces, digest.attempts, stopping=service.stopping,
                                  before_wait=aside)
+    service.metrics.pushed("digest", outcome.value)
     if outcome is Pushed.BLOCKED:
         await storage.record_digest(digest.id, BLOCKED, detail)
         await service.forget_chat(digest.chat_id)
