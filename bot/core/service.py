@@ -15,7 +15,7 @@ from retrieval import Article, NewsIndex
 from bot.age import age_cutoff
 from bot.core.alerts import Followed, TopicAlerts
 from bot.core.channels import ChannelRequest
-from bot.core.feed_admin import FeedAdmin, FeedChange, FeedStatus, OPMLImport
+from bot.core.feed_admin import FeedAdmin, FeedChange, FeedStatus
 from bot.core.digests import DEFAULT_TZ, PlanRequest, Story, next_due, plan_due, top_stories
 from bot.core.index_builder import ANALYSE_APART_MIN, analysis_workers, grown_index, index_from_storage, save_index
 from bot.core.questions import check_question, clean_question, cut_question
@@ -78,6 +78,8 @@ class NewsService:
         self.delivery_lock = asyncio.Lock()
         # Set on shutdown (SIGTERM): long jobs stop at their next step and leave the rest for the next start.
         self.stopping = asyncio.Event()
+        # Set whenever a refresh adds articles to the index: the delivery loop wakes to push them.
+        self.index_grew = asyncio.Event()
         # Query-log writes run beside the reply, never in its way (a locked database must not cost the
         # user the answer); failures are counted here and logged.
         self._log_writes: set[asyncio.Task[None]] = set()
@@ -145,6 +147,12 @@ class NewsService:
     def index(self) -> NewsIndex:
         return self._index
 
+    @property
+    def indexed_row(self) -> int:
+        """The last article row the index has looked at: articles up to it are answerable (or too old
+        to be news), so only they are pushed."""
+        return self._last_row
+
     async def ask(
         self, chat_id: int | None, question: str, *, log_query: bool = True, top_k: int | None = None
     ) -> Asked:
@@ -210,15 +218,6 @@ class NewsService:
 
     async def feed_statuses(self, user_id: int | None) -> list[FeedStatus] | None:
         return await self.feeds.statuses() if self.is_admin(user_id) else None
-
-    async def import_opml(self, user_id: int | None, data: bytes) -> OPMLImport | None:
-        """An admin's OPML document: every feed in it checked and followed like /addfeed; None for anyone
-        else. OPMLError (nothing changed) for a malformed, hostile or oversized document."""
-        return await self.feeds.import_opml(data, user_id) if self.is_admin(user_id) else None
-
-    async def feeds_opml(self, user_id: int | None) -> bytes | None:
-        """The followed feeds as an OPML document, for an admin; None for anyone else."""
-        return await self.feeds.export_opml() if self.is_admin(user_id) else None
 
     def feed_urls(self) -> list[str]:
         return self.feeds.urls()
@@ -331,7 +330,7 @@ class NewsService:
     async def match_topics(self) -> int:
         """Match the articles stored since the last run against every followed topic (after `refresh`,
         so the weights come from an index that holds them); the number of pushes now owed."""
-        return await self.alerts.match_new(self._index, self.settings.max_age_days)
+        return await self.alerts.match_new(self._index, self.settings.max_age_days, upto_row=self._last_row)
 
     async def refresh(self, now: datetime | None = None) -> list[tuple[int, Article]]:
         """Bring the index up to date (`_refresh`), timed and counted; a failure is kept for /healthz
@@ -380,6 +379,8 @@ class NewsService:
                     log.info("index refreshed: %d new articles", len(new))
             # Plain assignments: questions in flight keep the snapshot they took.
             self._index, self._last_row = index, last_row
+            if new:
+                self.index_grew.set()
             self._unsaved = self._unsaved or bool(new) or aged
             if self._unsaved and time.monotonic() - self._saved_at >= SNAPSHOT_SECONDS:
                 await self._save_snapshot()

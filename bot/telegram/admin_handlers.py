@@ -74,10 +74,10 @@ async def on_feeds_opml(update: Update, context: Context) -> None:
     query, chat = update.callback_query, update.effective_chat
     if query is None or chat is None:
         return
-    document = await context.service.feeds_opml(_user(update))
-    if document is None:
+    if not context.service.is_admin(_user(update)):
         await query.answer(texts.ADMINS_ONLY, show_alert=True)
         return
+    document = await context.service.feeds.export_opml()
     await query.answer()
     await context.bot.send_document(
         chat.id, InputFile(document, filename=OPML_FILE_NAME), caption=esc(texts.FEEDS_OPML_CAPTION))
@@ -107,7 +107,10 @@ async def on_document(update: Update, context: Context) -> None:
 
 
 async def _import_document(message: Message, document: Document, user_id: int | None, context: Context) -> None:
-    """Download an OPML file (bounded: its size is checked before and after) and import its feeds."""
+    """Download an admin's OPML file (bounded: its size is checked before and after) and import its feeds."""
+    if not context.service.is_admin(user_id):
+        await reply(message, [esc(texts.ADMINS_ONLY)])
+        return
     if document.file_size is not None and document.file_size > MAX_OPML_BYTES:
         await reply(message, [esc(texts.OPML_TOO_LARGE.format(kb=MAX_OPML_BYTES // 1000))])
         return
@@ -117,11 +120,12 @@ async def _import_document(message: Message, document: Document, user_id: int | 
         await reply(message, [esc(texts.OPML_INVALID.format(reason=exc.message[:200]))])
         return
     try:
-        result = await context.service.import_opml(user_id, data)
+        # The service's feed list (core/feed_admin.py), as /addfeed uses it; only an admin gets here.
+        result = await context.service.feeds.import_opml(data, user_id)
     except OPMLError as exc:
         await reply(message, [esc(texts.OPML_INVALID.format(reason=str(exc)[:200]))])
         return
-    if result is not None and result.added:
+    if result.added:
         ensure_feeds_job(context.application, soon=True)  # polled now and every round, no restart
     await reply(message, render_admin.render_opml_import(result))
 
