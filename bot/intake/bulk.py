@@ -111,7 +111,8 @@ async def ingest_files(
             # Keep every worker busy, and no more than two chunks each waiting in memory.
             while queue and (pool is None and not pending or pool is not None and len(pending) < 2 * workers):
                 chunk = queue.popleft()
-                pending.append(loop.run_in_executor(pool, prepare, chunk) if pool else _done(prepare(chunk)))
+                # Without workers, in a thread: a running bot's loop (seeds at start) keeps answering.
+                pending.append(loop.run_in_executor(pool, prepare, chunk))
             chunk = await pending.popleft()
             snapshot = await _store(storage, chunk, summary, snapshot)
             bar.update(len(chunk.files))
@@ -123,12 +124,6 @@ async def ingest_files(
         await asyncio.to_thread(save_snapshot, database, snapshot.sentences)
         await asyncio.to_thread(save_snapshot, database, snapshot.titles, TITLES)
     return summary
-
-
-def _done(value: Chunk) -> asyncio.Future[Chunk]:
-    future: asyncio.Future[Chunk] = asyncio.get_running_loop().create_future()
-    future.set_result(value)
-    return future
 
 
 @dataclass(frozen=True)
