@@ -90,3 +90,55 @@ def test_ingest_reports_each_bad_file_and_keeps_going(tmp_path: Path) -> None:
     import asyncio
 
     assert asyncio.run(ids()) == {"a/news", "b/news", "\ufffd\ufffd-odd"}  # two news.txt, both kept
+
+
+RAIN = "هطلت أمطار غزيرة على مدينة الإسكندرية أمس وتوقفت حركة المرور ساعات.\nوقالت الهيئة إن الأمطار ستستمر حتى الجمعة.\n"
+
+
+def _stored_ids(database: Path | str) -> set[str]:
+    import asyncio
+
+    from bot.storage import Storage
+
+    async def ids() -> set[str]:
+        async with await Storage.open(database) as storage:
+            return await storage.article_ids()
+
+    return asyncio.run(ids())
+
+
+def test_two_files_of_one_name_are_two_articles(tmp_path: Path, monkeypatch, capsys, database: Path | str) -> None:
+    """Issue 20: `ingest s1/news.txt s2/news.txt` (two texts) kept one; so did `ingest s1` then `ingest s2`."""
+    monkeypatch.setenv("NEWSBOT_DATABASE", str(database))
+    monkeypatch.setenv("NEWSBOT_SEEDS_DIR", str(tmp_path / "no-seeds"))
+    one, two = write_article(tmp_path / "s1", "news", ARTICLE), write_article(tmp_path / "s2", "news", RAIN)
+    assert main(["ingest", str(one), str(two)]) == 0
+    assert "added 2, duplicates 0, failed 0" in capsys.readouterr().out
+    from retrieval import load_article_file
+
+    suffixed = f"news~{load_article_file(two).fingerprint[:10]}"
+    assert _stored_ids(database) == {"news", suffixed}
+    # The same files again, one by one or by folder: duplicates, and the ids stay.
+    assert main(["ingest", str(tmp_path / "s2"), str(one)]) == 0
+    assert "added 0, duplicates 2, failed 0" in capsys.readouterr().out
+    assert _stored_ids(database) == {"news", suffixed}
+    # The second article answers, cited by its own id.
+    assert main(["ask", "--json", "أين هطلت الأمطار الغزيرة أمس؟"]) == 0
+    reply = json.loads(capsys.readouterr().out)
+    assert reply["answered"] and reply["answers"][0]["article"] == suffixed
+    # An edited file is a new text: stored beside the first version, under an id of its own.
+    edited = write_article(tmp_path / "s1", "news", ARTICLE + "وأضاف أن الأسعار ستنخفض.\n")
+    assert main(["ingest", str(tmp_path / "s1")]) == 0
+    assert "added 1, duplicates 0, failed 0" in capsys.readouterr().out
+    assert _stored_ids(database) == {"news", suffixed, f"news~{load_article_file(edited).fingerprint[:10]}"}
+
+
+def test_folders_ingested_one_after_the_other_keep_both_news_files(tmp_path: Path, monkeypatch, capsys, database: Path | str) -> None:
+    monkeypatch.setenv("NEWSBOT_DATABASE", str(database))
+    write_article(tmp_path / "s1", "news", ARTICLE)
+    write_article(tmp_path / "s2", "news", RAIN)
+    assert main(["ingest", str(tmp_path / "s1")]) == 0
+    assert "added 1, duplicates 0, failed 0" in capsys.readouterr().out
+    assert main(["ingest", str(tmp_path / "s2")]) == 0
+    assert "added 1, duplicates 0, failed 0" in capsys.readouterr().out
+    assert len(_stored_ids(database)) == 2

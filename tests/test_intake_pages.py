@@ -104,13 +104,17 @@ async def test_help_is_answered_while_a_hostile_page_is_built(tmp_path: Path, fe
                          feeds=[feed_server.url("/tibetan.xml")])
     async with Harness(settings, rate_limiter=False) as harness:
         polled = asyncio.create_task(poll_and_deliver(harness.application.bot, harness.service))
+        # How long a /help sent at any moment of the poll waits: each gap between two replies, less
+        # the pause between them (a loop held during the pause counts, as for a user's /help).
         waits: list[float] = []
+        last = time.perf_counter()
         while not polled.done():
-            started = time.perf_counter()
-            replies = await harness.send_text("/help", 1001)
-            waits.append(time.perf_counter() - started)
-            assert replies and all(call.ok for call in replies)
             await asyncio.sleep(0.05)
+            replies = await harness.send_text("/help", 1001)
+            assert replies and all(call.ok for call in replies)
+            now = time.perf_counter()
+            waits.append(now - last - 0.05)
+            last = now
         summary = await polled
         assert (summary.added, summary.failed) == (1, [])
         print(f"/help answered {len(waits)} times while the page was polled, the slowest in {max(waits):.2f} s")

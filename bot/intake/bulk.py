@@ -138,18 +138,19 @@ async def _store(storage: Storage, chunk: Chunk, summary: IngestSummary, snapsho
     ready = [p for p in chunk.files if p.article is not None]
     articles = [p.article for p in ready if p.article is not None]
     summary.failed += [(p.path, p.error or "") for p in chunk.files if p.article is None]
-    rows = await storage.add_articles(articles, [p.digest for p in ready])
-    added = [(row, a) for row, a in zip(rows, articles, strict=True) if row is not None]
+    stored = await storage.store_articles(articles, [p.digest for p in ready])
+    # As stored: an id another text held was made unique, and the snapshot must know it by that id.
+    added = [s for s in stored if s is not None]
     summary.added += len(added)
     summary.duplicates += len(ready) - len(added)
     if snapshot is None or not added:
         return snapshot
-    stored = [row is not None for row in rows]
-    keep = np.repeat(stored, [len(a.sentences) for a in articles])
+    kept = [s is not None for s in stored]
+    keep = np.repeat(kept, [len(a.sentences) for a in articles])
     rows_added, articles_added = [row for row, _ in added], [a for _, a in added]
     return Snapshots(
         snapshot.sentences.grown(covering(rows_added, articles_added), chunk.sentences.subset(keep)),
-        snapshot.titles.grown(title_covering(rows_added, articles_added), chunk.titles.subset(np.array(stored))),
+        snapshot.titles.grown(title_covering(rows_added, articles_added), chunk.titles.subset(np.array(kept))),
     )
 
 

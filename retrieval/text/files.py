@@ -4,7 +4,7 @@ The sidecar may give `title`, `url`, `source`, `published` (ISO 8601) and `relat
 (a list of {"title", "url"}); links there come first, headlines found in the text follow.
 
 An article's id is its path below the folder it was found in, without `.txt` (`000_09970cd0ffa0422f`,
-`a/news`), so two folders' `news.txt` never collide. Every read is bounded, and only regular files
+`a/news`); storage makes it unique when another text holds it (bot/storage/articles.py, free_id). Every read is bounded, and only regular files
 are read: a FIFO or a device named `.txt` would otherwise hang the reader.
 """
 
