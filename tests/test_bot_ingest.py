@@ -142,3 +142,25 @@ def test_folders_ingested_one_after_the_other_keep_both_news_files(tmp_path: Pat
     assert main(["ingest", str(tmp_path / "s2")]) == 0
     assert "added 1, duplicates 0, failed 0" in capsys.readouterr().out
     assert len(_stored_ids(database)) == 2
+
+
+def test_a_sidecar_date_in_the_future_is_taken_as_the_ingest_time(tmp_path: Path, monkeypatch, capsys) -> None:
+    import asyncio
+    from datetime import datetime, timedelta, timezone
+
+    from bot.storage import Storage
+
+    monkeypatch.setenv("NEWSBOT_DATABASE", str(tmp_path / "db.sqlite3"))
+    write_article(tmp_path / "news", "future", ARTICLE, published="9999-12-31T23:59:59+14:00")
+    # A minute ahead (a clock a little fast) is believed: later than the ingest, so it leads.
+    soon = datetime.now(timezone.utc) + timedelta(minutes=1)
+    write_article(tmp_path / "news", "today", RAIN, published=soon.isoformat())
+    assert main(["ingest", str(tmp_path / "news")]) == 0
+
+    async def latest() -> list[tuple[str, datetime | None]]:
+        async with await Storage.open(tmp_path / "db.sqlite3") as storage:
+            return [(a.id, a.published) for a in await storage.latest(2)]
+
+    (first, kept), (second, clamped) = asyncio.run(latest())
+    assert (first, kept) == ("today", soon)
+    assert second == "future" and clamped is not None and clamped <= datetime.now(timezone.utc)  # the ingest time

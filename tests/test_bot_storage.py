@@ -199,3 +199,27 @@ async def test_an_id_held_by_another_text_is_made_unique(database: Path | str) -
         ]
         stored = await storage.article(rows[1])
         assert stored is not None and stored.sentences == second.sentences
+
+
+async def test_a_publication_date_in_the_future_is_taken_as_the_ingest_time(database: Path | str) -> None:
+    """Issue 20: `published` 9999-12-31T23:59:59+14:00 was stored as given and led every /latest."""
+    from datetime import timedelta
+
+    async with await Storage.open(database) as storage:
+        before = datetime.now(timezone.utc).replace(microsecond=0)
+        bogus = await storage.add_article(make_article(1, datetime.fromisoformat("9999-12-31T23:59:59+14:00")))
+        # West of UTC the same date is past year 9999 in UTC, which could not even be stored.
+        west = await storage.add_article(make_article(2, datetime.fromisoformat("9999-12-31T23:59:59-14:00")))
+        [(_, in_bulk)] = [s for s in await storage.store_articles([make_article(3, datetime(3000, 1, 1))]) if s]
+        ancient = await storage.add_article(make_article(4, datetime.fromisoformat("0001-01-01T00:00:00+14:00")))
+        soon = datetime.now(timezone.utc) + timedelta(minutes=5)  # a clock a little ahead: kept as given
+        fresh = await storage.add_article(make_article(5, soon))
+        after = datetime.now(timezone.utc) + timedelta(seconds=1)
+        for row in (bogus, west):
+            stored = await storage.article(row)  # type: ignore[arg-type]
+            assert stored is not None and stored.published is not None and before <= stored.published <= after
+        assert in_bulk.published is not None and before <= in_bulk.published.replace(tzinfo=timezone.utc) <= after
+        assert (await storage.article(ancient)).published is None  # type: ignore[arg-type, union-attr]
+        assert (await storage.article(fresh)).published == soon  # type: ignore[arg-type, union-attr]
+        latest = await storage.latest(5)
+        assert latest[0].id == "a5"  # the article published now leads, not the one "from 9999"

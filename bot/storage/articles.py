@@ -10,7 +10,7 @@ from typing import Any
 
 from retrieval import Article, RelatedLink, parse_published
 
-from bot.age import age_cutoff, cutoff_text
+from bot.age import age_cutoff, believable_published, cutoff_text
 from bot.storage.database import Database, utc_now
 
 
@@ -76,7 +76,12 @@ class ArticleStore(Database):
             )
             if dup is not None:
                 return None
-            article = dataclasses.replace(article, id=await free_id(tx, article.id, digest, set()))
+            now = utc_now()
+            article = dataclasses.replace(
+                article,
+                id=await free_id(tx, article.id, digest, set()),
+                published=believable_published(article.published, datetime.fromisoformat(now)),
+            )
             row_id = await tx.insert_id(
                 "INSERT INTO articles (article_id, title, source, url, canonical_url, content_hash,"
                 " published, ingested_at, feed_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -88,7 +93,7 @@ class ArticleStore(Database):
                     canonical_url,
                     digest,
                     _published_text(article.published),
-                    utc_now(),
+                    now,
                     feed_url,
                 ),
             )
@@ -136,12 +141,16 @@ class ArticleStore(Database):
             stored: list[tuple[int, Article] | None] = []
             sentences, related = [], []
             now = utc_now()
+            taken_in = datetime.fromisoformat(now)
             for article, digest in zip(articles, digests, strict=True):
                 if digest in hashes:
                     stored.append(None)
                     continue
                 if article.id in ids:  # another text holds the id; else it is free (all were looked up)
                     article = dataclasses.replace(article, id=await free_id(tx, article.id, digest, ids))
+                published = believable_published(article.published, taken_in)
+                if published != article.published:
+                    article = dataclasses.replace(article, published=published)
                 ids.add(article.id)
                 hashes.add(digest)
                 row = await tx.insert_id(
