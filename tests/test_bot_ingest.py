@@ -28,7 +28,7 @@ def test_ingest_twice_adds_nothing_the_second_time(tmp_path: Path, monkeypatch, 
     folder = tmp_path / "news"
     write_article(folder, "wheat", title="القمح في الأقصر", source="وكالة", url="https://example.org/wheat")
     write_article(folder, "copy", "  " + ARTICLE, title="القمح في  الأقصر")  # same story, another name
-    (folder / "bad.txt").write_bytes(b"\xff\xfe\x00bad")
+    (folder / "bad.txt").write_bytes(bytes(range(256)) * 4)  # binary: text in no charset
     assert main(["ingest", str(folder), str(tmp_path / "missing")]) == 1
     out = capsys.readouterr().out
     assert "added 1, duplicates 1, failed 2" in out
@@ -164,3 +164,17 @@ def test_a_sidecar_date_in_the_future_is_taken_as_the_ingest_time(tmp_path: Path
     (first, kept), (second, clamped) = asyncio.run(latest())
     assert (first, kept) == ("today", soon)
     assert second == "future" and clamped is not None and clamped <= datetime.now(timezone.utc)  # the ingest time
+
+
+def test_a_windows_1256_file_is_decoded_like_a_page(tmp_path: Path, monkeypatch, capsys) -> None:
+    """Issue 20: a `.txt` saved in windows-1256 (declared nowhere) failed with UnicodeDecodeError."""
+    monkeypatch.setenv("NEWSBOT_DATABASE", str(tmp_path / "db.sqlite3"))
+    monkeypatch.setenv("NEWSBOT_SEEDS_DIR", str(tmp_path / "no-seeds"))
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "rain.txt").write_bytes(RAIN.encode("cp1256"))
+    assert main(["ingest", str(folder)]) == 0
+    assert "added 1, duplicates 0, failed 0" in capsys.readouterr().out
+    assert main(["ask", "--json", "أين هطلت الأمطار الغزيرة أمس؟"]) == 0
+    reply = json.loads(capsys.readouterr().out)
+    assert reply["answered"] and reply["answers"][0]["text"] == RAIN.splitlines()[0]

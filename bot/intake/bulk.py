@@ -24,6 +24,8 @@ from tqdm import tqdm
 
 from retrieval import Article, Encoded, analyze, display_name, load_article_file
 
+from bot.intake.charset import decode
+from bot.intake.errors import DecodeError
 from bot.intake.summary import IngestSummary
 from bot.storage import Storage
 from bot.dburl import DatabaseURL
@@ -66,8 +68,9 @@ def prepare(files: Sequence[tuple[str, str | None]]) -> Chunk:
     for path, root in files:
         name = display_name(path)
         try:
-            article = load_article_file(Path(path), Path(root) if root is not None else None)
-        except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSON errors are ValueErrors
+            # Decoded like a page: a file saved in windows-1256 is as readable as a UTF-8 one.
+            article = load_article_file(Path(path), Path(root) if root is not None else None, decode)
+        except (OSError, ValueError, DecodeError) as exc:  # JSON errors are ValueErrors
             out.append(Prepared(name, None, error=f"{type(exc).__name__}: {exc}"))
             continue
         if not article.sentences:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -124,10 +125,15 @@ def article_id(path: Path, root: Path | None = None) -> str:
     return display_name(relative.with_suffix("").as_posix())
 
 
-def load_article_file(path: Path, root: Path | None = None) -> Article:
+def utf8(data: bytes) -> str:
+    return data.decode("utf-8-sig")
+
+
+def load_article_file(path: Path, root: Path | None = None, decode: Callable[[bytes], str] = utf8) -> Article:
     """Read one `.txt` article and its sidecar; its id is its path below `root` (see article_id).
-    Raises OSError/ValueError on unreadable input."""
-    text = read_bounded(path, MAX_ARTICLE_FILE_BYTES).decode("utf-8-sig")
+    `decode` turns its bytes into text (`newsbot ingest` detects the charset: bot/intake/charset.py).
+    Raises OSError/ValueError on unreadable input, and what `decode` raises."""
+    text = decode(read_bounded(path, MAX_ARTICLE_FILE_BYTES))
     meta = _sidecar(path.with_suffix(".json"))
     return build_article(article_id(path, root), text, meta)
 
