@@ -178,3 +178,32 @@ def test_a_windows_1256_file_is_decoded_like_a_page(tmp_path: Path, monkeypatch,
     assert main(["ask", "--json", "أين هطلت الأمطار الغزيرة أمس؟"]) == 0
     reply = json.loads(capsys.readouterr().out)
     assert reply["answered"] and reply["answers"][0]["text"] == RAIN.splitlines()[0]
+
+
+def test_only_web_links_are_kept(tmp_path: Path, monkeypatch, capsys) -> None:
+    """Issue 20: a `javascript:` URL in a sidecar was stored with the article (and shown in pushes)."""
+    import asyncio
+
+    from bot.storage import Storage
+
+    monkeypatch.setenv("NEWSBOT_DATABASE", str(tmp_path / "db.sqlite3"))
+    related = [
+        {"title": "خبر بلا رابط صالح", "url": "javascript:alert(document.cookie)"},
+        {"title": "خبر برابط بيانات", "url": "data:text/html,<script>alert(1)</script>"},
+        {"title": "خبر برابط ملف", "url": " file:///etc/passwd"},
+        {"title": "خبر برابط صالح", "url": "https://example.org/ok"},
+    ]
+    write_article(tmp_path / "news", "a", ARTICLE, url="JavaScript:alert(1)", related=related)
+    write_article(tmp_path / "news", "b", RAIN, url="java\tscript:alert(1)")
+    write_article(tmp_path / "news", "c", "افتتح وزير النقل جسرًا جديدًا في أسوان.\n", url="https://example.org/c")
+    assert main(["ingest", str(tmp_path / "news")]) == 0
+
+    async def stored() -> dict[str, tuple[str | None, list[str | None]]]:
+        async with await Storage.open(tmp_path / "db.sqlite3") as storage:
+            return {a.id: (a.url, [link.url for link in a.related]) for _, a in await storage.all_articles()}
+
+    assert asyncio.run(stored()) == {
+        "a": (None, [None, None, None, "https://example.org/ok"]),  # the headlines stay, without their links
+        "b": (None, []),
+        "c": ("https://example.org/c", []),
+    }
