@@ -94,6 +94,18 @@ async def test_a_page_not_built_in_time_fails_its_entry_and_the_next_page_is_bui
         assert (summary.added, summary.failed) == (1, [])
 
 
+async def test_a_feed_not_read_in_time_fails_and_backs_off(tmp_path: Path, feed_server: FeedServer) -> None:
+    # ~2 MB of entries: far past a bound of 0.05 s to parse.
+    feed_server.routes["/long.xml"] = (200, {"Content-Type": "application/rss+xml"},
+                                       _rss(feed_server, *(f"/n/{i}.html" for i in range(10_000))))
+    async with await Storage.open(tmp_path / "news.sqlite3") as storage, make_client(10.0) as client:
+        url = feed_server.url("/long.xml")
+        summary = await polling.poll_feed(storage, url, _settings(tmp_path, extract_timeout=0.05), client)
+        assert summary.failed == [(url, "feed not read within 0.05 s")]
+        state = await storage.feed_state(url)
+        assert state is not None and state.consecutive_errors == 1 and state.next_attempt
+
+
 async def test_help_is_answered_while_a_hostile_page_is_built(tmp_path: Path, feed_server: FeedServer) -> None:
     """The issue's reproducer: a followed feed whose page holds 100,000 U+0F73 (303 KB). Its article is
     built off the loop, so /help, sent again and again while the feed is polled, is answered within

@@ -21,9 +21,9 @@ from retrieval import Article
 
 from bot.age import age_cutoff, too_old
 from bot.intake.extract import NoArticleError, normalize_url
-from bot.intake.feeds import Entry, Feed, FeedError, parse_feed
+from bot.intake.feeds import Entry, Feed, FeedError
 from bot.intake.fetch import AddressPolicy, DecodeError, FetchError, FetchResult, fetch, make_client
-from bot.intake.pages import PageBuildError, build_page
+from bot.intake.pages import PageBuildError, build_page, read_feed
 from bot.intake.summary import IngestSummary
 from bot.settings import Settings
 from bot.storage import FeedState, Storage, utc_now
@@ -194,7 +194,7 @@ async def poll_feed(
             log.info("feed %s: not modified", url)
             await storage.record_feed_fetch(url)
             return IngestSummary()
-        feed = await asyncio.to_thread(parse_feed, result)
+        feed = await read_feed(result, timeout=settings.extract_timeout)
         if feed is None:
             raise FeedError("not an RSS or Atom feed")
     except (FetchError, FeedError) as exc:
@@ -235,7 +235,7 @@ async def check_feed(url: str, settings: Settings, *, private_ok: bool = False) 
     async with make_client(settings.fetch_timeout) as client:
         result = await fetch(client, url, max_bytes=settings.fetch_max_bytes, timeout=settings.fetch_timeout,
                              policy=policy, operator_url=private_ok)
-        feed = await asyncio.to_thread(parse_feed, result)
+        feed = await read_feed(result, timeout=settings.extract_timeout)
     if feed is None:
         raise FeedError("not an RSS or Atom feed")
     return feed
@@ -246,7 +246,7 @@ async def ingest_url(storage: Storage, url: str, settings: Settings) -> IngestSu
     async with make_client(settings.fetch_timeout) as client:
         try:
             result = await fetch(client, url, max_bytes=settings.fetch_max_bytes, timeout=settings.fetch_timeout)
-            feed = await asyncio.to_thread(parse_feed, result)
+            feed = await read_feed(result, timeout=settings.extract_timeout)
         except FeedError as exc:
             return await _feed_failed(storage, url, await storage.feed_state(url), str(exc), settings)
         except FetchError as exc:
