@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import logging
 import signal
 import sys
@@ -14,7 +12,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.core.service import NewsService
 from bot.logs import redact, setup_logging
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings, SettingsError, derived_webhook_secret
 from bot.storage import StorageError
 from bot.telegram.app import build_application, set_commands
 from bot.telegram.updates import allowed_updates
@@ -26,11 +24,8 @@ class StartupError(Exception):
     """The bot cannot start; the message is one line for the operator."""
 
 
-def webhook_secret(token: str) -> str:
-    """The webhook secret when NEWSBOT_WEBHOOK_SECRET is unset: derived from the token, so that every
-    worker behind a load balancer registers and checks the same one (a random one per worker would
-    make the last to start reject the updates sent to the others); unguessable without the token."""
-    return hmac.new(token.encode(), b"newsbot webhook secret", hashlib.sha256).hexdigest()
+# The default webhook secret (kept under this name for callers that derive it, as the worker tests do).
+webhook_secret = derived_webhook_secret
 
 
 async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
@@ -60,7 +55,9 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
             assert updater is not None
             if settings.webhook_url:
                 # Telegram echoes the secret in a header on every call; PTB rejects requests without it.
-                secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else webhook_secret(settings.token or "")
+                # NEWSBOT_WEBHOOK_SECRET or the one derived from the token: both are in settings.secrets,
+                # which the log redacts (PTB's DEBUG line of setWebhook shows its parameters).
+                secret = settings.webhook_secret_value
                 await updater.start_webhook(
                     listen=settings.webhook_listen,
                     port=settings.webhook_port,

@@ -26,7 +26,7 @@ from bot.telegram.context import CONTEXT_TYPES, SERVICE_KEY, attach_service
 from bot.telegram.jobs import delivery_job, feeds_job, purge_job
 from bot.telegram.render_subscriptions import CALLBACK_PLAN, CALLBACK_UNFOLLOW
 from bot.telegram.routing import ADDRESSED_TO_BOT, COMMAND_FOR_BOT
-from bot.telegram.updates import SkipUnreadable
+from bot.telegram.updates import SkipUnreadable, UpdateGuard
 
 # How often the query log is purged of questions older than NEWSBOT_QUERY_LOG_DAYS (and at each start).
 PURGE_SECONDS = 3600.0
@@ -119,6 +119,8 @@ def schedule_jobs(application: Application, settings: Settings) -> None:
 
 def register_handlers(application: Application) -> None:
     """Route updates by PTB filters; the first handler whose filter matches takes the update."""
+    # Before everything (group -1): an update whose fields are not what the Bot API promises stops here.
+    application.add_handler(UpdateGuard(handlers.on_malformed), group=-1)
     new = filters.UpdateType.MESSAGE  # commands and questions: never edits, which have their own route
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
