@@ -131,3 +131,15 @@ async def test_help_is_answered_while_a_hostile_page_is_built(tmp_path: Path, fe
         assert (summary.added, summary.failed) == (1, [])
         print(f"/help answered {len(waits)} times while the page was polled, the slowest in {max(waits):.2f} s")
         assert max(waits) < 3.0, f"/help waited {max(waits):.1f} s while the page was built"
+
+
+async def test_what_the_worker_logs_reaches_the_bots_log(
+    tmp_path: Path, feed_server: FeedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # faults.xml holds a page with no article whose entry has a summary: the worker says it used that.
+    caplog.set_level("INFO")
+    async with await Storage.open(tmp_path / "news.sqlite3") as storage, make_client(10.0) as client:
+        await polling.poll_feed(storage, feed_server.url("/faults.xml"), _settings(tmp_path, fetch_timeout=0.5), client)
+    assert any(
+        r.name == "bot.intake.extract" and r.getMessage().endswith("using the feed's summary") for r in caplog.records
+    )

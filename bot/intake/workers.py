@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import logging
 import pickle
 import signal
 import threading
@@ -39,21 +40,37 @@ class WorkerDiedError(Exception):
     """The worker process ended during the job (killed, out of memory, a crash in a C library)."""
 
 
+class _Kept(logging.Handler):
+    """The log records a job makes, kept to be logged by the parent (through its handlers and its
+    redaction) rather than lost or printed unformatted by the worker."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.records: list[tuple[str, int, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append((record.name, record.levelno, record.getMessage()[:2000]))
+
+
 def _serve(conn: Connection, module: str, name: str) -> None:
-    """The worker's loop: import the job, say so, then answer each job with (ok, value)."""
+    """The worker's loop: import the job, say so, then answer each job with (ok, value, log records)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it ends us
+    kept = _Kept()
+    logging.getLogger().addHandler(kept)
+    logging.getLogger().setLevel(logging.INFO)
     job = getattr(importlib.import_module(module), name)
-    conn.send((True, None))
+    conn.send((True, None, []))
     while True:
         try:
             args = conn.recv()
         except (EOFError, OSError):
             return
+        kept.records = []
         try:
-            outcome: tuple[bool, Any] = (True, job(*args))
+            ok, value = True, job(*args)
         except Exception as exc:
-            outcome = (False, exc if _travels(exc) else RuntimeError(f"{type(exc).__name__}: {exc}"))
-        conn.send(outcome)
+            ok, value = False, exc if _travels(exc) else RuntimeError(f"{type(exc).__name__}: {exc}")
+        conn.send((ok, value, kept.records))
 
 
 def _travels(exc: Exception) -> bool:
@@ -96,7 +113,10 @@ class _Worker:
             self.started = True
         # Sent from a thread: a 5 MB page fills the pipe, and the loop must not wait on the reader.
         await asyncio.to_thread(self.conn.send, args)
-        return await self._receive(timeout, "job")
+        ok, value, records = await self._receive(timeout, "job")
+        for logger, level, message in records:
+            logging.getLogger(logger).log(level, "%s", message)
+        return ok, value
 
     async def _receive(self, timeout: float, what: str) -> Any:
         if not await _readable(self.conn, timeout):
