@@ -50,6 +50,10 @@ async def test_a_job_that_overruns_is_killed_and_the_next_one_runs() -> None:
         with pytest.raises(WorkerDiedError):
             await pool.run("die", 0.0, timeout=60)
         assert await pool.run("double", 3.0, timeout=60) == 6.0  # a new worker took over
+        idle = pool._idle[0].process
+        idle.kill()  # killed while idle (the OOM killer, an operator)
+        idle.join()
+        assert await pool.run("double", 4.0, timeout=60) == 8.0
     finally:
         pool.close()
 

@@ -6,8 +6,9 @@ killed and replaced, and fails with `WorkerTimeoutError`: a thread could not be 
 linear step can take seconds on a 5 MB page. Each process serves one job at a time and lives on for
 the next, so the interpreter and its imports (trafilatura: ~1 s) are paid once, not per page.
 
-Waiting is done by the event loop on the pipe (no thread is held): the pool serves any loop, which
-the CLI (one `asyncio.run` per command) and the tests (one loop per test) need.
+While a job runs the event loop waits on the pipe (no thread is held); the pool serves any loop, which
+the CLI (one `asyncio.run` per command) and the tests (one loop per test) need. What a job logs is
+logged again by the bot, through its own handlers.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ class _Kept(logging.Handler):
     redaction) rather than lost or printed unformatted by the worker."""
 
     def __init__(self) -> None:
-        super().__init__(logging.INFO)
+        super().__init__()
         self.records: list[tuple[str, int, str]] = []
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -53,18 +54,19 @@ class _Kept(logging.Handler):
 
 
 def _serve(conn: Connection, module: str, name: str) -> None:
-    """The worker's loop: import the job, say so, then answer each job with (ok, value, log records)."""
+    """The worker's loop: import the job, say so, then answer each job (its arguments and the bot's log
+    level) with (ok, value, the log records at that level)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it ends us
     kept = _Kept()
     logging.getLogger().addHandler(kept)
-    logging.getLogger().setLevel(logging.INFO)
     job = getattr(importlib.import_module(module), name)
     conn.send((True, None, []))
     while True:
         try:
-            args = conn.recv()
+            level, args = conn.recv()
         except (EOFError, OSError):
             return
+        logging.getLogger().setLevel(level)
         kept.records = []
         try:
             ok, value = True, job(*args)
@@ -112,7 +114,11 @@ class _Worker:
             await self._receive(STARTUP_SECONDS, "start")
             self.started = True
         # Sent from a thread: a 5 MB page fills the pipe, and the loop must not wait on the reader.
-        await asyncio.to_thread(self.conn.send, args)
+        # With the bot's log level, so the worker keeps the records the bot would log.
+        try:
+            await asyncio.to_thread(self.conn.send, (logging.getLogger().getEffectiveLevel(), args))
+        except OSError:
+            raise WorkerDiedError(f"the worker process ended (exit code {self.process.exitcode})") from None
         ok, value, records = await self._receive(timeout, "job")
         for logger, level, message in records:
             logging.getLogger(logger).log(level, "%s", message)
@@ -128,7 +134,7 @@ class _Worker:
 
     def kill(self) -> None:
         self.process.kill()
-        self.process.join(timeout=5)
+        self.process.join(timeout=1)  # SIGKILL: gone at once, bar a process stuck in the kernel
         self.conn.close()
 
 
@@ -158,6 +164,9 @@ class WorkerPool(Generic[T]):
         async with self._gate():
             with self._lock:
                 worker = self._idle.pop() if self._idle else None
+            if worker is not None and not worker.process.is_alive():  # died while idle (killed, OOM)
+                worker.kill()
+                worker = None
             worker = worker or _Worker(self._module, self._name)
             try:
                 ok, value = await worker.call(args, timeout)
