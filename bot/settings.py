@@ -78,8 +78,15 @@ class Settings(BaseSettings):
     worker_id: str | None = None
     delivery_lease_seconds: float = Field(60.0, ge=1)
     send_rate: float = Field(30.0, gt=0)
+    # Monitoring (README, "Running it for real"): /metrics and /healthz on a port of their own (unset:
+    # no such server), on loopback unless told otherwise: the figures are for the operator's scraper,
+    # not the internet, so exposing them is a decision to take, not a default. In webhook mode they
+    # can also be served on the webhook's own port, where a load balancer's health check goes.
+    metrics_port: int | None = Field(None, ge=0, le=65535)
+    metrics_listen: str = "127.0.0.1"
+    metrics_on_webhook: bool = False
 
-    @field_validator("telegram_token", "webhook_secret", "webhook_url", "max_age_days", mode="before")
+    @field_validator("telegram_token", "webhook_secret", "webhook_url", "max_age_days", "metrics_port", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -15,6 +15,7 @@ from bot.logs import redact, setup_logging
 from bot.settings import Settings, SettingsError, derived_webhook_secret
 from bot.storage import StorageError
 from bot.telegram.app import build_application, set_commands
+from bot.telegram.monitoring import serve_on_webhook
 from bot.telegram.updates import allowed_updates
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
             pass
     service = await NewsService.start(settings)
     try:
-        application = build_application(settings, service)
+        application = build_application(settings, service, monitoring=True)
         try:
             await application.initialize()  # getMe: checks the token
         except InvalidToken:
@@ -46,6 +47,13 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         except NetworkError as exc:
             raise StartupError(f"cannot reach the Bot API at NEWSBOT_BOT_API_URL: {exc.message}") from None
         try:
+            # PTB's own run_polling calls these hooks around the Application's life; this runner does too.
+            if application.post_init is not None:
+                try:
+                    await application.post_init(application)
+                except OSError as exc:
+                    raise StartupError(f"NEWSBOT_METRICS_PORT: cannot listen on {settings.metrics_listen}:"
+                                       f"{settings.metrics_port}: {exc.strerror or exc}") from None
             await application.start()
             try:
                 await set_commands(application)
@@ -67,6 +75,8 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
                     allowed_updates=allowed_updates(application),
                 )
                 log.info("webhook mode on %s:%s", settings.webhook_listen, settings.webhook_port)
+                if settings.metrics_on_webhook and serve_on_webhook(application, updater):
+                    log.info("metrics and health also on the webhook's port: /metrics, /healthz")
             else:
                 await updater.start_polling(allowed_updates=allowed_updates(application))
                 log.info("long polling as @%s", application.bot.username)
@@ -77,7 +87,11 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
             await updater.stop()
             await application.stop()
         finally:
-            await application.shutdown()
+            try:
+                await application.shutdown()
+            finally:
+                if application.post_shutdown is not None:
+                    await application.post_shutdown(application)
     finally:
         await service.close()
 

@@ -21,6 +21,7 @@ from bot.core.index_builder import ANALYSE_APART_MIN, analysis_workers, grown_in
 from bot.core.questions import check_question, clean_question, cut_question
 from bot.core.results import Asked, Latest, Plan, Stats
 from bot.intake.files import load_seeds
+from bot.metrics import ABSTAINED, ANSWERED, REFUSED, Metrics
 from bot.settings import Settings
 from bot.storage import Digest, Storage, Topic
 
@@ -44,8 +45,18 @@ class NewsService:
         alerts: TopicAlerts | None = None,
         feeds: FeedAdmin | None = None,
         rows: dict[str, int] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.settings = settings
+        # This bot's own metrics (bot/metrics.py): a registry per service, so per Application.
+        self.metrics = metrics or Metrics()
+        self.metrics.index_built(len(index.articles), len(index.refs))
+        # The last index refresh's error, None once one succeeds (for /healthz): a worker whose index
+        # cannot follow the database answers from stale news.
+        self.refresh_error: str | None = None
+        # Where the count of pushes waiting starts (bot/telegram/delivery.py, count_waiting): every
+        # article push below this row is final.
+        self.waiting_from_row = 0
         self.storage = storage
         self.alerts = alerts or TopicAlerts(storage, [])
         self.feeds = feeds or FeedAdmin(storage, settings, [])
@@ -67,6 +78,8 @@ class NewsService:
         self.delivery_lock = asyncio.Lock()
         # Set on shutdown (SIGTERM): long jobs stop at their next step and leave the rest for the next start.
         self.stopping = asyncio.Event()
+        # Set whenever a refresh adds articles to the index: the delivery loop wakes to push them.
+        self.index_grew = asyncio.Event()
         # Query-log writes run beside the reply, never in its way (a locked database must not cost the
         # user the answer); failures are counted here and logged.
         self._log_writes: set[asyncio.Task[None]] = set()
@@ -134,6 +147,12 @@ class NewsService:
     def index(self) -> NewsIndex:
         return self._index
 
+    @property
+    def indexed_row(self) -> int:
+        """The last article row the index has looked at: articles up to it are answerable (or too old
+        to be news), so only they are pushed."""
+        return self._last_row
+
     async def ask(
         self, chat_id: int | None, question: str, *, log_query: bool = True, top_k: int | None = None
     ) -> Asked:
@@ -142,12 +161,17 @@ class NewsService:
         question, truncated = cut_question(clean_question(question))
         refusal = check_question(question)
         if refusal is not None:
+            if log_query:
+                self.metrics.question(REFUSED)
             return Asked(reply=None, refusal=refusal, truncated=truncated)
         started = time.perf_counter()
         index = self._index  # one snapshot for the whole question, whatever refresh() does meanwhile
         reply = await asyncio.to_thread(index.ask, question, top_k or self.settings.top_k)
-        latency_ms = (time.perf_counter() - started) * 1000
+        seconds = time.perf_counter() - started
+        latency_ms = seconds * 1000
         if log_query:
+            # Inline queries stay out, as from the query log: they come as the user types.
+            self.metrics.question(ANSWERED if reply.answered else ABSTAINED, seconds)
             task = asyncio.create_task(self._log_query(chat_id, question, reply.answered, latency_ms))
             self._log_writes.add(task)
             task.add_done_callback(self._log_writes.discard)
@@ -182,7 +206,7 @@ class NewsService:
         if not self.is_admin(user_id):
             return None
         counts = await self.storage.counts()
-        return Stats(indexed=len(self._index.articles), **counts)
+        return Stats(indexed=len(self._index.articles), figures=self.metrics.figures(), **counts)
 
     async def add_feed(self, user_id: int | None, url: str) -> FeedChange | None:
         """An admin's /addfeed: fetched once to check it is a feed, then polled with the others. None
@@ -306,9 +330,23 @@ class NewsService:
     async def match_topics(self) -> int:
         """Match the articles stored since the last run against every followed topic (after `refresh`,
         so the weights come from an index that holds them); the number of pushes now owed."""
-        return await self.alerts.match_new(self._index, self.settings.max_age_days)
+        return await self.alerts.match_new(self._index, self.settings.max_age_days, upto_row=self._last_row)
 
     async def refresh(self, now: datetime | None = None) -> list[tuple[int, Article]]:
+        """Bring the index up to date (`_refresh`), timed and counted; a failure is kept for /healthz
+        until a refresh succeeds."""
+        started = time.perf_counter()
+        try:
+            new = await self._refresh(now)
+        except Exception as exc:
+            self.metrics.index_refresh_failed()
+            self.refresh_error = f"{type(exc).__name__}: {exc}"
+            raise
+        self.refresh_error = None
+        self.metrics.index_refreshed(len(self._index.articles), len(self._index.refs), time.perf_counter() - started)
+        return new
+
+    async def _refresh(self, now: datetime | None = None) -> list[tuple[int, Article]]:
         """Bring the index up to date with storage (written by any process) at time `now`: add the
         articles stored since the last look, and drop those aged past NEWSBOT_MAX_AGE_DAYS.
         Returns the newly indexed articles."""
@@ -341,6 +379,8 @@ class NewsService:
                     log.info("index refreshed: %d new articles", len(new))
             # Plain assignments: questions in flight keep the snapshot they took.
             self._index, self._last_row = index, last_row
+            if new:
+                self.index_grew.set()
             self._unsaved = self._unsaved or bool(new) or aged
             if self._unsaved and time.monotonic() - self._saved_at >= SNAPSHOT_SECONDS:
                 await self._save_snapshot()
