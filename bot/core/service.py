@@ -10,11 +10,12 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime, timezone
 
-from retrieval import Article, NewsIndex
+from retrieval import Article, NewsIndex, pack, small_talk, unpack
 
 from bot.age import age_cutoff
 from bot.core.alerts import Followed, TopicAlerts
 from bot.core.channels import ChannelRequest
+from bot.core.conversation import Conversations, key_of
 from bot.core.feed_admin import FeedAdmin, FeedChange, FeedStatus
 from bot.core.digests import DEFAULT_TZ, PlanRequest, Story, next_due, plan_due, top_stories
 from bot.core.index_builder import ANALYSE_APART_MIN, analysis_workers, grown_index, index_from_storage, save_index
@@ -31,6 +32,8 @@ INLINE_ANSWERS = 5
 # How often a running bot writes its index snapshot while news arrives (a restart re-analyses at
 # most this much news).
 SNAPSHOT_SECONDS = 300.0
+# The packed question a "more" button carries: Telegram's 64 bytes less "more:N:".
+MORE_CHARS = 56
 
 
 class NewsService:
@@ -71,6 +74,8 @@ class NewsService:
         # user the answer); failures are counted here and logged.
         self._log_writes: set[asyncio.Task[None]] = set()
         self.query_log_failures = 0
+        # What each chat (each member, in groups) talked about last: follow-ups are read with it.
+        self.conversations = Conversations()
 
     @classmethod
     async def start(cls, settings: Settings) -> NewsService:
@@ -148,10 +153,44 @@ class NewsService:
         reply = await asyncio.to_thread(index.ask, question, top_k or self.settings.top_k)
         latency_ms = (time.perf_counter() - started) * 1000
         if log_query:
-            task = asyncio.create_task(self._log_query(chat_id, question, reply.answered, latency_ms))
-            self._log_writes.add(task)
-            task.add_done_callback(self._log_writes.discard)
+            self._log_asked(chat_id, question, reply.answered, latency_ms)
         return Asked(reply=reply, truncated=truncated)
+
+    async def converse(self, chat_id: int, user_id: int | None, text: str, *, private: bool = True) -> Asked:
+        """A message in a conversation: small talk is answered as such (the list in
+        retrieval/conversation), a greeting glued to a question answers the question, and a follow-up
+        («كم طولها؟») is asked with the topic the chat (the member, in groups) talked about last."""
+        question, truncated = cut_question(clean_question(text))
+        talk = small_talk(question)
+        if talk is not None and talk.only:
+            return Asked(reply=None, talk=tuple(k.value for k in talk.kinds))
+        if talk is not None:
+            question = talk.rest
+        refusal = check_question(question)
+        if refusal is not None:
+            return Asked(reply=None, refusal=refusal, truncated=truncated)
+        turn = self.conversations.read(key_of(chat_id, user_id, private), question)
+        started = time.perf_counter()
+        reply = await asyncio.to_thread(turn.ask, self._index, self.settings.top_k)
+        self._log_asked(chat_id, question, reply.answered, (time.perf_counter() - started) * 1000)
+        self.conversations.answered(turn, reply)
+        return Asked(reply=reply, truncated=truncated, topic=turn.topic, more=pack(turn.looked_up, MORE_CHARS),
+                     rows=tuple(self._rows.get(a.article.id) for a in reply.answers))
+
+    async def more(self, code: str, page: int) -> Asked:
+        """The "more" button: the answers of the packed question after the first `page` × top_k stories."""
+        k = self.settings.top_k
+        reply = await asyncio.to_thread(self._index.ask_more, unpack(code), page * k, k)
+        return Asked(reply=reply, more=code, rows=tuple(self._rows.get(a.article.id) for a in reply.answers))
+
+    async def source(self, row: int) -> Article | None:
+        """The "source" button: the article stored at `row` (aged out of the index or not)."""
+        return await self.storage.article(row)
+
+    def _log_asked(self, chat_id: int | None, question: str, answered: bool, latency_ms: float) -> None:
+        task = asyncio.create_task(self._log_query(chat_id, question, answered, latency_ms))
+        self._log_writes.add(task)
+        task.add_done_callback(self._log_writes.discard)
 
     async def _log_query(self, chat_id: int | None, question: str, answered: bool, latency_ms: float) -> None:
         try:
@@ -240,6 +279,7 @@ class NewsService:
         await self.storage.drop_digest_plan(chat_id)
         await self.storage.forget_chat(chat_id)
         await self.alerts.forget_chat(chat_id)
+        self.conversations.forget(chat_id)
         log.info("chat %s is gone: its subscription, digest, topics, name and delivery records were dropped", chat_id)
 
     async def purge_query_log(self) -> int:

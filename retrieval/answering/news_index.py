@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import replace
 from weakref import WeakKeyDictionary
 
@@ -10,7 +10,7 @@ import numpy as np
 
 from retrieval.analysis.analyzer import Analyzer, RootTable, analyze, term_root
 from retrieval.analysis.normalize import normalize
-from retrieval.answering import abstain, assemble, rerank
+from retrieval.answering import abstain, assemble, followups, rerank
 from retrieval.answering.answer_type import CHECKABLE, AnswerType, answer_type, offers
 from retrieval.answering.replies import Answer, AnswerPolicy, RelatedHit, Reply, SentenceRef, sentence_refs
 from retrieval.search.term_index import BM25Params, Encoded, Hit, Query, TermIndex, Vocabulary
@@ -79,6 +79,7 @@ class NewsIndex:
                     links[link.title] = link
         self.links = list(links.values())
         self._wanted: _Asked | None = None
+        self._positions: dict[str, int] | None = None  # article id -> position, built on first use
         if sentences is None:
             sentences = TermIndex([s for a in self.articles for s in a.sentences], params, analyzer)
         if headlines is None:
@@ -219,8 +220,11 @@ class NewsIndex:
     def _title_held(self, doc: int, terms: frozenset[str]) -> frozenset[str]:
         return self.titles.held_by(self.refs.article_of(doc), terms)
 
-    def _rank(self, question: str, query: Query, n: int, describe: bool = True) -> list[tuple[SentenceRef, Hit]]:
-        hits = self.sentences.search(query, max(n, self.policy.pool))
+    def _rank(
+        self, question: str, query: Query, n: int, describe: bool = True, first: list[Hit] | None = None
+    ) -> list[tuple[SentenceRef, Hit]]:
+        """`first`: the BM25 candidates when the caller scored them (a follow-up's)."""
+        hits = self.sentences.search(query, max(n, self.policy.pool)) if first is None else first
         depth = max(n, self.policy.context_depth) if n < self.policy.pool else self.policy.context_depth
         weights = (self.policy.context_weight, self.policy.root_weight)
         hits = rerank.with_context(hits, query, lambda doc: self.evidence(doc, query), weights, depth)
@@ -260,14 +264,69 @@ class NewsIndex:
         return tuple(RelatedHit(self.links[h.doc], h.score) for h in keep[: self.policy.related_limit])
 
     def ask(self, question: str, top_k: int = 3) -> Reply:
-        query = self._query(question)
+        return self._reply(question, self._query(question), top_k)
+
+    def ask_in_context(
+        self, question: str, top_k: int = 3, *, topic: str = "", prefer: Collection[str] = (),
+        seen: Collection[tuple[str, int]] = (), must: str = "",
+    ) -> Reply:
+        """A follow-up («كم طولها؟»): `question` asked with the previous turn's `topic` words, which
+        weigh topic_weight of the question's own (they say what about, the question what is asked);
+        the sentences of the articles `prefer` names (the story answered before and its near-
+        duplicates) score prefer_boost more; the sentences already quoted (`seen`: article id and
+        0-based position) answer only when nothing else does. With `must`, only a sentence holding one
+        of its terms (itself, by context or by root) answers: «وماذا عن أرمينيا؟» is about Armenia."""
+        own = self._query(question)
+        query = followups.with_topic(own, self.sentences.query(topic), self.policy.topic_weight) if topic else own
+        first = followups.context_hits(self.sentences, own, query, self._docs_of(prefer), self.policy)
+        later = self._docs_at(seen)
+        needed = frozenset(self.sentences.analyzer(must)) if must else frozenset()
+        return self._reply(question, query, top_k, first, needed, later=later)
+
+    def ask_more(self, question: str, skip: int, n: int = 3) -> Reply:
+        """The answers after the first `skip` stories (the "more" button): any sentence that answers
+        the question, however far behind the best it scores."""
+        reply = self._reply(question, self._query(question), skip + n, relative=0.0)
+        return replace(reply, answers=reply.answers[skip:], answered=len(reply.answers) > skip, related=())
+
+    def _docs_of(self, article_ids: Collection[str]) -> frozenset[int]:
+        if not article_ids:
+            return frozenset()
+        if self._positions is None:
+            positions: dict[str, int] = {}
+            for i, article in enumerate(self.articles):
+                positions.setdefault(article.id, i)
+            self._positions = positions
+        found = [self._positions[a] for a in article_ids if a in self._positions]
+        return frozenset(d for p in found for d in self.refs.docs_of(p))
+
+    def _docs_at(self, seen: Collection[tuple[str, int]]) -> frozenset[int]:
+        if not seen:
+            return frozenset()
+        self._docs_of(())  # builds the positions
+        assert self._positions is not None
+        return frozenset(
+            self.refs.docs_of(self._positions[a]).start + p for a, p in seen
+            if a in self._positions and p < len(self.refs.docs_of(self._positions[a]))
+        )
+
+    def _reply(
+        self, question: str, query: Query, top_k: int, first: list[Hit] | None = None,
+        must: frozenset[str] = frozenset(), relative: float | None = None, later: frozenset[int] = frozenset(),
+    ) -> Reply:
         # Undescribed: of the pool only the quoted answers' matched terms are read (described there).
-        pool = self._rank(question, query, max(top_k, self.policy.pool), describe=False)
+        pool = self._rank(question, query, max(top_k, self.policy.pool), describe=False, first=first)
+        if must:
+            pool = [c for c in pool if must & self._held(c[1].doc, query)]
+        if later:  # sentences quoted already, or another outlet's copy of one: after every other candidate
+            quoted = [self.sentences.term_ids_of(d) for d in later]
+            again = {c[1].doc for c in pool if any(assemble.overlap(self.sentences.term_ids_of(c[1].doc), q) >= assemble.NEAR_DUPLICATE for q in quoted)}
+            pool = [c for c in pool if c[1].doc not in again] + [c for c in pool if c[1].doc in again]
         answers: list[Answer] = []
         first = self._first_answering(question, query, pool)
         if first is not None:
             pool = [pool[first], *pool[:first], *pool[first + 1 :]]
-            answers = self._answers_by_story(question, query, pool, max(top_k, 1))
+            answers = self._answers_by_story(question, query, pool, max(top_k, 1), relative)
         quoted = [a.article for a in answers] + [other for a in answers for other in a.also_reported_by]
         fitting = [
             (ref, hit) for ref, hit in pool[: self.policy.context_depth]
@@ -277,6 +336,11 @@ class NewsIndex:
         headlines = [h for h in self.related(question) if " ".join(normalize(h.link.title).split()) not in quoted_titles]
         related = (*headlines, *assemble.related_articles(fitting, quoted, self.policy.related_articles))
         return Reply(question=question, answered=bool(answers), answers=tuple(answers), related=related)
+
+    def _held(self, doc: int, query: Query) -> frozenset[str]:
+        """The question terms sentence `doc` holds itself, by its context or by root."""
+        found = self.evidence(doc, query)
+        return found.own | found.context | found.rooted
 
     def _first_answering(self, question: str, query: Query, pool: list[tuple[SentenceRef, Hit]]) -> int | None:
         """The best candidate that answers: the first one, or when it lacks only the number or score
@@ -297,7 +361,7 @@ class NewsIndex:
         return None
 
     def _answers_by_story(
-        self, question: str, query: Query, pool: list[tuple[SentenceRef, Hit]], top_k: int
+        self, question: str, query: Query, pool: list[tuple[SentenceRef, Hit]], top_k: int, relative: float | None = None
     ) -> list[Answer]:
         """The best sentence of each story, near-duplicates from other outlets named, not quoted again."""
         window = pool[:DUPLICATE_WINDOW]
@@ -306,7 +370,8 @@ class NewsIndex:
         answers = []
         for lead, copies in assemble.group_duplicates(window, terms_of):
             ref, hit = window[lead]
-            if answers and (hit.score < self.policy.min_relative_score * best or not self._answers(question, query, (ref, hit))):
+            floor = self.policy.min_relative_score if relative is None else relative
+            if answers and (hit.score < floor * best or not self._answers(question, query, (ref, hit))):
                 continue
             others = assemble.other_outlets(ref.article, [window[c][0].article for c in copies])
             matched = self.sentences.describe(query, hit).matched
