@@ -284,10 +284,13 @@ class NewsIndex:
         return self._reply(question, query, top_k, first, needed, later=later)
 
     def ask_more(self, question: str, skip: int, n: int = 3) -> Reply:
-        """The answers after the first `skip` stories (the "more" button): any sentence that answers
-        the question, however far behind the best it scores."""
-        reply = self._reply(question, self._query(question), skip + n, relative=0.0)
-        return replace(reply, answers=reply.answers[skip:], answered=len(reply.answers) > skip, related=())
+        """The answers after the first `skip` stories (the "more" button): any sentence of another
+        article that answers the question, however far behind the best it scores."""
+        reply = self._reply(question, self._query(question), skip + n + DUPLICATE_WINDOW, relative=0.0)
+        shown = {a.article.id for a in reply.answers[:skip]}
+        shown |= {o.id for a in reply.answers[:skip] for o in a.also_reported_by}
+        further = tuple(a for a in reply.answers[skip:] if a.article.id not in shown)[:n]
+        return replace(reply, answers=further, answered=bool(further), related=())
 
     def _docs_of(self, article_ids: Collection[str]) -> frozenset[int]:
         if not article_ids:
