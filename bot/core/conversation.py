@@ -43,7 +43,8 @@ def key_of(chat_id: int, user_id: int | None, private: bool) -> Key:
 
 def story_of(reply: Reply) -> tuple[tuple[str, ...], tuple[tuple[str, int], ...]]:
     """The articles a reply's story is told in (its first answer's, then that sentence's other
-    outlets) and the sentences it quoted (article id, 0-based position)."""
+    outlets; the other answers are other stories, measured: taking them in pulls follow-ups
+    towards them) and the sentences it quoted (article id, 0-based position)."""
     if not reply.answers:
         return (), ()
     first = reply.answers[0]
@@ -61,24 +62,28 @@ class Turn:
     reading: Reading
     context: Topic | None
 
-    @property
-    def topic(self) -> str:
-        """The previous turn's topic this question is read with («قناة السويس الجديدة»), or ""."""
-        return self.context.label if self.context is not None else ""
-
-    @property
-    def looked_up(self) -> str:
+    def looked_up(self, in_context: bool) -> str:
         """The question with the topic it was read with: what the "more" button asks again."""
-        return f"{self.reading.question} {self.context.label}" if self.context is not None else self.question
+        return f"{self.reading.question} {self.context.label}" if in_context and self.context else self.question
 
-    def ask(self, index: NewsIndex, top_k: int) -> Reply:
-        """The answer (blocking: run it off the event loop)."""
+    def ask(self, index: NewsIndex, top_k: int) -> tuple[Reply, bool]:
+        """The answer, and whether it was read with the previous topic (blocking: run it off the
+        event loop). A follow-up is answered from the story just told (its articles and the other
+        outlets' telling of it) when that story answers it, else from any story on the topic. A
+        complete question with one word of its own (Reading.maybe) is answered from the previous
+        story when that story answers it with that word, else alone."""
         if self.context is None:
-            return index.ask(self.question, top_k)
-        return index.ask_in_context(
-            self.reading.question, top_k, topic=self.context.label, prefer=self.context.articles,
-            seen=self.context.seen, must=self.reading.must,
-        )
+            return index.ask(self.question, top_k), False
+        for only_story in (True, False):
+            reply = index.ask_in_context(
+                self.reading.question, top_k, topic=self.context.label, prefer=self.context.articles,
+                seen=self.context.seen, must=self.reading.must, only_story=only_story,
+            )
+            if reply.answered or self.reading.maybe:
+                break
+        if self.reading.maybe and not reply.answered:
+            return index.ask(self.question, top_k), False
+        return reply, True
 
 
 class Conversations:
@@ -106,11 +111,11 @@ class Conversations:
     def read(self, key: Key, question: str) -> Turn:
         """`question` as the next turn of `key`'s conversation."""
         reading = read_question(question)
-        return Turn(key, question, reading, self.get(key) if reading.follows else None)
+        return Turn(key, question, reading, self.get(key) if reading.follows or reading.maybe else None)
 
-    def answered(self, turn: Turn, reply: Reply) -> None:
+    def answered(self, turn: Turn, reply: Reply, in_context: bool) -> None:
         """Remember what `turn` was answered with: a complete question starts a new topic."""
-        self.put(turn.key, turn.reading.topic, reply, keep=turn.context)
+        self.put(turn.key, turn.reading.topic, reply, keep=turn.context if in_context else None)
 
     def put(self, key: Key, label: str, reply: Reply, keep: Topic | None = None) -> None:
         """Remember the turn just answered. `keep`: a follow-up's context, whose topic stays (the chat

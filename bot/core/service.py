@@ -171,10 +171,11 @@ class NewsService:
             return Asked(reply=None, refusal=refusal, truncated=truncated)
         turn = self.conversations.read(key_of(chat_id, user_id, private), question)
         started = time.perf_counter()
-        reply = await asyncio.to_thread(turn.ask, self._index, self.settings.top_k)
+        reply, in_context = await asyncio.to_thread(turn.ask, self._index, self.settings.top_k)
         self._log_asked(chat_id, question, reply.answered, (time.perf_counter() - started) * 1000)
-        self.conversations.answered(turn, reply)
-        return Asked(reply=reply, truncated=truncated, topic=turn.topic, more=pack(turn.looked_up, MORE_CHARS),
+        self.conversations.answered(turn, reply, in_context)
+        topic = turn.context.label if in_context and turn.context else ""
+        return Asked(reply=reply, truncated=truncated, topic=topic, more=pack(turn.looked_up(in_context), MORE_CHARS),
                      rows=tuple(self._rows.get(a.article.id) for a in reply.answers))
 
     async def more(self, code: str, page: int) -> Asked:

@@ -3,8 +3,26 @@ answered before preferred (NewsIndex.ask_in_context)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Sequence
+
+from retrieval.answering import assemble
 from retrieval.answering.replies import AnswerPolicy
+from retrieval.search.stories import MIN_SIMILARITY, StoryText, story_terms
+from retrieval.analysis.analyzer import Analyzer
 from retrieval.search.term_index import Hit, Query, TermIndex
+from retrieval.text.article import Article
+
+# Other outlets' articles of a story are looked for among this many titles like its own.
+STORY_CANDIDATES = 20
+
+
+def known_only(own: Query, sentences: TermIndex) -> Query:
+    """A follow-up's own terms that the news uses. One it never uses is mostly a pronoun-suffixed
+    verb the analyzer keeps whole («اشتروه» → اشترو): it can match nothing, and as the rarest term
+    it would weigh the most in the coverage an answer needs."""
+    keep = [t for t in own.weights if sentences.doc_freqs.get(own.corrected.get(t, t), 0) > 0]
+    terms = tuple(t for t in own.terms if any(own.corrected.get(k, k) == t for k in keep))
+    return Query(terms=terms, weights={t: own.weights[t] for t in keep}, corrected={t: c for t, c in own.corrected.items() if t in keep})
 
 
 def with_topic(own: Query, topic: Query, weight: float) -> Query:
@@ -33,3 +51,45 @@ def context_hits(
     bonus = 1.0 + policy.prefer_boost
     boosted = [Hit(doc=d, score=v * bonus if d in preferred else v) for d, v in scores.items()]
     return sorted(boosted, key=lambda h: (-h.score, h.doc))[: policy.pool]
+
+
+def _story_terms(article: Article, analyzer: Analyzer) -> frozenset[str]:
+    return story_terms(StoryText(article.title, article.sentences[0] if article.sentences else ""), analyzer)
+
+
+def same_story(
+    articles: Sequence[Article], position_of: Callable[[str], int | None], titles: TermIndex,
+    analyzer: Analyzer, article_ids: Collection[str],
+) -> list[str]:
+    """`article_ids` and the articles telling the same story (titles and leads sharing
+    MIN_SIMILARITY of their analyzed terms, as digests group stories), among the titles like theirs
+    (`titles`: one document per article, in the order of `articles`)."""
+    found = list(dict.fromkeys(article_ids))
+    for article_id in list(found):
+        position = position_of(article_id)
+        if position is None:
+            continue
+        article = articles[position]
+        mine = _story_terms(article, analyzer)
+        lead = article.sentences[0] if article.sentences else ""
+        for hit in titles.search(titles.query(f"{article.title} {lead}"), STORY_CANDIDATES):
+            other = articles[hit.doc]
+            if other.id not in found and assemble.overlap(mine, _story_terms(other, analyzer)) >= MIN_SIMILARITY:
+                found.append(other.id)
+    return found
+
+
+def quoted_again(
+    sentences: TermIndex, hits: list[Hit], seen: frozenset[int], says_asked: Callable[[int], bool]
+) -> frozenset[int]:
+    """Those of `hits` that repeat a sentence quoted already (it, or another outlet's copy of it) and
+    do not hold what the follow-up itself asks (`says_asked`): «مين هو؟» wants something the last
+    answer did not say, «كم طابق فيه؟» may be answered by the sentence that named the floors."""
+    if not seen:
+        return frozenset()
+    quoted = [sentences.term_ids_of(d) for d in seen]
+    return frozenset(
+        h.doc for h in hits
+        if any(assemble.overlap(sentences.term_ids_of(h.doc), q) >= assemble.NEAR_DUPLICATE for q in quoted)
+        and not says_asked(h.doc)
+    )

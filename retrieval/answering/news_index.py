@@ -268,19 +268,31 @@ class NewsIndex:
 
     def ask_in_context(
         self, question: str, top_k: int = 3, *, topic: str = "", prefer: Collection[str] = (),
-        seen: Collection[tuple[str, int]] = (), must: str = "",
+        seen: Collection[tuple[str, int]] = (), must: str = "", only_story: bool = False,
     ) -> Reply:
         """A follow-up («كم طولها؟»): `question` asked with the previous turn's `topic` words, which
         weigh topic_weight of the question's own (they say what about, the question what is asked);
-        the sentences of the articles `prefer` names (the story answered before and its near-
-        duplicates) score prefer_boost more; the sentences already quoted (`seen`: article id and
-        0-based position) answer only when nothing else does. With `must`, only a sentence holding one
-        of its terms (itself, by context or by root) answers: «وماذا عن أرمينيا؟» is about Armenia."""
-        own = self._query(question)
+        the sentences of the story `prefer` names (its articles, and the other outlets' articles of
+        the same story) score prefer_boost more; a sentence already quoted (`seen`: article id and
+        0-based position), or another outlet's copy of one, answers only when nothing else does,
+        unless it holds the question's own words. With `must`, only a sentence holding one of its
+        terms (itself, by context or by root) answers: «وماذا عن أرمينيا؟» is about Armenia. With
+        `only_story`, only the story's sentences answer."""
+        own = followups.known_only(self._query(question), self.sentences)
         query = followups.with_topic(own, self.sentences.query(topic), self.policy.topic_weight) if topic else own
-        first = followups.context_hits(self.sentences, own, query, self._docs_of(prefer), self.policy)
-        later = self._docs_at(seen)
+        story = followups.same_story(self.articles, self.position_of, self.titles, self.analyzer, prefer)
+        docs = self._docs_of(story)
+        first = followups.context_hits(self.sentences, own, query, docs, self.policy)
+        if only_story:
+            first = [h for h in first if h.doc in docs]
         needed = frozenset(self.sentences.analyzer(must)) if must else frozenset()
+        asked = frozenset(own.terms)
+
+        def says_asked(doc: int) -> bool:  # holds the question's own words, itself or by root
+            found = self.evidence(doc, query)
+            return bool(asked & (found.own | found.rooted))
+
+        later = followups.quoted_again(self.sentences, first, self._docs_at(seen), says_asked)
         return self._reply(question, query, top_k, first, needed, later=later)
 
     def ask_more(self, question: str, skip: int, n: int = 3) -> Reply:
@@ -292,26 +304,23 @@ class NewsIndex:
         further = tuple(a for a in reply.answers[skip:] if a.article.id not in shown)[:n]
         return replace(reply, answers=further, answered=bool(further), related=())
 
-    def _docs_of(self, article_ids: Collection[str]) -> frozenset[int]:
-        if not article_ids:
-            return frozenset()
+    def position_of(self, article_id: str) -> int | None:
+        """Where the article `article_id` is in `articles` (its first copy), or None."""
         if self._positions is None:
             positions: dict[str, int] = {}
             for i, article in enumerate(self.articles):
                 positions.setdefault(article.id, i)
             self._positions = positions
-        found = [self._positions[a] for a in article_ids if a in self._positions]
+        return self._positions.get(article_id)
+
+    def _docs_of(self, article_ids: Collection[str]) -> frozenset[int]:
+        found = [p for a in article_ids if (p := self.position_of(a)) is not None]
         return frozenset(d for p in found for d in self.refs.docs_of(p))
 
     def _docs_at(self, seen: Collection[tuple[str, int]]) -> frozenset[int]:
-        if not seen:
-            return frozenset()
-        self._docs_of(())  # builds the positions
-        assert self._positions is not None
-        return frozenset(
-            self.refs.docs_of(self._positions[a]).start + p for a, p in seen
-            if a in self._positions and p < len(self.refs.docs_of(self._positions[a]))
-        )
+        """The sentence numbers of (article id, 0-based position) pairs."""
+        found = [(self.refs.docs_of(p), n) for a, n in seen if (p := self.position_of(a)) is not None]
+        return frozenset(docs[n] for docs, n in found if n < len(docs))
 
     def _reply(
         self, question: str, query: Query, top_k: int, first: list[Hit] | None = None,
@@ -321,14 +330,12 @@ class NewsIndex:
         pool = self._rank(question, query, max(top_k, self.policy.pool), describe=False, first=first)
         if must:
             pool = [c for c in pool if must & self._held(c[1].doc, query)]
-        if later:  # sentences quoted already, or another outlet's copy of one: after every other candidate
-            quoted = [self.sentences.term_ids_of(d) for d in later]
-            again = {c[1].doc for c in pool if any(assemble.overlap(self.sentences.term_ids_of(c[1].doc), q) >= assemble.NEAR_DUPLICATE for q in quoted)}
-            pool = [c for c in pool if c[1].doc not in again] + [c for c in pool if c[1].doc in again]
+        if later:  # quoted already: after every other candidate
+            pool = [c for c in pool if c[1].doc not in later] + [c for c in pool if c[1].doc in later]
         answers: list[Answer] = []
-        first = self._first_answering(question, query, pool)
-        if first is not None:
-            pool = [pool[first], *pool[:first], *pool[first + 1 :]]
+        lead = self._first_answering(question, query, pool)
+        if lead is not None:
+            pool = [pool[lead], *pool[:lead], *pool[lead + 1 :]]
             answers = self._answers_by_story(question, query, pool, max(top_k, 1), relative)
         quoted = [a.article for a in answers] + [other for a in answers for other in a.also_reported_by]
         fitting = [

@@ -28,10 +28,10 @@ from retrieval.analysis.analyzer import term, words
 _ASK = frozenset(words(
     "ما ماذا شو شنو شنهو وش ايش اش واش إيه ايه من مين منو مينو شكون متى امتى إمتى ايمتى امتا متين وقتاش "
     "فوقاش أين اين وين فين لوين منين كيف كيفاش شلون ازاي إزاي ليش ليه لماذا علاش كم كام قديش اديش قداش "
-    "شقد شكد شحال اشحال بكم بكام هل أي اي لمين لمن لأي لاي بأي باي وشو"
+    "شقد شكد شحال اشحال بكم بكام لكم هل أي اي لمين لمن لأي لاي بأي باي وشو"
 ))
 # Question words whose next noun names what is asked (كم مخالفة، أي مطار), not a topic.
-_ASK_CATEGORY = frozenset(words("كم كام قديش اديش قداش شقد شكد شحال اشحال بكم بكام أي اي لأي لاي بأي باي"))
+_ASK_CATEGORY = frozenset(words("كم كام قديش اديش قداش شقد شكد شحال اشحال بكم بكام لكم أي اي لأي لاي بأي باي"))
 _NAME_NOUNS = frozenset(words("اسم عدد نوع حجم"))
 _PREPOSITIONS = frozenset(words("في على من الى إلى عن مع ب ل لـ"))
 _MARKERS = frozenset(words("طيب طب بس يعني ثم اذن إذن وبعدين طيب"))
@@ -52,6 +52,11 @@ _STORY_WORDS = frozenset(words(
     "التقارير الأخبار الصحف المصادر حدثني احكيلي احكي اخبرني أخبرني خبرني قلي قل لي عرفني اشرح وضح "
     "تكلم كلمني أعطني اعطني معلومات"
 ))
+# Adverbs of degree say nothing to look up («وين بالضبط؟»): a follow-up is looked up without them.
+_DEGREE = frozenset(words("بالضبط بالظبط تحديدا بالتحديد تقريبا فعلا يعني بالزبط"))
+# A preposition glued to «كم» is looked up as «كم» (the analyzer keeps «بكم» whole, a word the news
+# never uses, which would weigh the most in the question).
+_GLUED_HOW_MANY = {"بكم": "كم", "لكم": "كم", "بكام": "كام", "عكم": "كم"}
 MAX_FOLLOW_UP_WORDS = 8
 MAX_TOPIC_WORDS = 10
 _SURFACE = re.compile(r"[^\W_]+(?:[\u0610-\u061A\u064B-\u065F\u0670\u0640][^\W_]*)*")
@@ -68,6 +73,8 @@ class Reading:
     answer must hold (a name or a noun the follow-up adds is what it is about; a verb may be
     paraphrased, so a verb is not required).
     `topic`: for a complete question, the phrase naming its topic («قناة السويس الجديدة»).
+    `maybe`: a complete question with one word of its own («كم عمر الطيار؟»): the previous story may
+    answer it (then it should: «الطيار» is the one just talked about), else it stands alone.
     """
 
     question: str
@@ -76,6 +83,7 @@ class Reading:
     shift: bool = False
     topic: str = ""
     must: str = ""
+    maybe: bool = False
 
 
 def _bare(word: str) -> str:
@@ -202,11 +210,28 @@ def read_question(text: str) -> Reading:
     elif len(own_words) == 1:
         single = own_words[0]
         follows = continuation or (not _definite(single[1]) and (anaphor or _verb_like(single[0], single[1])))
-    else:
-        follows = False
-    del pronoun  # read for the record: a bare pronoun only counts when nothing else is left
+    else:  # «وكم حالة في إقليم البنجاب؟»: two words after a continuation still lean on the last topic
+        follows = continuation and len(own_words) == 2
+    must = " ".join(surface for surface, w, _, _ in own_words if _required(surface, w))
     if not follows:
-        return Reading(question, False, topic=topic_of(question))
+        return Reading(question, False, topic=topic_of(question), must=must, maybe=len(own_words) == 1 and bool(must))
     own = text[own_words[0][2] : own_words[-1][3]] if own_words else ""
-    must = " ".join(surface for surface, w, _, _ in own_words if not _verb_like(surface, w))
-    return Reading(question, True, own=own, must=must)
+    return Reading(_lookup(question), True, own=own, must=must)
+
+
+def _lookup(question: str) -> str:
+    """A follow-up as it is looked up: adverbs of degree out, «بكم» as «كم»."""
+    kept = []
+    for surface, w, _, _ in _surface_words(question):
+        if w in _DEGREE:
+            continue
+        kept.append(_GLUED_HOW_MANY.get(w, surface))
+    return " ".join(kept) + ("؟" if question.rstrip().endswith(("?", "؟")) else "")
+
+
+def _required(surface: str, normalized: str) -> bool:
+    """Whether an answer must hold this word a follow-up adds: a name or a definite noun («الطيار»،
+    «كوباني»), not a verb nor a short word, which answers often say otherwise (وصل، جا)."""
+    if normalized.isdigit():
+        return True
+    return _definite(normalized) or (len(_bare(surface)) >= 5 and not _verb_like(surface, normalized))
