@@ -85,3 +85,15 @@ def test_packed_question_fits_and_reads_the_same() -> None:
         assert answer_type(back) == answer_type(question)
     short = "كم طول قناة السويس الجديدة؟"
     assert analyze(unpack(pack(short, 56))) == analyze(short)
+
+
+def test_a_follow_up_is_looked_up_without_adverbs_and_glued_prepositions() -> None:
+    assert read_question("وين بالضبط؟").question == "وين؟"
+    assert read_question("بكم اشتروه؟").question == "كم اشتروه؟"
+    assert read_question("ولكم سنة؟").follows
+
+
+def test_one_word_of_its_own_may_be_the_story_just_told() -> None:
+    reading = read_question("كم عمر الطيار؟")
+    assert not reading.follows and reading.maybe and reading.must == "الطيار"
+    assert not read_question("ما عاصمة البرازيل؟").maybe  # two words of its own: a question alone

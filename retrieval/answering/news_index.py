@@ -279,7 +279,8 @@ class NewsIndex:
         terms (itself, by context or by root) answers: «وماذا عن أرمينيا؟» is about Armenia. With
         `only_story`, only the story's sentences answer."""
         own = followups.known_only(self._query(question), self.sentences)
-        query = followups.with_topic(own, self.sentences.query(topic), self.policy.topic_weight) if topic else own
+        about = self.sentences.query(topic)
+        query = followups.with_topic(own, about, self.policy.topic_weight) if topic else own
         story = followups.same_story(self.articles, self.position_of, self.titles, self.analyzer, prefer)
         docs = self._docs_of(story)
         first = followups.context_hits(self.sentences, own, query, docs, self.policy)
@@ -293,6 +294,10 @@ class NewsIndex:
             return bool(asked & (found.own | found.rooted))
 
         later = followups.quoted_again(self.sentences, first, self._docs_at(seen), says_asked)
+        if topic and not only_story:
+            # Beyond the story, an answer must be on the topic: cover min_coverage of the topic's
+            # own weight (with its context and roots, as any answer's coverage is read).
+            first = [h for h in first if self._coverage(h.doc, about) >= self.policy.min_coverage]
         return self._reply(question, query, top_k, first, needed, later=later)
 
     def ask_more(self, question: str, skip: int, n: int = 3) -> Reply:
