@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 
+import numpy as np
+
 from retrieval.answering import assemble
-from retrieval.answering.replies import AnswerPolicy
+from retrieval.answering.replies import AnswerPolicy, SentenceRefs
 from retrieval.search.stories import MIN_SIMILARITY, StoryText, story_terms
 from retrieval.analysis.analyzer import Analyzer
 from retrieval.search.term_index import Hit, Query, TermIndex
@@ -42,15 +44,18 @@ def context_hits(
     ids = sentences.vocab.ids
     own_terms = [i for t in own.terms if (i := ids.get(t)) is not None]
     topic_terms = [i for t in query.terms[len(own.terms):] if (i := ids.get(t)) is not None]
-    scores: dict[int, float] = {}
+    scores = np.zeros(sentences.size)
     for terms, weight in ((own_terms, 1.0), (topic_terms, policy.topic_weight)):
         if terms:
             candidates, found = sentences.scorer.score(terms)
-            for d, v in zip(candidates.tolist(), (found * weight).tolist(), strict=True):
-                scores[d] = scores.get(d, 0.0) + v
-    bonus = 1.0 + policy.prefer_boost
-    boosted = [Hit(doc=d, score=v * bonus if d in preferred else v) for d, v in scores.items()]
-    return sorted(boosted, key=lambda h: (-h.score, h.doc))[: policy.pool]
+            scores[candidates] += found * weight  # candidates are distinct: plain fancy indexing adds once
+    if preferred:
+        wanted = np.fromiter(preferred, dtype=np.int64, count=len(preferred))
+        scores[wanted] *= 1.0 + policy.prefer_boost
+    touched = np.flatnonzero(scores)
+    if len(touched) > policy.pool:
+        touched = touched[np.argpartition(-scores[touched], policy.pool - 1)[: policy.pool]]
+    return sorted((Hit(doc=int(d), score=float(scores[d])) for d in touched), key=lambda h: (-h.score, h.doc))
 
 
 def _story_terms(article: Article, analyzer: Analyzer) -> frozenset[str]:
@@ -93,3 +98,17 @@ def quoted_again(
         if any(assemble.overlap(sentences.term_ids_of(h.doc), q) >= assemble.NEAR_DUPLICATE for q in quoted)
         and not says_asked(h.doc)
     )
+
+
+def docs_of(refs: SentenceRefs, position_of: Callable[[str], int | None], article_ids: Collection[str]) -> frozenset[int]:
+    """The sentence numbers of the articles `article_ids` names (those the index holds)."""
+    found = [p for a in article_ids if (p := position_of(a)) is not None]
+    return frozenset(d for p in found for d in refs.docs_of(p))
+
+
+def docs_at(
+    refs: SentenceRefs, position_of: Callable[[str], int | None], seen: Collection[tuple[str, int]]
+) -> frozenset[int]:
+    """The sentence numbers of (article id, 0-based position) pairs."""
+    found = [(refs.docs_of(p), n) for a, n in seen if (p := position_of(a)) is not None]
+    return frozenset(docs[n] for docs, n in found if n < len(docs))

@@ -17,6 +17,8 @@ from retrieval.search.term_index import BM25Params, Encoded, Hit, Query, TermInd
 from retrieval.text.article import Article, RelatedLink
 
 
+# Stories whose sentences are kept for follow-ups (a chat asks several about one story).
+STORY_CACHE = 256
 # Near-duplicates of an answer are looked for among this many candidates.
 DUPLICATE_WINDOW = 20
 _root_tables: WeakKeyDictionary[Vocabulary, RootTable] = WeakKeyDictionary()
@@ -80,6 +82,7 @@ class NewsIndex:
         self.links = list(links.values())
         self._wanted: _Asked | None = None
         self._positions: dict[str, int] | None = None  # article id -> position, built on first use
+        self._stories: dict[tuple[str, ...], frozenset[int]] = {}
         if sentences is None:
             sentences = TermIndex([s for a in self.articles for s in a.sentences], params, analyzer)
         if headlines is None:
@@ -270,19 +273,15 @@ class NewsIndex:
         self, question: str, top_k: int = 3, *, topic: str = "", prefer: Collection[str] = (),
         seen: Collection[tuple[str, int]] = (), must: str = "", only_story: bool = False,
     ) -> Reply:
-        """A follow-up («كم طولها؟»): `question` asked with the previous turn's `topic` words, which
-        weigh topic_weight of the question's own (they say what about, the question what is asked);
-        the sentences of the story `prefer` names (its articles, and the other outlets' articles of
-        the same story) score prefer_boost more; a sentence already quoted (`seen`: article id and
-        0-based position), or another outlet's copy of one, answers only when nothing else does,
-        unless it holds the question's own words. With `must`, only a sentence holding one of its
-        terms (itself, by context or by root) answers: «وماذا عن أرمينيا؟» is about Armenia. With
-        `only_story`, only the story's sentences answer."""
+        """A follow-up («كم طولها؟») read with the previous turn's `topic` words (at topic_weight), the
+        story `prefer` names preferred (its articles and the same story's from other outlets: ×(1 +
+        prefer_boost)), or answering alone (`only_story`). A sentence quoted already (`seen`: article id,
+        0-based position) or a copy of one comes last unless it holds the question's own words; with
+        `must`, an answer holds one of its terms (itself, by context or root: «وماذا عن أرمينيا؟»)."""
         own = followups.known_only(self._query(question), self.sentences)
         about = self.sentences.query(topic)
         query = followups.with_topic(own, about, self.policy.topic_weight) if topic else own
-        story = followups.same_story(self.articles, self.position_of, self.titles, self.analyzer, prefer)
-        docs = self._docs_of(story)
+        docs = self._story_docs(tuple(prefer))
         first = followups.context_hits(self.sentences, own, query, docs, self.policy)
         if only_story:
             first = [h for h in first if h.doc in docs]
@@ -293,7 +292,8 @@ class NewsIndex:
             found = self.evidence(doc, query)
             return bool(asked & (found.own | found.rooted))
 
-        later = followups.quoted_again(self.sentences, first, self._docs_at(seen), says_asked)
+        quoted = followups.docs_at(self.refs, self.position_of, seen)
+        later = followups.quoted_again(self.sentences, first, quoted, says_asked)
         if topic and not only_story:
             # Beyond the story, an answer must be on the topic: cover min_coverage of the topic's
             # own weight (with its context and roots, as any answer's coverage is read).
@@ -309,6 +309,17 @@ class NewsIndex:
         further = tuple(a for a in reply.answers[skip:] if a.article.id not in shown)[:n]
         return replace(reply, answers=further, answered=bool(further), related=())
 
+    def _story_docs(self, prefer: tuple[str, ...]) -> frozenset[int]:
+        """The sentences of the story `prefer` names (followups.same_story), kept for the next
+        follow-ups on it (the last STORY_CACHE stories asked about)."""
+        found = self._stories.get(prefer)
+        if found is None:
+            story = followups.same_story(self.articles, self.position_of, self.titles, self.analyzer, prefer)
+            if len(self._stories) >= STORY_CACHE:
+                self._stories.clear()
+            found = self._stories[prefer] = followups.docs_of(self.refs, self.position_of, story)
+        return found
+
     def position_of(self, article_id: str) -> int | None:
         """Where the article `article_id` is in `articles` (its first copy), or None."""
         if self._positions is None:
@@ -317,15 +328,6 @@ class NewsIndex:
                 positions.setdefault(article.id, i)
             self._positions = positions
         return self._positions.get(article_id)
-
-    def _docs_of(self, article_ids: Collection[str]) -> frozenset[int]:
-        found = [p for a in article_ids if (p := self.position_of(a)) is not None]
-        return frozenset(d for p in found for d in self.refs.docs_of(p))
-
-    def _docs_at(self, seen: Collection[tuple[str, int]]) -> frozenset[int]:
-        """The sentence numbers of (article id, 0-based position) pairs."""
-        found = [(self.refs.docs_of(p), n) for a, n in seen if (p := self.position_of(a)) is not None]
-        return frozenset(docs[n] for docs, n in found if n < len(docs))
 
     def _reply(
         self, question: str, query: Query, top_k: int, first: list[Hit] | None = None,
