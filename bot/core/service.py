@@ -10,18 +10,20 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime, timezone
 
-from retrieval import Article, NewsIndex, pack, small_talk, unpack
+from retrieval import Article, NewsIndex
 
 from bot.age import age_cutoff
 from bot.core.alerts import Followed, TopicAlerts
 from bot.core.channels import ChannelRequest
-from bot.core.conversation import Conversations, key_of
+from bot.core.conversation import Conversations
+from bot.core.conversing import Conversing
 from bot.core.feed_admin import FeedAdmin, FeedChange, FeedStatus
 from bot.core.digests import DEFAULT_TZ, PlanRequest, Story, next_due, plan_due, top_stories
 from bot.core.index_builder import ANALYSE_APART_MIN, analysis_workers, grown_index, index_from_storage, save_index
 from bot.core.questions import check_question, clean_question, cut_question
 from bot.core.results import Asked, Latest, Plan, Stats
 from bot.intake.files import load_seeds
+from bot.metrics import ABSTAINED, ANSWERED, REFUSED, Metrics
 from bot.settings import Settings
 from bot.storage import Digest, Storage, Topic
 
@@ -32,11 +34,9 @@ INLINE_ANSWERS = 5
 # How often a running bot writes its index snapshot while news arrives (a restart re-analyses at
 # most this much news).
 SNAPSHOT_SECONDS = 300.0
-# The packed question a "more" button carries: Telegram's 64 bytes less "more:N:".
-MORE_CHARS = 56
 
 
-class NewsService:
+class NewsService(Conversing):
     def __init__(
         self,
         settings: Settings,
@@ -47,8 +47,18 @@ class NewsService:
         alerts: TopicAlerts | None = None,
         feeds: FeedAdmin | None = None,
         rows: dict[str, int] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.settings = settings
+        # This bot's own metrics (bot/metrics.py): a registry per service, so per Application.
+        self.metrics = metrics or Metrics()
+        self.metrics.index_built(len(index.articles), len(index.refs))
+        # The last index refresh's error, None once one succeeds (for /healthz): a worker whose index
+        # cannot follow the database answers from stale news.
+        self.refresh_error: str | None = None
+        # Where the count of pushes waiting starts (bot/telegram/delivery.py, count_waiting): every
+        # article push below this row is final.
+        self.waiting_from_row = 0
         self.storage = storage
         self.alerts = alerts or TopicAlerts(storage, [])
         self.feeds = feeds or FeedAdmin(storage, settings, [])
@@ -147,46 +157,19 @@ class NewsService:
         question, truncated = cut_question(clean_question(question))
         refusal = check_question(question)
         if refusal is not None:
+            if log_query:
+                self.metrics.question(REFUSED)
             return Asked(reply=None, refusal=refusal, truncated=truncated)
         started = time.perf_counter()
         index = self._index  # one snapshot for the whole question, whatever refresh() does meanwhile
         reply = await asyncio.to_thread(index.ask, question, top_k or self.settings.top_k)
-        latency_ms = (time.perf_counter() - started) * 1000
+        seconds = time.perf_counter() - started
+        latency_ms = seconds * 1000
         if log_query:
+            # Inline queries stay out, as from the query log: they come as the user types.
+            self.metrics.question(ANSWERED if reply.answered else ABSTAINED, seconds)
             self._log_asked(chat_id, question, reply.answered, latency_ms)
         return Asked(reply=reply, truncated=truncated)
-
-    async def converse(self, chat_id: int, user_id: int | None, text: str, *, private: bool = True) -> Asked:
-        """A message in a conversation: small talk is answered as such (the list in
-        retrieval/conversation), a greeting glued to a question answers the question, and a follow-up
-        («كم طولها؟») is asked with the topic the chat (the member, in groups) talked about last."""
-        question, truncated = cut_question(clean_question(text))
-        talk = small_talk(question)
-        if talk is not None and talk.only:
-            return Asked(reply=None, talk=tuple(k.value for k in talk.kinds))
-        if talk is not None:
-            question = talk.rest
-        refusal = check_question(question)
-        if refusal is not None:
-            return Asked(reply=None, refusal=refusal, truncated=truncated)
-        turn = self.conversations.read(key_of(chat_id, user_id, private), question)
-        started = time.perf_counter()
-        reply, in_context = await asyncio.to_thread(turn.ask, self._index, self.settings.top_k)
-        self._log_asked(chat_id, question, reply.answered, (time.perf_counter() - started) * 1000)
-        self.conversations.answered(turn, reply, in_context)
-        topic = turn.context.label if in_context and turn.context else ""
-        return Asked(reply=reply, truncated=truncated, topic=topic, more=pack(turn.looked_up(in_context), MORE_CHARS),
-                     rows=tuple(self._rows.get(a.article.id) for a in reply.answers))
-
-    async def more(self, code: str, page: int) -> Asked:
-        """The "more" button: the answers of the packed question after the first `page` × top_k stories."""
-        k = self.settings.top_k
-        reply = await asyncio.to_thread(self._index.ask_more, unpack(code), page * k, k)
-        return Asked(reply=reply, more=code, rows=tuple(self._rows.get(a.article.id) for a in reply.answers))
-
-    async def source(self, row: int) -> Article | None:
-        """The "source" button: the article stored at `row` (aged out of the index or not)."""
-        return await self.storage.article(row)
 
     def _log_asked(self, chat_id: int | None, question: str, answered: bool, latency_ms: float) -> None:
         task = asyncio.create_task(self._log_query(chat_id, question, answered, latency_ms))
@@ -222,7 +205,7 @@ class NewsService:
         if not self.is_admin(user_id):
             return None
         counts = await self.storage.counts()
-        return Stats(indexed=len(self._index.articles), **counts)
+        return Stats(indexed=len(self._index.articles), figures=self.metrics.figures(), **counts)
 
     async def add_feed(self, user_id: int | None, url: str) -> FeedChange | None:
         """An admin's /addfeed: fetched once to check it is a feed, then polled with the others. None
@@ -350,6 +333,20 @@ class NewsService:
         return await self.alerts.match_new(self._index, self.settings.max_age_days)
 
     async def refresh(self, now: datetime | None = None) -> list[tuple[int, Article]]:
+        """Bring the index up to date (`_refresh`), timed and counted; a failure is kept for /healthz
+        until a refresh succeeds."""
+        started = time.perf_counter()
+        try:
+            new = await self._refresh(now)
+        except Exception as exc:
+            self.metrics.index_refresh_failed()
+            self.refresh_error = f"{type(exc).__name__}: {exc}"
+            raise
+        self.refresh_error = None
+        self.metrics.index_refreshed(len(self._index.articles), len(self._index.refs), time.perf_counter() - started)
+        return new
+
+    async def _refresh(self, now: datetime | None = None) -> list[tuple[int, Article]]:
         """Bring the index up to date with storage (written by any process) at time `now`: add the
         articles stored since the last look, and drop those aged past NEWSBOT_MAX_AGE_DAYS.
         Returns the newly indexed articles."""
