@@ -20,18 +20,32 @@ MORE_CHARS = 56
 
 
 class Conversing:
-    """What NewsService gives it: its settings, storage, metrics, current index, article rows, the
-    conversations and its query-log writer."""
+    """What NewsService gives it: its settings, storage, metrics, current index, article rows and its
+    query log (the writes in flight, the writer)."""
 
     settings: Settings
     storage: Storage
     metrics: Metrics
-    conversations: Conversations
     _index: NewsIndex
     _rows: dict[str, int]
+    _log_writes: set[asyncio.Task[None]]
 
     if TYPE_CHECKING:
-        def _log_asked(self, chat_id: int | None, question: str, answered: bool, latency_ms: float) -> None: ...
+        async def _log_query(self, chat_id: int | None, question: str, answered: bool, latency_ms: float) -> None: ...
+
+    @property
+    def conversations(self) -> Conversations:
+        """What each chat (each member, in groups) talked about last: follow-ups are read with it."""
+        found = self.__dict__.get("_conversations")
+        if found is None:
+            found = self.__dict__["_conversations"] = Conversations()
+        return found
+
+    def _log_asked(self, chat_id: int | None, question: str, answered: bool, latency_ms: float) -> None:
+        """Write the question to the query log beside the reply, never in its way (NewsService)."""
+        task = asyncio.create_task(self._log_query(chat_id, question, answered, latency_ms))
+        self._log_writes.add(task)
+        task.add_done_callback(self._log_writes.discard)
 
     async def converse(self, chat_id: int, user_id: int | None, text: str, *, private: bool = True) -> Asked:
         """A message in a conversation: small talk is answered as such (the list in

@@ -15,7 +15,6 @@ from retrieval import Article, NewsIndex
 from bot.age import age_cutoff
 from bot.core.alerts import Followed, TopicAlerts
 from bot.core.channels import ChannelRequest
-from bot.core.conversation import Conversations
 from bot.core.conversing import Conversing
 from bot.core.feed_admin import FeedAdmin, FeedChange, FeedStatus
 from bot.core.digests import DEFAULT_TZ, PlanRequest, Story, next_due, plan_due, top_stories
@@ -80,12 +79,12 @@ class NewsService(Conversing):
         self.delivery_lock = asyncio.Lock()
         # Set on shutdown (SIGTERM): long jobs stop at their next step and leave the rest for the next start.
         self.stopping = asyncio.Event()
+        # Set whenever a refresh adds articles to the index: the delivery loop wakes to push them.
+        self.index_grew = asyncio.Event()
         # Query-log writes run beside the reply, never in its way (a locked database must not cost the
         # user the answer); failures are counted here and logged.
         self._log_writes: set[asyncio.Task[None]] = set()
         self.query_log_failures = 0
-        # What each chat (each member, in groups) talked about last: follow-ups are read with it.
-        self.conversations = Conversations()
 
     @classmethod
     async def start(cls, settings: Settings) -> NewsService:
@@ -149,6 +148,12 @@ class NewsService(Conversing):
     def index(self) -> NewsIndex:
         return self._index
 
+    @property
+    def indexed_row(self) -> int:
+        """The last article row the index has looked at: articles up to it are answerable (or too old
+        to be news), so only they are pushed."""
+        return self._last_row
+
     async def ask(
         self, chat_id: int | None, question: str, *, log_query: bool = True, top_k: int | None = None
     ) -> Asked:
@@ -170,11 +175,6 @@ class NewsService(Conversing):
             self.metrics.question(ANSWERED if reply.answered else ABSTAINED, seconds)
             self._log_asked(chat_id, question, reply.answered, latency_ms)
         return Asked(reply=reply, truncated=truncated)
-
-    def _log_asked(self, chat_id: int | None, question: str, answered: bool, latency_ms: float) -> None:
-        task = asyncio.create_task(self._log_query(chat_id, question, answered, latency_ms))
-        self._log_writes.add(task)
-        task.add_done_callback(self._log_writes.discard)
 
     async def _log_query(self, chat_id: int | None, question: str, answered: bool, latency_ms: float) -> None:
         try:
@@ -330,7 +330,7 @@ class NewsService(Conversing):
     async def match_topics(self) -> int:
         """Match the articles stored since the last run against every followed topic (after `refresh`,
         so the weights come from an index that holds them); the number of pushes now owed."""
-        return await self.alerts.match_new(self._index, self.settings.max_age_days)
+        return await self.alerts.match_new(self._index, self.settings.max_age_days, upto_row=self._last_row)
 
     async def refresh(self, now: datetime | None = None) -> list[tuple[int, Article]]:
         """Bring the index up to date (`_refresh`), timed and counted; a failure is kept for /healthz
@@ -379,6 +379,8 @@ class NewsService(Conversing):
                     log.info("index refreshed: %d new articles", len(new))
             # Plain assignments: questions in flight keep the snapshot they took.
             self._index, self._last_row = index, last_row
+            if new:
+                self.index_grew.set()
             self._unsaved = self._unsaved or bool(new) or aged
             if self._unsaved and time.monotonic() - self._saved_at >= SNAPSHOT_SECONDS:
                 await self._save_snapshot()
