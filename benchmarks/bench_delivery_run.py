@@ -11,8 +11,8 @@ real Application over the fake Bot API transport, rate limiter off) runs its del
 - runs with one new article owed to every subscriber (S pushes through the fake transport).
 
 Each is reported as the run's wall time and, within it, the time spent in the delivery queries
-(`claim_deliveries`, `pending_deliveries`, `owed_count`): on SQLite those hold the one database lock,
-so questions and /healthz wait behind them. Medians of --repeat runs; the machine is shared and
+(`claim_deliveries`, `pending_deliveries`, `owed_count`) and the longest one of them: on SQLite each
+holds the one database lock, so questions and /healthz wait behind it. Medians of --repeat runs; the machine is shared and
 loaded, so take the figures as orders of magnitude.
 
 Run: .venv/bin/python benchmarks/bench_delivery_run.py [--subscribers 300] [--articles 2000] [--repeat 5]
@@ -79,7 +79,8 @@ async def populate(target: Path | str, subscribers: int, articles: int) -> None:
 
 
 def timed_queries(storage: Storage, spent: dict[str, float]) -> None:
-    """Wrap the delivery queries of this one Storage object so that their time adds up in `spent`."""
+    """Wrap the delivery queries of this one Storage object so that their time adds up in `spent`
+    (and the longest one is kept under "longest")."""
     for name in QUERIES:
         method: Callable[..., Awaitable[Any]] = getattr(storage, name)
 
@@ -88,26 +89,28 @@ def timed_queries(storage: Storage, spent: dict[str, float]) -> None:
             try:
                 return await _method(*args, **kwargs)
             finally:
-                spent[_name] += time.perf_counter() - started
+                took = time.perf_counter() - started
+                spent[_name] += took
+                spent["longest"] = max(spent["longest"], took)
 
         setattr(storage, name, wrapper)
 
 
-async def measure(target: Path | str, subscribers: int, repeat: int, folder: Path) -> dict[str, tuple[float, float]]:
-    """(wall s, query s) per kind of run: medians."""
+async def measure(target: Path | str, subscribers: int, repeat: int, folder: Path) -> dict[str, tuple[float, ...]]:
+    """(wall s, queries s, longest query s) per kind of run: medians."""
     settings = load_settings(database=target, seeds_dir=folder / "no-seeds", telegram_token=None,
                              refresh_seconds=60, max_age_days=None)
-    found: dict[str, list[tuple[float, float]]] = {"first after a start": [], "nothing owed": [], "one new article owed": []}
+    found: dict[str, list[tuple[float, float, float]]] = {"first after a start": [], "nothing owed": [], "one new article owed": []}
     async with Harness(settings, rate_limiter=False) as h:
-        spent = dict.fromkeys(QUERIES, 0.0)
+        spent = dict.fromkeys((*QUERIES, "longest"), 0.0)
         timed_queries(h.service.storage, spent)
 
         async def run(kind: str, sends: int) -> None:
-            for name in QUERIES:
+            for name in spent:
                 spent[name] = 0.0
             started = time.perf_counter()
             done = await h.deliver()
-            found[kind].append((time.perf_counter() - started, sum(spent.values())))
+            found[kind].append((time.perf_counter() - started, sum(spent[q] for q in QUERIES), spent["longest"]))
             assert done.sent == sends, (kind, done.sent)
 
         await run("first after a start", 0)
@@ -116,8 +119,7 @@ async def measure(target: Path | str, subscribers: int, repeat: int, folder: Pat
         for n in range(repeat):
             await h.service.storage.add_articles([article(f"new-{n}")])
             await run("one new article owed", subscribers)
-    return {kind: (statistics.median(w for w, _ in runs), statistics.median(q for _, q in runs))
-            for kind, runs in found.items()}
+    return {kind: tuple(statistics.median(r[i] for r in runs) for i in range(3)) for kind, runs in found.items()}
 
 
 async def fresh_pg(server: str) -> str:
@@ -148,7 +150,7 @@ def main() -> None:
     try:
         pairs = args.subscribers * args.articles
         print(f"{args.subscribers} subscribers × {args.articles} articles delivered ({pairs:,} pairs); median of {args.repeat}")
-        print(f"{'backend':<11} {'run':<22} {'run wall (ms)':>14} {'delivery queries (ms)':>22}")
+        print(f"{'backend':<11} {'run':<22} {'run wall (ms)':>14} {'delivery queries (ms)':>22} {'longest query (ms)':>19}")
         for backend in args.backends:
             if backend == "postgresql" and not server_url:
                 print("postgresql: no server (set NEWSBOT_TEST_POSTGRES_URL or install PostgreSQL)")
@@ -157,8 +159,9 @@ def main() -> None:
                 folder = Path(tmp)
                 target = folder / "bench.sqlite3" if backend == "sqlite" else asyncio.run(fresh_pg(server_url))
                 asyncio.run(populate(target, args.subscribers, args.articles))
-                for kind, (wall, queries) in asyncio.run(measure(target, args.subscribers, args.repeat, folder)).items():
-                    print(f"{backend:<11} {kind:<22} {wall * 1e3:>14.1f} {queries * 1e3:>22.1f}")
+                for kind, (wall, queries, longest) in asyncio.run(
+                        measure(target, args.subscribers, args.repeat, folder)).items():
+                    print(f"{backend:<11} {kind:<22} {wall * 1e3:>14.1f} {queries * 1e3:>22.1f} {longest * 1e3:>19.1f}")
     finally:
         if server is not None:
             server.stop()
