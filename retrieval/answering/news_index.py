@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import replace
 from weakref import WeakKeyDictionary
 
@@ -10,13 +10,15 @@ import numpy as np
 
 from retrieval.analysis.analyzer import Analyzer, RootTable, analyze, term_root
 from retrieval.analysis.normalize import normalize
-from retrieval.answering import abstain, assemble, rerank
+from retrieval.answering import abstain, assemble, followups, rerank
 from retrieval.answering.answer_type import CHECKABLE, AnswerType, answer_type, offers
 from retrieval.answering.replies import Answer, AnswerPolicy, RelatedHit, Reply, SentenceRef, sentence_refs
 from retrieval.search.term_index import BM25Params, Encoded, Hit, Query, TermIndex, Vocabulary
 from retrieval.text.article import Article, RelatedLink
 
 
+# Stories whose sentences are kept for follow-ups (a chat asks several about one story).
+STORY_CACHE = 256
 # Near-duplicates of an answer are looked for among this many candidates.
 DUPLICATE_WINDOW = 20
 _root_tables: WeakKeyDictionary[Vocabulary, RootTable] = WeakKeyDictionary()
@@ -79,6 +81,8 @@ class NewsIndex:
                     links[link.title] = link
         self.links = list(links.values())
         self._wanted: _Asked | None = None
+        self._positions: dict[str, int] | None = None  # article id -> position, built on first use
+        self._stories: dict[tuple[str, ...], frozenset[int]] = {}
         if sentences is None:
             sentences = TermIndex([s for a in self.articles for s in a.sentences], params, analyzer)
         if headlines is None:
@@ -219,8 +223,11 @@ class NewsIndex:
     def _title_held(self, doc: int, terms: frozenset[str]) -> frozenset[str]:
         return self.titles.held_by(self.refs.article_of(doc), terms)
 
-    def _rank(self, question: str, query: Query, n: int, describe: bool = True) -> list[tuple[SentenceRef, Hit]]:
-        hits = self.sentences.search(query, max(n, self.policy.pool))
+    def _rank(
+        self, question: str, query: Query, n: int, describe: bool = True, first: list[Hit] | None = None
+    ) -> list[tuple[SentenceRef, Hit]]:
+        """`first`: the BM25 candidates when the caller scored them (a follow-up's)."""
+        hits = self.sentences.search(query, max(n, self.policy.pool)) if first is None else first
         depth = max(n, self.policy.context_depth) if n < self.policy.pool else self.policy.context_depth
         weights = (self.policy.context_weight, self.policy.root_weight)
         hits = rerank.with_context(hits, query, lambda doc: self.evidence(doc, query), weights, depth)
@@ -260,14 +267,83 @@ class NewsIndex:
         return tuple(RelatedHit(self.links[h.doc], h.score) for h in keep[: self.policy.related_limit])
 
     def ask(self, question: str, top_k: int = 3) -> Reply:
-        query = self._query(question)
+        return self._reply(question, self._query(question), top_k)
+
+    def ask_in_context(
+        self, question: str, top_k: int = 3, *, topic: str = "", prefer: Collection[str] = (),
+        seen: Collection[tuple[str, int]] = (), must: str = "", only_story: bool = False,
+    ) -> Reply:
+        """A follow-up («كم طولها؟») read with the previous turn's `topic` words (at topic_weight), the
+        story `prefer` names preferred (its articles and the same story's from other outlets: ×(1 +
+        prefer_boost)), or answering alone (`only_story`). A sentence quoted already (`seen`: article id,
+        0-based position) or a copy of one comes last unless it holds the question's own words; with
+        `must`, an answer holds one of its terms (itself, by context or root: «وماذا عن أرمينيا؟»)."""
+        own = followups.known_only(self._query(question), self.sentences)
+        about = self.sentences.query(topic)
+        query = followups.with_topic(own, about, self.policy.topic_weight) if topic else own
+        docs = self._story_docs(tuple(prefer))
+        first = followups.context_hits(self.sentences, own, query, docs, self.policy)
+        if only_story:
+            first = [h for h in first if h.doc in docs]
+        needed = frozenset(self.sentences.analyzer(must)) if must else frozenset()
+        asked = frozenset(own.terms)
+
+        def says_asked(doc: int) -> bool:  # holds the question's own words, itself or by root
+            found = self.evidence(doc, query)
+            return bool(asked & (found.own | found.rooted))
+
+        quoted = followups.docs_at(self.refs, self.position_of, seen)
+        later = followups.quoted_again(self.sentences, first, quoted, says_asked)
+        if topic and not only_story:
+            # Beyond the story, an answer must be on the topic: cover min_coverage of the topic's
+            # own weight (with its context and roots, as any answer's coverage is read).
+            first = [h for h in first if self._coverage(h.doc, about) >= self.policy.min_coverage]
+        return self._reply(question, query, top_k, first, needed, later=later)
+
+    def ask_more(self, question: str, skip: int, n: int = 3) -> Reply:
+        """The answers after the first `skip` stories (the "more" button): any sentence of another
+        article that answers the question, however far behind the best it scores."""
+        reply = self._reply(question, self._query(question), skip + n + DUPLICATE_WINDOW, relative=0.0)
+        shown = {a.article.id for a in reply.answers[:skip]}
+        shown |= {o.id for a in reply.answers[:skip] for o in a.also_reported_by}
+        further = tuple(a for a in reply.answers[skip:] if a.article.id not in shown)[:n]
+        return replace(reply, answers=further, answered=bool(further), related=())
+
+    def _story_docs(self, prefer: tuple[str, ...]) -> frozenset[int]:
+        """The sentences of the story `prefer` names (followups.same_story), kept for the next
+        follow-ups on it (the last STORY_CACHE stories asked about)."""
+        found = self._stories.get(prefer)
+        if found is None:
+            story = followups.same_story(self.articles, self.position_of, self.titles, self.analyzer, prefer)
+            if len(self._stories) >= STORY_CACHE:
+                self._stories.clear()
+            found = self._stories[prefer] = followups.docs_of(self.refs, self.position_of, story)
+        return found
+
+    def position_of(self, article_id: str) -> int | None:
+        """Where the article `article_id` is in `articles` (its first copy), or None."""
+        if self._positions is None:
+            positions: dict[str, int] = {}
+            for i, article in enumerate(self.articles):
+                positions.setdefault(article.id, i)
+            self._positions = positions
+        return self._positions.get(article_id)
+
+    def _reply(
+        self, question: str, query: Query, top_k: int, first: list[Hit] | None = None,
+        must: frozenset[str] = frozenset(), relative: float | None = None, later: frozenset[int] = frozenset(),
+    ) -> Reply:
         # Undescribed: of the pool only the quoted answers' matched terms are read (described there).
-        pool = self._rank(question, query, max(top_k, self.policy.pool), describe=False)
+        pool = self._rank(question, query, max(top_k, self.policy.pool), describe=False, first=first)
+        if must:
+            pool = [c for c in pool if must & self._held(c[1].doc, query)]
+        if later:  # quoted already: after every other candidate
+            pool = [c for c in pool if c[1].doc not in later] + [c for c in pool if c[1].doc in later]
         answers: list[Answer] = []
-        first = self._first_answering(question, query, pool)
-        if first is not None:
-            pool = [pool[first], *pool[:first], *pool[first + 1 :]]
-            answers = self._answers_by_story(question, query, pool, max(top_k, 1))
+        lead = self._first_answering(question, query, pool)
+        if lead is not None:
+            pool = [pool[lead], *pool[:lead], *pool[lead + 1 :]]
+            answers = self._answers_by_story(question, query, pool, max(top_k, 1), relative)
         quoted = [a.article for a in answers] + [other for a in answers for other in a.also_reported_by]
         fitting = [
             (ref, hit) for ref, hit in pool[: self.policy.context_depth]
@@ -277,6 +353,11 @@ class NewsIndex:
         headlines = [h for h in self.related(question) if " ".join(normalize(h.link.title).split()) not in quoted_titles]
         related = (*headlines, *assemble.related_articles(fitting, quoted, self.policy.related_articles))
         return Reply(question=question, answered=bool(answers), answers=tuple(answers), related=related)
+
+    def _held(self, doc: int, query: Query) -> frozenset[str]:
+        """The question terms sentence `doc` holds itself, by its context or by root."""
+        found = self.evidence(doc, query)
+        return found.own | found.context | found.rooted
 
     def _first_answering(self, question: str, query: Query, pool: list[tuple[SentenceRef, Hit]]) -> int | None:
         """The best candidate that answers: the first one, or when it lacks only the number or score
@@ -297,7 +378,7 @@ class NewsIndex:
         return None
 
     def _answers_by_story(
-        self, question: str, query: Query, pool: list[tuple[SentenceRef, Hit]], top_k: int
+        self, question: str, query: Query, pool: list[tuple[SentenceRef, Hit]], top_k: int, relative: float | None = None
     ) -> list[Answer]:
         """The best sentence of each story, near-duplicates from other outlets named, not quoted again."""
         window = pool[:DUPLICATE_WINDOW]
@@ -306,7 +387,8 @@ class NewsIndex:
         answers = []
         for lead, copies in assemble.group_duplicates(window, terms_of):
             ref, hit = window[lead]
-            if answers and (hit.score < self.policy.min_relative_score * best or not self._answers(question, query, (ref, hit))):
+            floor = self.policy.min_relative_score if relative is None else relative
+            if answers and (hit.score < floor * best or not self._answers(question, query, (ref, hit))):
                 continue
             others = assemble.other_outlets(ref.article, [window[c][0].article for c in copies])
             matched = self.sentences.describe(query, hit).matched

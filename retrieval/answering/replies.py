@@ -49,6 +49,13 @@ class AnswerPolicy:
     related_article_coverage: float = 0.5
     # How many candidates to rank before the tie-break and cut.
     pool: int = 50
+    # A follow-up («كم طولها؟») prefers the story the previous answer came from: its sentences (and
+    # those of its near-duplicates) score this much more (×1.5), so another story on the same topic
+    # wins only when it is clearly better.
+    prefer_boost: float = 0.5
+    # ...and the previous turn's topic words weigh this share of the question's own (in BM25 and in
+    # coverage): they say what the question is about, its own words what it asks.
+    topic_weight: float = 0.5
 
     @property
     def weighs_roots(self) -> bool:
@@ -110,6 +117,10 @@ class SentenceRefs(Sequence[SentenceRef]):
         self._made[i] = ref
         return ref
 
+
+    def docs_of(self, position: int) -> range:
+        """The sentence numbers of the article at `position` in `articles`."""
+        return range(self._starts[position], self._starts[position + 1])
 
     def article_of(self, i: int) -> int:
         """The position in `articles` of the article sentence `i` belongs to."""
