@@ -39,3 +39,22 @@ def test_only_question_words_lose_a_proclitic(word: str) -> None:
 )
 def test_answer_type_reads_a_question_word_through_its_proclitic(question: str, kind: AnswerType) -> None:
     assert answer_type(question) is kind
+
+
+@pytest.mark.parametrize(
+    ("with_pronoun", "as_the_news_writes"),
+    [("اشتروه", "اشتروا"), ("اشتروه", "اشترى"), ("قتلوه", "قتلوا"), ("شافوها", "شافوا"),
+     ("اعتقلوهم", "اعتقلوا"), ("ضربوهما", "ضربوا"), ("اعطوكم", "اعطى"), ("وقتلوه", "قتل"),
+     ("مواطنوها", "مواطن")],
+)
+def test_a_plural_verb_with_its_object_pronoun_meets_its_plain_forms(with_pronoun: str, as_the_news_writes: str) -> None:
+    assert analyze(with_pronoun) == analyze(as_the_news_writes)
+
+
+@pytest.mark.parametrize(
+    ("word", "term"),
+    [("ندوة", "ندو"), ("قوة", "قو"), ("علاوة", "علاو"), ("تلاوة", "تلاو"), ("مكروه", "مكرو"), ("مشبوه", "مشبو"),
+     ("وخطوة", "خطو"), ("الإخوة", "اخو")],
+)
+def test_nouns_ending_like_a_verb_with_a_pronoun_keep_their_waw(word: str, term: str) -> None:
+    assert analyze(word) == [term]
