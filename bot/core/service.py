@@ -102,12 +102,13 @@ class NewsService(Conversing):
             last_row, index, rows = await index_from_storage(storage, settings, now)
             alerts = await TopicAlerts.load(storage)
             feeds = await FeedAdmin.load(storage, settings)
+            service = cls(settings, storage, index, last_row, age_cutoff(settings.max_age_days, now), alerts, feeds, rows)
         except BaseException:
             await storage.close()
             raise
         log.info("index ready: %d articles, %d sentences", len(index.articles), len(index.refs))
         gc.freeze()  # the index lives long: keep full collections from walking its objects
-        return cls(settings, storage, index, last_row, age_cutoff(settings.max_age_days, now), alerts, feeds, rows)
+        return service
 
     async def close(self) -> None:
         try:
@@ -170,11 +171,10 @@ class NewsService(Conversing):
         index = self._index  # one snapshot for the whole question, whatever refresh() does meanwhile
         reply = await asyncio.to_thread(index.ask, question, top_k or self.settings.top_k)
         seconds = time.perf_counter() - started
-        latency_ms = seconds * 1000
         if log_query:
             # Inline queries stay out, as from the query log: they come as the user types.
             self.metrics.question(ANSWERED if reply.answered else ABSTAINED, seconds)
-            self._log_asked(chat_id, question, reply.answered, latency_ms)
+            self._log_asked(chat_id, question, reply.answered, seconds * 1000)
         return Asked(reply=reply, truncated=truncated)
 
     async def _log_query(self, chat_id: int | None, question: str, answered: bool, latency_ms: float) -> None:
