@@ -80,6 +80,19 @@ async def test_small_talk_is_answered_in_kind_and_a_glued_question_is_answered(c
         assert "72 كيلومترا" in answer and texts.SMALLTALK["salam"] not in answer
 
 
+async def test_small_talk_is_counted_as_small_talk(chat_settings: Settings) -> None:
+    """newsbot_questions_total{outcome="small_talk"} (README, Running it for real) counts greetings
+    answered as such; a greeting glued to a question counts as the question."""
+    async with Harness(chat_settings) as h:
+        await h.send_text("أهلا")
+        await h.send_text("مشكور")
+        await h.send_text("السلام عليكم، كم طول قناة السويس الجديدة؟")
+        figures = h.service.metrics.figures()
+        assert figures.questions["small_talk"] == 2
+        assert figures.questions["answered"] == 1 and figures.questions["abstained"] == 0
+        assert figures.questions["refused"] == 0
+
+
 async def test_follow_up_in_a_group_two_members_two_contexts(chat_settings: Settings) -> None:
     group = -500
     async with Harness(chat_settings) as h:

@@ -11,7 +11,7 @@ from retrieval import Article, NewsIndex, pack, small_talk, unpack
 
 from bot.core.conversation import Conversations, key_of
 from bot.core.questions import Asked, check_question, clean_question, cut_question
-from bot.metrics import ABSTAINED, ANSWERED, REFUSED, Metrics
+from bot.metrics import ABSTAINED, ANSWERED, REFUSED, SMALL_TALK, Metrics
 from bot.settings import Settings
 from bot.storage import Storage
 
@@ -54,6 +54,7 @@ class Conversing:
         question, truncated = cut_question(clean_question(text))
         talk = small_talk(question)
         if talk is not None and talk.only:
+            self.metrics.question(SMALL_TALK)  # nothing looked up: no latency
             return Asked(reply=None, talk=tuple(k.value for k in talk.kinds))
         if talk is not None:
             question = talk.rest
