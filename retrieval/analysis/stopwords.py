@@ -45,8 +45,16 @@ def bare_question_word(token: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1)
+def _dropped() -> frozenset[str]:
+    """Every token `is_stopword` drops, built once: the stopwords, and each question word of two
+    letters or more with a و/ف proclitic (what `bare_question_word` reads off). One set lookup per
+    token: the analyzer asks this of every word of every article."""
+    return stopwords() | {p + q for p in PROCLITICS for q in question_words() if len(q) >= 2}
+
+
 def is_stopword(token: str) -> bool:
-    return token in stopwords() or bare_question_word(token) is not None
+    return token in _dropped()
 
 
 def drop_stopwords(tokens: list[str]) -> list[str]:
