@@ -104,9 +104,11 @@ def feeds_table(states: list[FeedState], configured: list[str]) -> str:
 
 
 async def _feeds(settings: Settings) -> str:
+    from bot.core.feed_admin import FeedAdmin
+
     async with await Storage.open(settings.database) as storage:
-        # Followed: NEWSBOT_FEEDS and the feeds added from Telegram or an OPML import.
-        followed = list(dict.fromkeys([*settings.feeds, *await storage.added_feeds()]))
+        # Followed: NEWSBOT_FEEDS and the feeds added from Telegram or an OPML import (FeedAdmin.urls).
+        followed = (await FeedAdmin.load(storage, settings)).urls()
         return feeds_table(await storage.feed_states(), followed)
 
 
