@@ -50,8 +50,7 @@ async def deliver_topic_pushes(bot: Bot, service: NewsService, now: datetime | N
     for owed in await storage.pending_topic_pushes():
         by_chat[owed.chat_id].append(owed)
     run = AlertRun()
-    lanes = ChatLanes()  # a chat told to wait (429) waits aside; the others' alerts go on
-    try:
+    async with ChatLanes() as lanes:  # a chat told to wait (429) waits aside; the others' alerts go on
         for chat_id, owed in by_chat.items():
             allowance = ALERTS_PER_HOUR - await storage.topic_messages_since(chat_id, hour_ago)
             if allowance <= 0:
@@ -60,9 +59,6 @@ async def deliver_topic_pushes(bot: Bot, service: NewsService, now: datetime | N
             # Each alone while they fit; otherwise one bundle, keeping the last message of the hour free.
             groups = [[p] for p in owed] if len(owed) < allowance else [owed[:BUNDLE_MAX]]
             await lanes.send(chat_id, partial(_send_chat, bot, service, chat_id, groups, run))
-        await lanes.join()
-    finally:
-        lanes.cancel()
     return run
 
 

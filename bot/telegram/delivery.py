@@ -66,13 +66,10 @@ async def deliver_pending(bot: Bot, service: NewsService) -> DeliveryRun:
 
 
 async def _deliver_pending(bot: Bot, service: NewsService) -> DeliveryRun:
-    lanes = ChatLanes()
-    try:
+    # On leaving, the chats that were told to wait: their pushes end (sent or postponed).
+    async with ChatLanes() as lanes:
         run = await _claim_and_send(bot, service, lanes)
-        await lanes.join()  # the chats that were told to wait: their pushes end (sent or postponed)
-        return run
-    finally:
-        lanes.cancel()
+    return run
 
 
 async def _claim_and_send(bot: Bot, service: NewsService, lanes: ChatLanes) -> DeliveryRun:

@@ -38,12 +38,8 @@ async def deliver_digests(bot: Bot, service: NewsService, now: datetime | None =
     run = DigestRun()
     # Chats on the same schedule fall due together over the same rows: group their stories once.
     rendered: dict[tuple[int, int], Rendered] = {}
-    lanes = ChatLanes()  # a chat told to wait (429) waits aside; the others' digests go on
-    try:
+    async with ChatLanes() as lanes:  # a chat told to wait (429) waits aside; the others' digests go on
         await _send_all(bot, service, run, rendered, lanes)
-        await lanes.join()
-    finally:
-        lanes.cancel()
     return run
 
 

@@ -3,13 +3,15 @@
 A run sends its pushes one at a time, in order. When Telegram tells one chat to wait (a 429 with
 retry_after), only that chat waits: its push goes on waiting in the background (its lane) and the run
 moves on to the other chats; any later push to the same chat in the run queues behind it, so each chat
-still gets its messages in order. The run joins the lanes before it ends.
+still gets its messages in order. The run joins the lanes before it ends: `async with ChatLanes() as
+lanes` joins them when the run's body ends and cancels them when it raises.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from types import TracebackType
 
 # A push given `step_aside`: it calls it just before a flood wait, and from then on runs in its lane.
 Push = Callable[[Callable[[], None]], Awaitable[None]]
@@ -18,6 +20,18 @@ Push = Callable[[Callable[[], None]], Awaitable[None]]
 class ChatLanes:
     def __init__(self) -> None:
         self._lanes: dict[int, asyncio.Task[None]] = {}
+
+    async def __aenter__(self) -> ChatLanes:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        """The run's body is done: wait for its lanes (`join`); if it raised, drop them (`cancel`)."""
+        if kind is None:
+            await self.join()
+        else:
+            self.cancel()
 
     def busy(self) -> bool:
         """Whether some chat has a push waiting aside."""
