@@ -39,8 +39,8 @@ async def on_addfeed(update: Update, context: Context) -> None:
     url = " ".join(context.args or []).strip()
     if not url:
         attached = message.reply_to_message.document if message.reply_to_message else None
-        if attached is not None and context.service.is_admin(_user(update)):
-            await _import_document(message, attached, _user(update), context)  # /addfeed in reply to an OPML file
+        if attached is not None:  # /addfeed in reply to an OPML file (an admin's: _import_document checks)
+            await _import_document(message, attached, _user(update), context)
             return
         await reply(message, [esc(texts.ADDFEED_USAGE if context.service.is_admin(_user(update)) else texts.ADMINS_ONLY)])
         return
@@ -98,9 +98,8 @@ async def on_document(update: Update, context: Context) -> None:
     # "/addfeed@otherbot" is another bot's command.
     asked = command is not None and command.group(1) in (None, f"@{context.bot.username}")
     admin, private = context.service.is_admin(_user(update)), chat.type == ChatType.PRIVATE
-    if asked and not admin:
-        await reply(message, [esc(texts.ADMINS_ONLY)])
-    elif asked or (admin and private and _looks_like_opml(message.document)):
+    if asked or (admin and private and _looks_like_opml(message.document)):
+        # Asked by anyone else, the refusal comes from _import_document's admin check.
         await _import_document(message, message.document, _user(update), context)
     elif private:
         await on_non_text(update, context)

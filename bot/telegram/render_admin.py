@@ -63,9 +63,7 @@ def render_feeds(statuses: Sequence[FeedStatus] | None) -> list[str]:
 MAX_REFUSALS_SHOWN = 20
 
 
-def render_opml_import(result: OPMLImport | None) -> list[str]:
-    if result is None:
-        return [esc(texts.ADMINS_ONLY)]
+def render_opml_import(result: OPMLImport) -> list[str]:
     lines = [esc(texts.OPML_IMPORTED.format(
         added=len(result.added), followed=len(result.followed), refused=len(result.refused)))]
     for url, why in result.refused[:MAX_REFUSALS_SHOWN]:
