@@ -226,11 +226,12 @@ def push_photo(article: Article) -> PhotoPost | None:
         limit = min(PUSH_EXCERPT_CHARS, room)
         # clip() counts characters, Telegram UTF-16 units: shrink until it fits (rarely more than once).
         while limit >= MIN_CAPTION_EXCERPT:
-            excerpt = esc(clip(text, limit))
-            if tg_length(html.unescape(excerpt)) <= room:
-                caption += f"\n\n<blockquote>{excerpt}</blockquote>"
+            excerpt = clip(text, limit)
+            length = tg_length(excerpt)  # as Telegram counts it: the text before escaping
+            if length <= room:
+                caption += f"\n\n<blockquote>{esc(excerpt)}</blockquote>"
                 break
-            limit -= max(1, tg_length(html.unescape(excerpt)) - room)
+            limit -= max(1, length - room)
     return PhotoPost(article.image, caption)
 
 
