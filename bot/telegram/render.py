@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeGuard
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -209,13 +210,18 @@ def visible_length(fragment: str) -> int:
     return tg_length(strip_tags(fragment))
 
 
+def _sendable(image: str | None) -> TypeGuard[str]:
+    """Whether Telegram may be given `image` to fetch: an http(s) URL."""
+    return image is not None and image.startswith(("http://", "https://"))
+
+
 def push_photo(article: Article) -> PhotoPost | None:
     """The push of an article that has a picture, as a photo with the push as caption, within
     Telegram's 1,024-character caption limit: the excerpt (already a teaser, cut with «…») is
     shortened to fit. When the header, title and link alone do not fit, None: the picture is skipped
     and the push goes as text. Never a second message: a push is one message, the unit the delivery
     log records as sent (a crash between two would re-send the picture)."""
-    if not article.image or not article.image.startswith(("http://", "https://")):
+    if not _sendable(article.image):
         return None
     caption = "\n\n".join([f"🆕 {texts.NEW_ARTICLE}", "\n".join(article_lines(article))])
     room = MAX_CAPTION - visible_length(caption) - 2  # the blank line before the excerpt
@@ -238,7 +244,7 @@ def push_photo(article: Article) -> PhotoPost | None:
 def as_photo(pieces: Sequence[str], image: str | None) -> PhotoPost | None:
     """A one-message push (a topic alert) as a photo with that message as caption, when it has a
     picture and fits Telegram's caption limit whole; otherwise None: the picture is skipped."""
-    if not image or not image.startswith(("http://", "https://")) or len(pieces) != 1:
+    if not _sendable(image) or len(pieces) != 1:
         return None
     return PhotoPost(image, pieces[0]) if visible_length(pieces[0]) <= MAX_CAPTION else None
 

@@ -41,8 +41,14 @@ _PHOTO_REFUSALS = (
 )
 
 
+def _says(exc: BadRequest, parts: tuple[str, ...]) -> bool:
+    """Whether Telegram's description of `exc` holds one of `parts` (lower case)."""
+    message = exc.message.lower()
+    return any(part in message for part in parts)
+
+
 def refused_markup(exc: BadRequest) -> bool:
-    return any(part in exc.message.lower() for part in _MARKUP_REFUSALS)
+    return _says(exc, _MARKUP_REFUSALS)
 
 
 async def send_pieces(
@@ -155,7 +161,7 @@ def worth_retrying(exc: TelegramError) -> bool:
 
 def refused_photo(exc: BadRequest) -> bool:
     """Telegram could not use the picture itself (so no chat will get it): not a chat's problem."""
-    return any(part in exc.message.lower() for part in _PHOTO_REFUSALS)
+    return _says(exc, _PHOTO_REFUSALS)
 
 
 async def _send_photo_or_text(
