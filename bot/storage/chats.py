@@ -56,3 +56,7 @@ class ChatStore(Database):
 
     async def subscribers(self) -> list[int]:
         return [r[0] for r in await self._fetchall("SELECT chat_id FROM subscriptions ORDER BY chat_id")]
+
+    async def subscriber_count(self) -> int:
+        row = await self._fetchone("SELECT count(*) FROM subscriptions")
+        return int(row[0]) if row else 0

@@ -185,7 +185,7 @@ async def count_waiting(service: NewsService) -> int:
     can slip below it)."""
     storage, max_age = service.storage, service.settings.max_age_days
     top = await storage.max_article_row()  # before the count: an article stored meanwhile is above it
-    step = max(1, WAITING_SLICE_PAIRS // max(1, len(await storage.subscribers())))
+    step = max(1, WAITING_SLICE_PAIRS // max(1, await storage.subscriber_count()))
     count, lowest, row = 0, None, service.waiting_from_row or 0
     while row <= top and count < WAITING_CAP:
         if service.stopping.is_set():  # a long first count after a start: stop between two slices
