@@ -26,10 +26,10 @@ def _packed_word(word: str) -> str:
 
 def pack(text: str, limit: int) -> str:
     """`text` in at most `limit` ASCII characters (see the module's doc)."""
-    packed = [p for w in words(text) if (p := _packed_word(w))]
+    said = words(text)
+    packed = [p for w in said if (p := _packed_word(w))]
     if len("_".join(packed)) > limit:
-        kept = words(text)
-        packed = [p for i, w in enumerate(kept) if (p := _packed_word(w)) and (i < 2 or term(w) is not None)]
+        packed = [p for i, w in enumerate(said) if (p := _packed_word(w)) and (i < 2 or term(w) is not None)]
     out = ""
     for p in packed:
         candidate = f"{out}_{p}" if out else p
