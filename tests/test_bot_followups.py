@@ -146,6 +146,15 @@ async def test_more_and_source_buttons_work_after_a_restart(chat_settings: Setti
         assert texts.MORE_NONE in text_of(await again.press_button("more:9:" + more.split(":", 2)[2]))
 
 
+async def test_a_button_with_digits_int_cannot_read_is_ignored(chat_settings: Settings) -> None:
+    """Callback data is the client's to send: "²" passes str.isdigit() yet int() refuses it, which
+    raised in the handler (the error handler's apology instead of nothing)."""
+    async with Harness(chat_settings) as h:
+        for data in ("src:²:1", "src:1:²", "more:²:ABC"):
+            pressed = await h.press_button(data)
+            assert [c.method for c in pressed] == ["answerCallbackQuery"], data
+
+
 def test_chat_json_one_object_a_line(chat_settings: Settings, tmp_path: Path) -> None:
     env = {**os.environ, "NEWSBOT_DATABASE": str(chat_settings.database), "NEWSBOT_SEEDS_DIR": str(chat_settings.seeds_dir)}
     lines = ["مرحبا", CANAL, "كم طولها؟", "ما عاصمة البرازيل؟", "/latest", ""]

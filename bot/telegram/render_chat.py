@@ -62,11 +62,12 @@ def answer_keyboard(reply: Reply | None, rows: tuple[int | None, ...], code: str
 
 
 def parse_button(data: str | None) -> tuple[str, int, str] | None:
-    """("src", row, sentence) or ("more", page, packed question) from a button's data; None if malformed."""
+    """("src", row, sentence) or ("more", page, packed question) from a button's data; None if malformed.
+    Numbers must be decimal digits: isdigit() also takes "²", which int() refuses."""
     parts = (data or "").split(":", 2)
-    if len(parts) != 3 or parts[0] not in (CALLBACK_MORE, CALLBACK_SOURCE) or not parts[1].isdigit():
+    if len(parts) != 3 or parts[0] not in (CALLBACK_MORE, CALLBACK_SOURCE) or not parts[1].isdecimal():
         return None
-    if parts[0] == CALLBACK_SOURCE and not parts[2].isdigit():
+    if parts[0] == CALLBACK_SOURCE and not parts[2].isdecimal():
         return None
     return parts[0], int(parts[1]), parts[2]
 
