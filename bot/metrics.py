@@ -2,8 +2,8 @@
 
 Each `Metrics` has a CollectorRegistry of its own, never prometheus_client's global one: tests, the
 console and several bots in one process each count their own, and importing this module registers
-nothing. The service owns one (`service.metrics`, reached by handlers through the typed context and by
-jobs through the service); the HTTP server (bot/telegram/monitoring.py) serves its registry, and the
+nothing. The service owns one (`service.metrics`: the service counts questions, delivery and the
+feeds job count through it); the HTTP server (bot/telegram/monitoring.py) serves its registry, and the
 admins' /stats reads the same figures back (`figures()`).
 
 Counters count what this process did since it started (Prometheus expects that: `rate()` copes with

@@ -18,8 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli.runner import webhook_secret
-from bot.settings import PROJECT_ROOT
+from bot.settings import PROJECT_ROOT, derived_webhook_secret
 from bot.storage import SENT, Storage
 from retrieval import Article
 from tests.botapi_server import BotAPIServer
@@ -95,7 +94,7 @@ def post_update(port: int, chat: int) -> int:
                                              "from": {"id": chat, "is_bot": False, "first_name": "T"}}}
     request = urllib.request.Request(f"http://127.0.0.1:{port}/hook", json.dumps(update).encode(),
                                      {"Content-Type": "application/json",
-                                      "X-Telegram-Bot-Api-Secret-Token": webhook_secret(TOKEN)})
+                                      "X-Telegram-Bot-Api-Secret-Token": derived_webhook_secret(TOKEN)})
     with urllib.request.urlopen(request, timeout=10) as response:
         return int(response.status)
 
@@ -115,7 +114,7 @@ def test_three_workers_push_each_article_to_each_subscriber_once(pg_url: str, tm
             assert ready, "workers did not start"
             hooks = [p for _, m, p in server.calls if m == "setWebhook"]
             # No NEWSBOT_WEBHOOK_SECRET: every worker derives the same one from the token.
-            assert len({h["secret_token"] for h in hooks}) == 1 and hooks[0]["secret_token"] == webhook_secret(TOKEN)
+            assert len({h["secret_token"] for h in hooks}) == 1 and hooks[0]["secret_token"] == derived_webhook_secret(TOKEN)
             if not kill:  # updates: the balancer gives each one to one worker, which answers it once
                 for i, name in enumerate(WORKERS):
                     assert post_update(ports[name], 900 + i) == 200

@@ -12,7 +12,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.core.service import NewsService
 from bot.logs import redact, setup_logging
-from bot.settings import Settings, SettingsError, derived_webhook_secret
+from bot.settings import Settings, SettingsError
 from bot.storage import StorageError
 from bot.telegram.app import build_application, set_commands
 from bot.telegram.monitoring import serve_on_webhook
@@ -23,10 +23,6 @@ log = logging.getLogger(__name__)
 
 class StartupError(Exception):
     """The bot cannot start; the message is one line for the operator."""
-
-
-# The default webhook secret (kept under this name for callers that derive it, as the worker tests do).
-webhook_secret = derived_webhook_secret
 
 
 async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
