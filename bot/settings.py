@@ -154,8 +154,9 @@ class Settings(BaseSettings):
         """Every secret a log line must not show besides the token: the database password, the webhook
         secret (set or derived: the derived one is as good as a set one for forging updates)."""
         found: list[str] = list(self.database.secrets) if isinstance(self.database, DatabaseURL) else []
-        if self.webhook_secret_value is not None:
-            found.append(self.webhook_secret_value)
+        webhook = self.webhook_secret_value  # derived with an HMAC: once
+        if webhook is not None:
+            found.append(webhook)
         return tuple(s for s in found if s)
 
     @property
