@@ -12,7 +12,7 @@ from telegram.error import TelegramError
 from bot.telegram import render_admin, texts
 from bot.telegram.context import BotContext as Context
 from bot.telegram.handlers import on_non_text, reply
-from bot.telegram.permissions import acting_user
+from bot.telegram.permissions import acting_user_id
 from bot.intake.opml import MAX_OPML_BYTES, OPMLError
 from bot.telegram.jobs import ensure_feeds_job
 from bot.telegram.render import esc
@@ -26,12 +26,6 @@ ADDFEED_CAPTION = re.compile(r"^/addfeed(@\w+)?(\s|$)", re.IGNORECASE)
 OPML_FILE_NAME = "newsbot-feeds.opml"
 
 
-def _user(update: Update) -> int | None:
-    """The admin asking: a message sent on behalf of a chat (a channel, an anonymous admin) is nobody's."""
-    user = acting_user(update)
-    return user.id if user else None
-
-
 async def on_addfeed(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
@@ -40,11 +34,11 @@ async def on_addfeed(update: Update, context: Context) -> None:
     if not url:
         attached = message.reply_to_message.document if message.reply_to_message else None
         if attached is not None:  # /addfeed in reply to an OPML file (an admin's: _import_document checks)
-            await _import_document(message, attached, _user(update), context)
+            await _import_document(message, attached, acting_user_id(update), context)
             return
-        await reply(message, [esc(texts.ADDFEED_USAGE if context.service.is_admin(_user(update)) else texts.ADMINS_ONLY)])
+        await reply(message, [esc(texts.ADDFEED_USAGE if context.service.is_admin(acting_user_id(update)) else texts.ADMINS_ONLY)])
         return
-    change = await context.service.add_feed(_user(update), url)
+    change = await context.service.add_feed(acting_user_id(update), url)
     if change is not None and change.outcome is FeedOutcome.ADDED:
         ensure_feeds_job(context.application, soon=True)  # polled now and every round, no restart
     await reply(message, [render_admin.render_feed_change(change)])
@@ -56,14 +50,14 @@ async def on_removefeed(update: Update, context: Context) -> None:
         return
     url = " ".join(context.args or []).strip()
     if not url:
-        await reply(message, [esc(texts.REMOVEFEED_USAGE if context.service.is_admin(_user(update)) else texts.ADMINS_ONLY)])
+        await reply(message, [esc(texts.REMOVEFEED_USAGE if context.service.is_admin(acting_user_id(update)) else texts.ADMINS_ONLY)])
         return
-    await reply(message, [render_admin.render_feed_change(await context.service.remove_feed(_user(update), url))])
+    await reply(message, [render_admin.render_feed_change(await context.service.remove_feed(acting_user_id(update), url))])
 
 
 async def on_feeds(update: Update, context: Context) -> None:
     if update.effective_message is not None:
-        statuses = await context.service.feed_statuses(_user(update))
+        statuses = await context.service.feed_statuses(acting_user_id(update))
         # The list also comes as an OPML file, on request: one tap, for a backup or another reader.
         markup = render_admin.feeds_keyboard() if statuses else None
         await reply(update.effective_message, render_admin.render_feeds(statuses), markup)
@@ -74,7 +68,7 @@ async def on_feeds_opml(update: Update, context: Context) -> None:
     query, chat = update.callback_query, update.effective_chat
     if query is None or chat is None:
         return
-    if not context.service.is_admin(_user(update)):
+    if not context.service.is_admin(acting_user_id(update)):
         await query.answer(texts.ADMINS_ONLY, show_alert=True)
         return
     document = await context.service.feeds.export_opml()
@@ -97,10 +91,10 @@ async def on_document(update: Update, context: Context) -> None:
     command = ADDFEED_CAPTION.match(message.caption or "")
     # "/addfeed@otherbot" is another bot's command.
     asked = command is not None and command.group(1) in (None, f"@{context.bot.username}")
-    admin, private = context.service.is_admin(_user(update)), chat.type == ChatType.PRIVATE
+    admin, private = context.service.is_admin(acting_user_id(update)), chat.type == ChatType.PRIVATE
     if asked or (admin and private and _looks_like_opml(message.document)):
         # Asked by anyone else, the refusal comes from _import_document's admin check.
-        await _import_document(message, message.document, _user(update), context)
+        await _import_document(message, message.document, acting_user_id(update), context)
     elif private:
         await on_non_text(update, context)
 
@@ -135,7 +129,7 @@ async def on_channel(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
         return
-    if not context.service.is_admin(_user(update)):
+    if not context.service.is_admin(acting_user_id(update)):
         await reply(message, [esc(texts.ADMINS_ONLY)])
         return
     try:
@@ -148,5 +142,5 @@ async def on_channel(update: Update, context: Context) -> None:
         await reply(message, [esc(problem or texts.CHANNEL_NOT_FOUND)])
         return
     title = channel.title or request.name
-    result = await context.service.set_channel(_user(update), channel.id, title, request)
+    result = await context.service.set_channel(acting_user_id(update), channel.id, title, request)
     await reply(message, [render_admin.render_channel(request, title, result)])

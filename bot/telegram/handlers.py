@@ -16,7 +16,7 @@ from bot.logs import format_exception, redact
 from bot.core.results import Asked
 from bot.telegram import render, render_chat, texts
 from bot.telegram.context import BotContext as Context
-from bot.telegram.permissions import acting_user, may_change_subscription
+from bot.telegram.permissions import acting_user_id, may_change_subscription
 from bot.telegram.routing import question_for_bot
 from bot.telegram.sending import send_pieces
 from bot.telegram.updates import malformed
@@ -56,15 +56,13 @@ async def button_refused_in_group(query: CallbackQuery, chat: Chat, context: Con
 
 async def on_help(update: Update, context: Context) -> None:
     if update.effective_message:
-        user = acting_user(update)
-        admin = context.service.is_admin(user.id if user else None)
+        admin = context.service.is_admin(acting_user_id(update))
         await reply(update.effective_message, [render.render_help(admin)])
 
 
 async def on_stats(update: Update, context: Context) -> None:
     if update.effective_message:
-        user = acting_user(update)
-        stats = await context.service.stats(user.id if user else None)
+        stats = await context.service.stats(acting_user_id(update))
         await reply(update.effective_message, [render.render_stats(stats)])
 
 

@@ -37,10 +37,10 @@ async def may_change_subscription(bot: Bot, chat: Chat, user: User | None, sende
     return member.status in _ADMIN_STATUSES
 
 
-def acting_user(update: Update) -> User | None:
-    """The person a message or a button press comes from: None for a message sent on behalf of a chat
-    (see the module's doc). A button press always names who pressed it."""
+def acting_user_id(update: Update) -> int | None:
+    """The id of the person a message or a button press comes from: None for a message sent on behalf
+    of a chat (see the module's doc). A button press always names who pressed it."""
     if update.callback_query is None and update.effective_message is not None:
         if update.effective_message.sender_chat is not None:
             return None
-    return update.effective_user
+    return update.effective_user.id if update.effective_user else None
