@@ -7,6 +7,7 @@ thread; a page that cannot be built in time is now given up and reported as fail
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import time
 from pathlib import Path
@@ -17,7 +18,7 @@ from feedserver import FeedServer, feed_server  # noqa: F401 (fixture)
 from bot.intake import polling
 from bot.intake.extract import NoArticleError
 from bot.intake.fetch import make_client
-from bot.intake.workers import WorkerDiedError, WorkerPool, WorkerTimeoutError
+from bot.intake.workers import MAX_KEPT_RECORDS, WorkerDiedError, WorkerPool, WorkerTimeoutError
 from bot.settings import PROJECT_ROOT, Settings, load_settings
 from bot.storage import Storage
 from bot.telegram.jobs import poll_and_deliver
@@ -34,7 +35,25 @@ def job(kind: str, value: float) -> float:
         raise NoArticleError("no article here")
     elif kind == "die":
         os._exit(3)
+    elif kind == "chatty":
+        for n in range(int(value)):
+            logging.getLogger("tests.chatty").warning("warning %d", n)
     return value * 2
+
+
+async def test_a_job_that_logs_without_end_sends_back_a_bounded_number_of_records(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level("WARNING")
+    pool: WorkerPool[float] = WorkerPool(job, size=1)
+    try:
+        assert await pool.run("chatty", 5000.0, timeout=60) == 10000.0
+    finally:
+        pool.close()
+    chatty = [r.getMessage() for r in caplog.records if r.name == "tests.chatty"]
+    assert chatty == [f"warning {n}" for n in range(MAX_KEPT_RECORDS)]
+    assert any(r.getMessage() == f"{5000 - MAX_KEPT_RECORDS} more log records of this job were dropped"
+               for r in caplog.records)
 
 
 async def test_a_job_that_overruns_is_killed_and_the_next_one_runs() -> None:

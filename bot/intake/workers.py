@@ -31,6 +31,9 @@ T = TypeVar("T")
 # A fresh process imports its job's module before it is timed; a machine busy enough to need
 # longer than this is reported as a failure of the job, like an overrun.
 STARTUP_SECONDS = 120.0
+# Log records one job sends back at most (each cut to 2,000 characters): a page that makes a library
+# warn once per element must not fill the pipe and the bot's log; the rest are counted in one line.
+MAX_KEPT_RECORDS = 100
 
 
 class WorkerTimeoutError(Exception):
@@ -48,9 +51,21 @@ class _Kept(logging.Handler):
     def __init__(self) -> None:
         super().__init__()
         self.records: list[tuple[str, int, str]] = []
+        self.dropped = 0
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.records.append((record.name, record.levelno, record.getMessage()[:2000]))
+        if len(self.records) < MAX_KEPT_RECORDS:
+            self.records.append((record.name, record.levelno, record.getMessage()[:2000]))
+        else:
+            self.dropped += 1
+
+    def take(self) -> list[tuple[str, int, str]]:
+        """The records of the job just done (and a line for those past the bound); then a fresh start."""
+        records, dropped = self.records, self.dropped
+        if dropped:
+            records.append((__name__, logging.WARNING, f"{dropped} more log records of this job were dropped"))
+        self.records, self.dropped = [], 0
+        return records
 
 
 def _serve(conn: Connection, module: str, name: str) -> None:
@@ -67,12 +82,12 @@ def _serve(conn: Connection, module: str, name: str) -> None:
         except (EOFError, OSError):
             return
         logging.getLogger().setLevel(level)
-        kept.records = []
+        kept.take()  # whatever was logged between jobs is not this job's
         try:
             ok, value = True, job(*args)
         except Exception as exc:
             ok, value = False, exc if _travels(exc) else RuntimeError(f"{type(exc).__name__}: {exc}")
-        conn.send((ok, value, kept.records))
+        conn.send((ok, value, kept.take()))
 
 
 def _travels(exc: Exception) -> bool:
