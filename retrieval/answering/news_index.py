@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+import copy
 from dataclasses import replace
 from weakref import WeakKeyDictionary
 
@@ -13,6 +14,9 @@ from retrieval.analysis.normalize import normalize
 from retrieval.answering import abstain, assemble, rerank
 from retrieval.answering.answer_type import CHECKABLE, AnswerType, answer_type, offers
 from retrieval.answering.replies import Answer, AnswerPolicy, RelatedHit, Reply, SentenceRef, sentence_refs
+from retrieval.meaning.encoder import Encoder
+from retrieval.meaning.matrix import StoryVectors
+from retrieval.meaning.vectors import ArticleVectors
 from retrieval.search.term_index import BM25Params, Encoded, Hit, Query, TermIndex, Vocabulary
 from retrieval.text.article import Article, RelatedLink
 
@@ -61,11 +65,17 @@ class NewsIndex:
         sentences: TermIndex | None = None,
         headlines: TermIndex | None = None,
         titles: TermIndex | None = None,
+        encoder: Encoder | None = None,
+        vectors: Mapping[str, ArticleVectors] | None = None,
     ) -> None:
         """`sentences`, when given, is the index of the articles' sentences in order (loaded from a
         snapshot, or grown from an older index); `headlines` likewise for the related headlines and
         `titles` for the articles' titles (one document per article: the context rerank reads a
-        candidate's title terms off it instead of analysing the title in the question)."""
+        candidate's title terms off it instead of analysing the title in the question).
+
+        `encoder` embeds questions into the space of `vectors` (the articles' embeddings, by article
+        id, made by the same encoder); without an encoder, vectors are not held and the answers are
+        the lexical ones. An article without a vector is answered lexically (see `unembedded`)."""
         self.articles: tuple[Article, ...] = tuple(articles)
         self.params = params
         self.policy = policy
@@ -105,11 +115,57 @@ class NewsIndex:
             # question works them out (a candidate's rare terms would otherwise be checked each time).
             roots.read_all()
         self._roots = roots
+        self.encoder = encoder
+        self.meaning: StoryVectors | None = None
+        if encoder is not None:
+            self.meaning = StoryVectors(
+                [a.id for a in self.articles], [len(a.sentences) for a in self.articles], encoder.dim, vectors
+            )
 
-    def with_articles(self, more: Iterable[Article], analysed: Encoded | None = None) -> NewsIndex:
+    def _with_meaning(self, meaning: StoryVectors | None) -> NewsIndex:
+        """This index with other vectors (everything else shared: nothing is analysed again)."""
+        new = copy.copy(self)
+        new._wanted = None
+        new.meaning = meaning
+        return new
+
+    def with_vectors(self, more: Mapping[str, ArticleVectors]) -> NewsIndex:
+        """This index with the vectors of `more` (by article id) added or replaced; cheap: no analysis.
+        Without an encoder there is nothing to hold them for: the index itself is returned."""
+        if self.meaning is None or not more:
+            return self
+        return self._with_meaning(self.meaning.with_vectors(more))
+
+    @property
+    def vectors(self) -> Mapping[str, ArticleVectors]:
+        """The vectors held, by article id (empty without an encoder)."""
+        return self.meaning.held() if self.meaning is not None else {}
+
+    def unembedded(self, limit: int | None = None) -> list[Article]:
+        """The articles without a vector yet, newest first (what the refresh job embeds next); none
+        without an encoder."""
+        if self.meaning is None:
+            return []
+        seen: set[str] = set()
+        missing = []
+        for position in np.flatnonzero(~self.meaning.present):
+            article = self.articles[position]
+            if article.id not in seen:
+                seen.add(article.id)
+                missing.append((self._stamps[position], int(position), article))
+        missing.sort(key=lambda m: (-m[0], -m[1]))  # newest first; of one time, the later added first
+        return [m[2] for m in missing[:limit]]
+
+    def with_articles(
+        self,
+        more: Iterable[Article],
+        analysed: Encoded | None = None,
+        vectors: Mapping[str, ArticleVectors] | None = None,
+    ) -> NewsIndex:
         """This index plus the articles of `more` it does not hold yet; only those are analysed (or
         taken from `analysed`, the sentences of all of `more` analysed elsewhere, in order), and they
-        join as a new segment (this snapshot keeps answering meanwhile)."""
+        join as a new segment (this snapshot keeps answering meanwhile). The vectors held are kept;
+        `vectors` gives those of the new articles (by id)."""
         more = list(more)
         known = {a.id for a in self.articles}
         fresh = []  # per article of `more`: new here (and not repeated earlier in `more`)
@@ -118,7 +174,7 @@ class NewsIndex:
             known.add(article.id)
         new = [a for a, f in zip(more, fresh, strict=True) if f]
         if not new:
-            return self
+            return self.with_vectors(vectors or {})
         links = {link.title for link in self.links}
         titles = list(dict.fromkeys(link.title for a in new for link in a.related if link.title not in links))
         if analysed is not None:
@@ -126,7 +182,7 @@ class NewsIndex:
             sentences = self.sentences.with_encoded(analysed.subset(np.array(keep, dtype=bool)))
         else:
             sentences = self.sentences.with_texts([s for a in new for s in a.sentences])
-        return NewsIndex(
+        grown = NewsIndex(
             [*self.articles, *new],
             self.params,
             self.policy,
@@ -135,12 +191,19 @@ class NewsIndex:
             headlines=self.headlines.with_texts(titles),
             titles=self.titles.with_texts([a.title for a in new]),
         )
+        if self.meaning is None:
+            return grown
+        grown.encoder = self.encoder
+        grown.meaning = self.meaning.extended([a.id for a in new], [len(a.sentences) for a in new], vectors)
+        return grown
 
-    def rebuilt(self, articles: Iterable[Article]) -> NewsIndex:
+    def rebuilt(self, articles: Iterable[Article], vectors: Mapping[str, ArticleVectors] | None = None) -> NewsIndex:
         """An index over `articles`, reusing the analysis of every article this one already holds.
 
         Kept articles are selected from the arrays (no analysis); the others are analysed. Scores
-        are those of a fresh build over the same articles: the statistics are recomputed.
+        are those of a fresh build over the same articles: the statistics are recomputed. A kept
+        article keeps its vectors while its story text (and, for sentence vectors, its sentences) is
+        unchanged; `vectors` gives those of the others (by id) and replaces any held.
         """
         articles = list(articles)
         held: dict[str, tuple[int, int, Article]] = {}  # id -> first sentence, position, article
@@ -148,6 +211,7 @@ class NewsIndex:
         for position, article in enumerate(self.articles):
             held.setdefault(article.id, (doc, position, article))
             doc += len(article.sentences)
+        carried = None if self.meaning is None else self.meaning.carried({i: h[2] for i, h in held.items()}, articles, vectors)
         docs: list[int] = []
         new: list[str] = []
         # An article held (first of its id) keeps its analysed title too, unless the title changed.
@@ -174,7 +238,8 @@ class NewsIndex:
         else:  # headlines are few: analysing them again costs nothing worth a second code path
             headlines = TermIndex(wanted, self.params, self.analyzer)
         return NewsIndex(
-            articles, self.params, self.policy, self.analyzer, sentences=sentences, headlines=headlines, titles=titles
+            articles, self.params, self.policy, self.analyzer, sentences=sentences, headlines=headlines, titles=titles,
+            encoder=self.encoder, vectors=carried,
         )
 
     def rank(self, question: str, n: int) -> list[tuple[SentenceRef, Hit]]:
