@@ -13,7 +13,6 @@ import logging
 import os
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
-from functools import cache
 
 from retrieval import Article, parse_published
 from retrieval.meaning.encoder import Encoder, load_encoder
@@ -24,11 +23,17 @@ from bot.age import cutoff_text
 log = logging.getLogger(__name__)
 
 
-@cache
+# This process's encoders, by NEWSBOT_ENCODER name: each loaded once (the model is ~50 MB and takes a
+# moment to load), shared by the index, the feeds and ingest in this process.
+LOADED: dict[str, Encoder | None] = {}
+
+
 def process_encoder(name: str) -> Encoder | None:
     """The encoder `name` names (NEWSBOT_ENCODER), loaded once per process, with one log line saying
     which encoder answers, or that answers are lexical. None: no encoder (off, or unavailable)."""
-    encoder = load_encoder(name)
+    if name in LOADED:
+        return LOADED[name]
+    encoder = LOADED[name] = load_encoder(name)
     if encoder is not None:
         log.info("meaning: encoder %s (%d dimensions) reads questions beside BM25", encoder.name, encoder.dim)
     elif name == "none":

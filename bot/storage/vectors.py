@@ -57,17 +57,37 @@ class VectorStore(Database):
             await write_vectors(tx, model, kept)
         return len(kept)
 
-    async def article_vectors(self, model: str, sentences_since: str | None = None) -> dict[int, ArticleVectors]:
-        """The vectors of every article stored under `model`, by row. Sentence vectors only for articles
-        dated `sentences_since` or later (ISO text; None: all), so memory stays bounded by the window
-        however long the database has been kept."""
-        keep = "TRUE" if sentences_since is None else f"{ARTICLE_TIME} >= ?"
-        params = (model,) if sentences_since is None else (sentences_since, model)
+    async def article_vectors(
+        self,
+        model: str,
+        sentences_since: str | None = None,
+        *,
+        after_row: int = 0,
+        upto_row: int | None = None,
+        rows: Sequence[int] | None = None,
+    ) -> dict[int, ArticleVectors]:
+        """The vectors stored under `model`, by article row: every article's, or those of rows in
+        (`after_row`, `upto_row`], or of `rows`. Sentence vectors only for articles dated
+        `sentences_since` or later (ISO text; None: all), so memory stays bounded by the window however
+        long the database has been kept."""
+        if rows is not None:
+            found: dict[int, ArticleVectors] = {}
+            for start in range(0, len(rows), 400):  # SQLite's limit on bound parameters
+                chunk = list(rows[start : start + 400])
+                found |= await self._vectors(model, sentences_since, f"v.article IN ({','.join('?' * len(chunk))})", chunk)
+            return found
+        where, params = "v.article > ?", [after_row]
+        if upto_row is not None:
+            where, params = f"{where} AND v.article <= ?", [after_row, upto_row]
+        return await self._vectors(model, sentences_since, where, params)
+
+    async def _vectors(self, model: str, since: str | None, where: str, params: list[int]) -> dict[int, ArticleVectors]:
+        keep = "TRUE" if since is None else f"{ARTICLE_TIME} >= ?"
         rows = await self._fetchall(
             f"SELECT v.article, v.story, CASE WHEN {keep} THEN v.sentences END"
-            " FROM article_vectors v JOIN articles a ON a.id = v.article WHERE v.model = ?"
+            f" FROM article_vectors v JOIN articles a ON a.id = v.article WHERE v.model = ? AND {where}"
             " ORDER BY v.article",
-            params,
+            (*(() if since is None else (since,)), model, *params),
         )
         return {int(row): _unpacked(bytes(story), None if s is None else bytes(s)) for row, story, s in rows}
 
