@@ -85,6 +85,25 @@ async def test_a_start_reads_every_vector_from_storage_and_embeds_nothing(tmp_pa
         await service.close()
 
 
+async def test_articles_ingested_meanwhile_join_the_index_with_their_stored_vectors(
+    tmp_path: Path, counting: CountingEncoder
+) -> None:
+    settings = settings_for(tmp_path)
+    service = await NewsService.start(settings)
+    try:
+        await ingest(settings, "news", 3, datetime.now(timezone.utc) - timedelta(hours=1), "hash")  # `newsbot ingest`
+        counting.passages_embedded = 0
+        await service.refresh()
+        index = service.index  # with the refresh itself, not later from the background run
+        assert len(index.articles) == 3 and index.meaning is not None and index.meaning.count == 3
+        await service.settle()
+        assert counting.passages_embedded == 0  # read from storage, not made again
+        for article in index.articles:
+            assert_same(index.meaning.get(article.id), embed_articles(HashEncoder(), [article], sentences=True)[0])  # type: ignore[arg-type]
+    finally:
+        await service.close()
+
+
 async def test_the_refresh_job_embeds_what_was_ingested_without_an_encoder(tmp_path: Path, counting: CountingEncoder) -> None:
     settings = settings_for(tmp_path)
     await ingest(settings, "old", 3, datetime.now(timezone.utc) - timedelta(hours=3), "none")
