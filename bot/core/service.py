@@ -25,6 +25,7 @@ from bot.core.questions import check_question, clean_question, cut_question
 from bot.core.results import Asked, Latest, Plan, Stats
 from bot.intake.embedding import process_encoder
 from bot.intake.files import load_seeds
+from bot.metrics import ABSTAINED, ANSWERED, REFUSED, Metrics
 from bot.settings import Settings
 from bot.storage import Digest, Storage, Topic
 
@@ -48,8 +49,18 @@ class NewsService:
         alerts: TopicAlerts | None = None,
         feeds: FeedAdmin | None = None,
         rows: dict[str, int] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.settings = settings
+        # This bot's own metrics (bot/metrics.py): a registry per service, so per Application.
+        self.metrics = metrics or Metrics()
+        self.metrics.index_built(len(index.articles), len(index.refs))
+        # The last index refresh's error, None once one succeeds (for /healthz): a worker whose index
+        # cannot follow the database answers from stale news.
+        self.refresh_error: str | None = None
+        # Where the count of pushes waiting starts (bot/telegram/delivery.py, count_waiting): every
+        # article push below this row is final.
+        self.waiting_from_row = 0
         self.storage = storage
         self.alerts = alerts or TopicAlerts(storage, [])
         self.feeds = feeds or FeedAdmin(storage, settings, [])
@@ -181,12 +192,17 @@ class NewsService:
         question, truncated = cut_question(clean_question(question))
         refusal = check_question(question)
         if refusal is not None:
+            if log_query:
+                self.metrics.question(REFUSED)
             return Asked(reply=None, refusal=refusal, truncated=truncated)
         started = time.perf_counter()
         index = self._index  # one snapshot for the whole question, whatever refresh() does meanwhile
         reply = await asyncio.to_thread(index.ask, question, top_k or self.settings.top_k)
-        latency_ms = (time.perf_counter() - started) * 1000
+        seconds = time.perf_counter() - started
+        latency_ms = seconds * 1000
         if log_query:
+            # Inline queries stay out, as from the query log: they come as the user types.
+            self.metrics.question(ANSWERED if reply.answered else ABSTAINED, seconds)
             task = asyncio.create_task(self._log_query(chat_id, question, reply.answered, latency_ms))
             self._log_writes.add(task)
             task.add_done_callback(self._log_writes.discard)
@@ -221,7 +237,7 @@ class NewsService:
         if not self.is_admin(user_id):
             return None
         counts = await self.storage.counts()
-        return Stats(indexed=len(self._index.articles), **counts)
+        return Stats(indexed=len(self._index.articles), figures=self.metrics.figures(), **counts)
 
     async def add_feed(self, user_id: int | None, url: str) -> FeedChange | None:
         """An admin's /addfeed: fetched once to check it is a feed, then polled with the others. None
@@ -348,6 +364,20 @@ class NewsService:
         return await self.alerts.match_new(self._index, self.settings.max_age_days)
 
     async def refresh(self, now: datetime | None = None) -> list[tuple[int, Article]]:
+        """Bring the index up to date (`_refresh`), timed and counted; a failure is kept for /healthz
+        until a refresh succeeds."""
+        started = time.perf_counter()
+        try:
+            new = await self._refresh(now)
+        except Exception as exc:
+            self.metrics.index_refresh_failed()
+            self.refresh_error = f"{type(exc).__name__}: {exc}"
+            raise
+        self.refresh_error = None
+        self.metrics.index_refreshed(len(self._index.articles), len(self._index.refs), time.perf_counter() - started)
+        return new
+
+    async def _refresh(self, now: datetime | None = None) -> list[tuple[int, Article]]:
         """Bring the index up to date with storage (written by any process) at time `now`: add the
         articles stored since the last look, and drop those aged past NEWSBOT_MAX_AGE_DAYS.
         Returns the newly indexed articles."""

@@ -85,6 +85,20 @@ class DeliveryStore(Database):
         )
         return [Delivery(article_row=r[0], chat_id=r[1], attempts=r[2]) for r in rows]
 
+    async def owed_count(
+        self, from_row: int = 0, upto_row: int | None = None, max_age_days: float | None = None, cap: int = 100_000
+    ) -> tuple[int, int | None]:
+        """How many (article, chat) pairs are still owed (claimed or not) among articles from row
+        `from_row` up to (not including) `upto_row`, counted up to `cap`; and the lowest article row
+        among them (None if none). Every pair of an article below the lowest is final, so the next
+        count can start there: a long-running bot counts only its recent articles' pairs."""
+        owed, params = self._owed(max_age_days, None, "TRUE")
+        below, upto = (" AND a.id < ?", (upto_row,)) if upto_row is not None else ("", ())
+        row = await self._fetchone(
+            f"SELECT count(*), min(article) FROM (SELECT a.id AS article{owed} AND a.id >= ?{below} LIMIT ?) AS owed",
+            (*params, from_row, *upto, cap))
+        return (int(row[0]), row[1]) if row else (0, None)
+
     async def claim_deliveries(
         self,
         worker: str,

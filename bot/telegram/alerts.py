@@ -82,6 +82,8 @@ async def _send(bot: Bot, service: NewsService, chat_id: int, group: list[TopicP
     await storage.record_topic_pushes(group, SENDING, bundle)
     outcome, detail = (Pushed.SENT, None) if not pieces else await push(
         bot, chat_id, pieces, max(p.attempts for p in group), stopping=service.stopping)
+    if pieces:
+        service.metrics.pushed("alert", outcome.value)
     if outcome is Pushed.BLOCKED:
         await storage.record_topic_pushes(group, BLOCKED, detail=detail)
         await service.forget_chat(chat_id)

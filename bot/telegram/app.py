@@ -24,9 +24,10 @@ from bot.settings import Settings, SettingsError
 from bot.telegram import admin_handlers, handlers, subscription_handlers
 from bot.telegram.context import CONTEXT_TYPES, SERVICE_KEY, attach_service
 from bot.telegram.jobs import delivery_job, feeds_job, purge_job
+from bot.telegram.monitoring import start_monitoring, stop_monitoring
 from bot.telegram.render_subscriptions import CALLBACK_PLAN, CALLBACK_UNFOLLOW
 from bot.telegram.routing import ADDRESSED_TO_BOT, COMMAND_FOR_BOT
-from bot.telegram.updates import SkipUnreadable
+from bot.telegram.updates import SkipUnreadable, UpdateGuard
 
 # How often the query log is purged of questions older than NEWSBOT_QUERY_LOG_DAYS (and at each start).
 PURGE_SECONDS = 3600.0
@@ -63,9 +64,12 @@ def build_application(
     token: str | None = None,
     rate_limiter: bool = True,
     jobs: bool = True,
+    monitoring: bool = False,
 ) -> Application:
     """The bot. `request` replaces the HTTP transport (tests, the console); `jobs=False` leaves out the
-    periodic delivery job, for callers that drive delivery themselves."""
+    periodic delivery job, for callers that drive delivery themselves; `monitoring`: /metrics and
+    /healthz (NEWSBOT_METRICS_PORT) start and stop with the Application, as its post_init and
+    post_shutdown (which whoever runs the Application calls, as PTB's run_polling does)."""
     token = token or settings.token
     if not token:
         raise SettingsError("NEWSBOT_TELEGRAM_TOKEN: not set (get one from @BotFather)")
@@ -89,6 +93,8 @@ def build_application(
         builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=settings.send_rate, max_retries=1))
     if not jobs:
         builder = builder.job_queue(None)
+    if monitoring:
+        builder = builder.post_init(start_monitoring).post_shutdown(stop_monitoring)
     application = builder.build()
     attach_service(application, service)
     register_handlers(application)
@@ -119,6 +125,8 @@ def schedule_jobs(application: Application, settings: Settings) -> None:
 
 def register_handlers(application: Application) -> None:
     """Route updates by PTB filters; the first handler whose filter matches takes the update."""
+    # Before everything (group -1): an update whose fields are not what the Bot API promises stops here.
+    application.add_handler(UpdateGuard(handlers.on_malformed), group=-1)
     new = filters.UpdateType.MESSAGE  # commands and questions: never edits, which have their own route
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS

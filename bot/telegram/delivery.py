@@ -120,6 +120,31 @@ async def _deliver_one(
     else:
         await storage.record_delivery(row, chat, SENT)
         run.sent += 1
+    service.metrics.pushed("article", outcome.value)
+
+
+# newsbot_pushes_waiting counts at most this many (a bounded read; past it the number is "a lot").
+WAITING_CAP = 100_000
+# Pairs one counting query reads at most: SQLite serves one query at a time, so a long count (the
+# first after a start, over every push ever made) goes in slices and questions get their turn between.
+WAITING_SLICE_PAIRS = 20_000
+
+
+async def count_waiting(service: NewsService) -> int:
+    """Set newsbot_pushes_waiting: the article pushes still owed. The count starts at the lowest
+    article that owed a push last time (`service.waiting_from_row`; all before it are final, and a
+    new pair only comes with a new article), so it reads the recent pairs, not the whole history."""
+    storage, max_age = service.storage, service.settings.max_age_days
+    top = await storage.max_article_row()  # before the count: an article stored meanwhile is above it
+    step = max(1, WAITING_SLICE_PAIRS // max(1, len(await storage.subscribers())))
+    count, lowest, row = 0, None, service.waiting_from_row
+    while row <= top and count < WAITING_CAP:
+        found, low = await storage.owed_count(row, row + step, max_age, WAITING_CAP - count)
+        count, lowest, row = count + found, lowest if lowest is not None else low, row + step
+    if count < WAITING_CAP:  # a capped count's lowest row is not the lowest of all
+        service.waiting_from_row = lowest if lowest is not None else top + 1
+    service.metrics.pushes_waiting.set(count)
+    return count
 
 
 async def refresh_and_deliver(bot: Bot, service: NewsService) -> DeliveryRun:
@@ -138,6 +163,7 @@ async def refresh_and_deliver(bot: Bot, service: NewsService) -> DeliveryRun:
                 run.failed += other.failed
                 run.postponed += other.postponed
     run.new_articles = len(new)
+    await count_waiting(service)
     if new or run.sent or run.alerts or run.digests or run.failed or run.blocked or run.stopped:
         log.info(
             "refresh: %d new articles; delivered %d, alerts %d, digests %d, failed %d, blocked %d, postponed %d%s",

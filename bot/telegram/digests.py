@@ -39,6 +39,7 @@ async def deliver_digests(bot: Bot, service: NewsService, now: datetime | None =
             continue
         await storage.record_digest(digest.id, SENDING)
         outcome, detail = await push(bot, digest.chat_id, pieces, digest.attempts, stopping=service.stopping)
+        service.metrics.pushed("digest", outcome.value)
         if outcome is Pushed.BLOCKED:
             await storage.record_digest(digest.id, BLOCKED, detail)
             await service.forget_chat(digest.chat_id)

@@ -66,17 +66,26 @@ async def poll_and_deliver(bot: Bot, service: NewsService) -> IngestSummary:
 
     # One worker at a time polls (PostgreSQL advisory lock); the others skip the round.
     async with service.storage.job_lock("feeds") as mine:
+        urls = await service.feeds.current_urls()
         if not mine:
             log.debug("feeds job: another worker is polling the feeds")
+            await _count_failing(service, urls)
             return IngestSummary()
         # NEWSBOT_FEEDS and the feeds admins added from Telegram (through any worker), read at each
         # round: no restart needed.
-        summary = await poll_feeds(service.storage, await service.feeds.current_urls(), service.settings)
+        summary = await poll_feeds(service.storage, urls, service.settings, metrics=service.metrics)
+    await _count_failing(service, urls)
     if summary.added or summary.failed:
         log.info("feeds job: %s", summary.line())
     if summary.added:
         await refresh_and_deliver(bot, service)
     return summary
+
+
+async def _count_failing(service: NewsService, urls: list[str]) -> None:
+    """The feeds failing now, in every worker's metrics (the one polling knows it first; the others
+    read it from the database at their own round)."""
+    service.metrics.feeds_failing.set(len(await service.storage.failing_feeds() & set(urls)))
 
 
 async def purge_job(context: BotContext) -> None:
