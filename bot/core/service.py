@@ -11,13 +11,14 @@ from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime, timezone
 
 from retrieval import Article, NewsIndex
+from retrieval.meaning.vectors import ArticleVectors
 
 from bot.age import age_cutoff
 from bot.core.alerts import Followed, TopicAlerts
 from bot.core.channels import ChannelRequest
 from bot.core.feed_admin import FeedAdmin, FeedChange, FeedStatus
 from bot.core.digests import DEFAULT_TZ, PlanRequest, Story, next_due, plan_due, top_stories
-from bot.core.embedder import embed_backlog
+from bot.core.embedder import BackgroundEmbedding
 from bot.core.index_builder import (
     ANALYSE_APART_MIN, analysis_workers, grown_index, index_from_storage, save_index, stored_vectors,
 )
@@ -86,8 +87,8 @@ class NewsService:
         # user the answer); failures are counted here and logged.
         self._log_writes: set[asyncio.Task[None]] = set()
         self.query_log_failures = 0
-        # The background embedding run (bot/core/embedder.py) the last refresh started, if any.
-        self._embedding: asyncio.Task[int] | None = None
+        # The background embedding runs (bot/core/embedder.py) the refresh job starts.
+        self._embedding = BackgroundEmbedding(storage, settings, self._analysis_workers, self._drop_analysis)
 
     @classmethod
     async def start(cls, settings: Settings) -> NewsService:
@@ -116,8 +117,7 @@ class NewsService:
 
     async def close(self) -> None:
         try:
-            if self._embedding is not None:
-                self._embedding.cancel()
+            self._embedding.cancel()
             await self.settle()
             if self._unsaved:
                 await self._save_snapshot()
@@ -156,25 +156,11 @@ class NewsService:
         and for the background embedding run, if one is going."""
         while self._log_writes:
             await asyncio.gather(*self._log_writes, return_exceptions=True)
-        if self._embedding is not None:
-            await asyncio.gather(self._embedding, return_exceptions=True)
+        await self._embedding.settle()
 
-    async def embed_backlog(self) -> int:
-        """One bounded run of the background embedding (bot/core/embedder.py): the vectors made or read
-        are handed to the running index. How many articles got vectors."""
-        try:
-            vectors = await embed_backlog(self.storage, self.settings, self._index, dict(self._rows),
-                                          self._analysis_workers)
-        except Exception as exc:  # a failed run (the worker killed, a locked database) costs meaning a while
-            log.warning("meaning: background embedding failed (%s: %s); trying again after the next refresh",
-                        type(exc).__name__, exc)
-            if isinstance(exc, BrokenProcessPool):
-                self._drop_analysis()
-            return 0
-        if vectors:
-            async with self._refresh_lock:  # a refresh swapping the index meanwhile must not lose them
-                self._index = await asyncio.to_thread(self._index.with_vectors, vectors)
-        return len(vectors)
+    async def _with_vectors(self, vectors: dict[str, ArticleVectors]) -> None:
+        async with self._refresh_lock:  # a refresh swapping the index meanwhile must not lose them
+            self._index = await asyncio.to_thread(self._index.with_vectors, vectors)
 
     async def _save_snapshot(self) -> None:
         self._unsaved, self._saved_at = False, time.monotonic()
@@ -413,8 +399,7 @@ class NewsService:
             self._unsaved = self._unsaved or bool(new) or aged
             if self._unsaved and time.monotonic() - self._saved_at >= SNAPSHOT_SECONDS:
                 await self._save_snapshot()
-        if self._index.encoder is not None and (self._embedding is None or self._embedding.done()):
-            self._embedding = asyncio.create_task(self.embed_backlog())  # beside the job, never in its way
+        self._embedding.start(self._index, self._rows, self._with_vectors)
         return new
 
 
