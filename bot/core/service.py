@@ -83,6 +83,8 @@ class NewsService:
         self.delivery_lock = asyncio.Lock()
         # Set on shutdown (SIGTERM): long jobs stop at their next step and leave the rest for the next start.
         self.stopping = asyncio.Event()
+        # Set whenever a refresh adds articles to the index: the delivery loop wakes to push them.
+        self.index_grew = asyncio.Event()
         # Query-log writes run beside the reply, never in its way (a locked database must not cost the
         # user the answer); failures are counted here and logged.
         self._log_writes: set[asyncio.Task[None]] = set()
@@ -169,6 +171,12 @@ class NewsService:
     @property
     def index(self) -> NewsIndex:
         return self._index
+
+    @property
+    def indexed_row(self) -> int:
+        """The last article row the index has looked at: articles up to it are answerable (or too old
+        to be news), so only they are pushed."""
+        return self._last_row
 
     async def ask(
         self, chat_id: int | None, question: str, *, log_query: bool = True, top_k: int | None = None
@@ -347,7 +355,7 @@ class NewsService:
     async def match_topics(self) -> int:
         """Match the articles stored since the last run against every followed topic (after `refresh`,
         so the weights come from an index that holds them); the number of pushes now owed."""
-        return await self.alerts.match_new(self._index, self.settings.max_age_days)
+        return await self.alerts.match_new(self._index, self.settings.max_age_days, upto_row=self._last_row)
 
     async def refresh(self, now: datetime | None = None) -> list[tuple[int, Article]]:
         """Bring the index up to date (`_refresh`), timed and counted; a failure is kept for /healthz
@@ -396,6 +404,8 @@ class NewsService:
                     log.info("index refreshed: %d new articles", len(new))
             # Plain assignments: questions in flight keep the snapshot they took.
             self._index, self._last_row = index, last_row
+            if new:
+                self.index_grew.set()
             self._unsaved = self._unsaved or bool(new) or aged
             if self._unsaved and time.monotonic() - self._saved_at >= SNAPSHOT_SECONDS:
                 await self._save_snapshot()

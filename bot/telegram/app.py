@@ -7,7 +7,6 @@ from datetime import datetime, timedelta, timezone
 from telegram import BotCommand, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     ChatMemberHandler,
@@ -23,8 +22,9 @@ from bot.core.service import NewsService
 from bot.settings import Settings, SettingsError
 from bot.telegram import admin_handlers, handlers, subscription_handlers
 from bot.telegram.context import CONTEXT_TYPES, SERVICE_KEY, attach_service
-from bot.telegram.jobs import delivery_job, feeds_job, purge_job
+from bot.telegram.jobs import DELIVERY_JOB, REFRESH_JOB, delivery_job, feeds_job, purge_job, refresh_job
 from bot.telegram.monitoring import start_monitoring, stop_monitoring
+from bot.telegram.ratelimit import ChatRateLimiter
 from bot.telegram.render_subscriptions import CALLBACK_PLAN, CALLBACK_UNFOLLOW
 from bot.telegram.routing import ADDRESSED_TO_BOT, COMMAND_FOR_BOT
 from bot.telegram.updates import SkipUnreadable, UpdateGuard
@@ -88,9 +88,10 @@ def build_application(
     # One update PTB cannot parse must not stall polling for everyone (see bot/telegram/updates.py).
     builder = builder.get_updates_request(SkipUnreadable(request or HTTPXRequest(connection_pool_size=1)))
     if rate_limiter:
-        # Telegram's limits: ~30 messages/s overall and 20/min per group; one retry on a flood error.
+        # Telegram's limits: ~30 messages/s overall and 20/min per group; a flood error (429) holds only
+        # its chat (bot/telegram/ratelimit.py), and a reply is retried once after it.
         # The overall limit is per bot: N workers sharing a token each take NEWSBOT_SEND_RATE = 30/N.
-        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=settings.send_rate, max_retries=1))
+        builder = builder.rate_limiter(ChatRateLimiter(overall_max_rate=settings.send_rate, max_retries=1))
     if not jobs:
         builder = builder.job_queue(None)
     if monitoring:
@@ -114,9 +115,11 @@ def _starting_at(delay: float) -> dict[str, object]:
 def schedule_jobs(application: Application, settings: Settings) -> None:
     job_queue = application.job_queue
     assert job_queue is not None
-    # On start, resume at once whatever a crash or restart left undelivered.
-    job_queue.run_repeating(delivery_job, interval=settings.refresh_seconds, name="delivery",
-                            job_kwargs=_starting_at(0))
+    # Two loops that run for the bot's life (bot/telegram/jobs.py), so neither can pile up: delivery
+    # (its first round at once: it resumes whatever a crash or restart left undelivered) and the refresh
+    # beside it.
+    job_queue.run_once(delivery_job, when=0, name=DELIVERY_JOB, job_kwargs=_starting_at(0))
+    job_queue.run_once(refresh_job, when=0, name=REFRESH_JOB, job_kwargs=_starting_at(0))
     job_queue.run_repeating(purge_job, interval=PURGE_SECONDS, name="purge", job_kwargs=_starting_at(PURGE_SECONDS))
     service = application.bot_data[SERVICE_KEY]
     if settings.feeds or service.feeds.added:  # NEWSBOT_FEEDS, or feeds added from Telegram
