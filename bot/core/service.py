@@ -6,8 +6,6 @@ import asyncio
 import gc
 import logging
 import time
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime, timezone
 
 from retrieval import Article, NewsIndex
@@ -19,9 +17,7 @@ from bot.core.channels import ChannelRequest
 from bot.core.feed_admin import FeedAdmin, FeedChange, FeedStatus
 from bot.core.digests import DEFAULT_TZ, PlanRequest, Story, next_due, plan_due, top_stories
 from bot.core.embedder import BackgroundEmbedding
-from bot.core.index_builder import (
-    ANALYSE_APART_MIN, analysis_workers, grown_index, index_from_storage, save_index, stored_vectors,
-)
+from bot.core.index_builder import AnalysisWorker, index_from_storage, save_index
 from bot.core.questions import check_question, clean_question, cut_question
 from bot.core.results import Asked, Latest, Plan, Stats
 from bot.intake.embedding import process_encoder
@@ -76,9 +72,8 @@ class NewsService:
         self._saved_at = time.monotonic()
         self._unsaved = False
         self._refresh_lock = asyncio.Lock()
-        # The worker process that analyses big refreshes (index_builder.analysis_workers), started on
-        # first need.
-        self._analysis: ProcessPoolExecutor | None = None
+        # The worker process that analyses big refreshes and embeds in the background, started on first need.
+        self._analysis = AnalysisWorker()
         # Delivery runs (the refresh job, the feeds job) take turns, or two could send the same message.
         self.delivery_lock = asyncio.Lock()
         # Set on shutdown (SIGTERM): long jobs stop at their next step and leave the rest for the next start.
@@ -90,7 +85,7 @@ class NewsService:
         self._log_writes: set[asyncio.Task[None]] = set()
         self.query_log_failures = 0
         # The background embedding runs (bot/core/embedder.py) the refresh job starts.
-        self._embedding = BackgroundEmbedding(storage, settings, self._analysis_workers, self._drop_analysis)
+        self._embedding = BackgroundEmbedding(storage, settings, self._analysis, self._analysis.died)
 
     @classmethod
     async def start(cls, settings: Settings) -> NewsService:
@@ -124,34 +119,8 @@ class NewsService:
             if self._unsaved:
                 await self._save_snapshot()
         finally:
-            if self._analysis is not None:
-                self._analysis.shutdown(cancel_futures=True)
+            self._analysis.shutdown()
             await self.storage.close()
-
-    def _analysis_workers(self) -> ProcessPoolExecutor:
-        if self._analysis is None:
-            self._analysis = analysis_workers()
-        return self._analysis
-
-    async def _grown(self, index: NewsIndex, new: list[tuple[int, Article]], after_row: int) -> NewsIndex:
-        articles = [article for _, article in new]
-        # Their vectors, stored with them by whichever process ingested them.
-        vectors = await stored_vectors(self.storage, self.settings, index.encoder, {row: a.id for row, a in new},
-                                       after_row=after_row, upto_row=new[-1][0])
-        workers = self._analysis_workers() if len(articles) >= ANALYSE_APART_MIN else None
-        try:
-            return await grown_index(index, articles, workers, vectors)
-        except BrokenProcessPool:
-            # The worker died (killed, out of memory): analyse here this time, start a new one next time.
-            log.warning("index refresh: the analysis worker died; analysing in this process")
-            self._drop_analysis()
-            return await grown_index(index, articles, None, vectors)
-
-    def _drop_analysis(self) -> None:
-        """Forget a dead analysis worker; the next need starts a new one."""
-        if self._analysis is not None:
-            self._analysis.shutdown(wait=False, cancel_futures=True)
-        self._analysis = None
 
     async def settle(self) -> None:
         """Wait for the query-log writes still in flight (each ends within the database's busy timeout)
@@ -399,7 +368,7 @@ class NewsService:
                 index = self._index
                 if new:
                     # A new segment of the new articles only; questions keep the old index meanwhile.
-                    index = await self._grown(index, new, self._last_row)
+                    index = await self._analysis.grown(self.storage, self.settings, index, new, self._last_row)
                     self._rows.update((article.id, row) for row, article in new)
                     log.info("index refreshed: %d new articles", len(new))
             # Plain assignments: questions in flight keep the snapshot they took.
