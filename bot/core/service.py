@@ -17,9 +17,13 @@ from bot.core.alerts import Followed, TopicAlerts
 from bot.core.channels import ChannelRequest
 from bot.core.feed_admin import FeedAdmin, FeedChange, FeedStatus
 from bot.core.digests import DEFAULT_TZ, PlanRequest, Story, next_due, plan_due, top_stories
-from bot.core.index_builder import ANALYSE_APART_MIN, analysis_workers, grown_index, index_from_storage, save_index
+from bot.core.embedder import embed_backlog
+from bot.core.index_builder import (
+    ANALYSE_APART_MIN, analysis_workers, grown_index, index_from_storage, save_index, stored_vectors,
+)
 from bot.core.questions import check_question, clean_question, cut_question
 from bot.core.results import Asked, Latest, Plan, Stats
+from bot.intake.embedding import process_encoder
 from bot.intake.files import load_seeds
 from bot.settings import Settings
 from bot.storage import Digest, Storage, Topic
@@ -71,12 +75,16 @@ class NewsService:
         # user the answer); failures are counted here and logged.
         self._log_writes: set[asyncio.Task[None]] = set()
         self.query_log_failures = 0
+        # The background embedding run (bot/core/embedder.py) the last refresh started, if any.
+        self._embedding: asyncio.Task[int] | None = None
 
     @classmethod
     async def start(cls, settings: Settings) -> NewsService:
         """Open the database, store the seeds on first start, and build the index off the event loop."""
         storage = await Storage.open(settings.database)
         try:
+            # Loaded once, before the seeds (which it embeds) and the index (which asks it questions).
+            encoder = process_encoder(settings.encoder)
             await _purge_query_log(storage, settings)
             seeded = await load_seeds(storage, settings)
             if seeded.added:
@@ -84,18 +92,21 @@ class NewsService:
             for item, why in seeded.failed:
                 log.warning("seed not stored: %s (%s)", item, why)
             now = datetime.now(timezone.utc)
-            last_row, index, rows = await index_from_storage(storage, settings, now)
+            last_row, index, rows = await index_from_storage(storage, settings, now, encoder=encoder)
             alerts = await TopicAlerts.load(storage)
             feeds = await FeedAdmin.load(storage, settings)
         except BaseException:
             await storage.close()
             raise
-        log.info("index ready: %d articles, %d sentences", len(index.articles), len(index.refs))
+        log.info("index ready: %d articles, %d sentences%s", len(index.articles), len(index.refs),
+                 f", {index.meaning.count} with vectors" if index.meaning is not None else "")
         gc.freeze()  # the index lives long: keep full collections from walking its objects
         return cls(settings, storage, index, last_row, age_cutoff(settings.max_age_days, now), alerts, feeds, rows)
 
     async def close(self) -> None:
         try:
+            if self._embedding is not None:
+                self._embedding.cancel()
             await self.settle()
             if self._unsaved:
                 await self._save_snapshot()
@@ -109,22 +120,50 @@ class NewsService:
             self._analysis = analysis_workers()
         return self._analysis
 
-    async def _grown(self, index: NewsIndex, articles: list[Article]) -> NewsIndex:
+    async def _grown(self, index: NewsIndex, new: list[tuple[int, Article]], after_row: int) -> NewsIndex:
+        articles = [article for _, article in new]
+        # Their vectors, stored with them by whichever process ingested them.
+        vectors = await stored_vectors(self.storage, self.settings, index.encoder, {row: a.id for row, a in new},
+                                       after_row=after_row, upto_row=new[-1][0])
         workers = self._analysis_workers() if len(articles) >= ANALYSE_APART_MIN else None
         try:
-            return await grown_index(index, articles, workers)
+            return await grown_index(index, articles, workers, vectors)
         except BrokenProcessPool:
             # The worker died (killed, out of memory): analyse here this time, start a new one next time.
             log.warning("index refresh: the analysis worker died; analysing in this process")
-            if self._analysis is not None:
-                self._analysis.shutdown(wait=False, cancel_futures=True)
-            self._analysis = None
-            return await grown_index(index, articles, None)
+            self._drop_analysis()
+            return await grown_index(index, articles, None, vectors)
+
+    def _drop_analysis(self) -> None:
+        """Forget a dead analysis worker; the next need starts a new one."""
+        if self._analysis is not None:
+            self._analysis.shutdown(wait=False, cancel_futures=True)
+        self._analysis = None
 
     async def settle(self) -> None:
-        """Wait for the query-log writes still in flight (each ends within the database's busy timeout)."""
+        """Wait for the query-log writes still in flight (each ends within the database's busy timeout)
+        and for the background embedding run, if one is going."""
         while self._log_writes:
             await asyncio.gather(*self._log_writes, return_exceptions=True)
+        if self._embedding is not None:
+            await asyncio.gather(self._embedding, return_exceptions=True)
+
+    async def embed_backlog(self) -> int:
+        """One bounded run of the background embedding (bot/core/embedder.py): the vectors made or read
+        are handed to the running index. How many articles got vectors."""
+        try:
+            vectors = await embed_backlog(self.storage, self.settings, self._index, dict(self._rows),
+                                          self._analysis_workers)
+        except Exception as exc:  # a failed run (the worker killed, a locked database) costs meaning a while
+            log.warning("meaning: background embedding failed (%s: %s); trying again after the next refresh",
+                        type(exc).__name__, exc)
+            if isinstance(exc, BrokenProcessPool):
+                self._drop_analysis()
+            return 0
+        if vectors:
+            async with self._refresh_lock:  # a refresh swapping the index meanwhile must not lose them
+                self._index = await asyncio.to_thread(self._index.with_vectors, vectors)
+        return len(vectors)
 
     async def _save_snapshot(self) -> None:
         self._unsaved, self._saved_at = False, time.monotonic()
@@ -336,7 +375,7 @@ class NewsService:
                 index = self._index
                 if new:
                     # A new segment of the new articles only; questions keep the old index meanwhile.
-                    index = await self._grown(index, [article for _, article in new])
+                    index = await self._grown(index, new, self._last_row)
                     self._rows.update((article.id, row) for row, article in new)
                     log.info("index refreshed: %d new articles", len(new))
             # Plain assignments: questions in flight keep the snapshot they took.
@@ -344,7 +383,9 @@ class NewsService:
             self._unsaved = self._unsaved or bool(new) or aged
             if self._unsaved and time.monotonic() - self._saved_at >= SNAPSHOT_SECONDS:
                 await self._save_snapshot()
-            return new
+        if self._index.encoder is not None and (self._embedding is None or self._embedding.done()):
+            self._embedding = asyncio.create_task(self.embed_backlog())  # beside the job, never in its way
+        return new
 
 
 async def _purge_query_log(storage: Storage, settings: Settings) -> int:

@@ -8,8 +8,11 @@ from typing import Any
 
 from retrieval import Article, RelatedLink, parse_published
 
+from retrieval.meaning.vectors import ArticleVectors
+
 from bot.age import age_cutoff, cutoff_text
 from bot.storage.database import Database, utc_now
+from bot.storage.vectors import write_vectors
 
 
 def _published_text(value: datetime | None) -> str | None:
@@ -40,8 +43,11 @@ class ArticleStore(Database):
         canonical_url: str | None = None,
         content_hash: str | None = None,
         feed_url: str | None = None,
+        vectors: ArticleVectors | None = None,
+        model: str | None = None,
     ) -> int | None:
-        """Store `article` in one transaction; its row id, or None if it duplicates a stored one."""
+        """Store `article` in one transaction, with its `vectors` made by `model` when given; its row
+        id, or None if it duplicates a stored one."""
         digest = content_hash if content_hash is not None else article.fingerprint
         # Exclusive: the duplicate check and the insert must see the same articles, in every worker.
         async with self._writing(exclusive=True) as tx:
@@ -74,15 +80,24 @@ class ArticleStore(Database):
                 "INSERT INTO related (article, position, title, url) VALUES (?, ?, ?, ?)",
                 [(row_id, i, link.title, link.url) for i, link in enumerate(article.related)],
             )
+            if vectors is not None and model is not None:
+                await write_vectors(tx, model, [(row_id, vectors)])
         return row_id
 
-    async def add_articles(self, articles: Sequence[Article], digests: Sequence[str] | None = None) -> list[int | None]:
+    async def add_articles(
+        self,
+        articles: Sequence[Article],
+        digests: Sequence[str] | None = None,
+        vectors: Sequence[ArticleVectors | None] | None = None,
+        model: str | None = None,
+    ) -> list[int | None]:
         """Store many articles (files, in bulk) in one transaction: each one's row id, or None where it
         duplicates a stored article or an earlier one of the batch (same id or same content).
 
         The same rules as `add_article`, in one transaction per batch with one duplicate check and one
         statement per table for the sentences and links: bulk ingest is bound by these round trips.
-        `digests`, when given, are the articles' fingerprints already computed (by a worker process).
+        `digests`, when given, are the articles' fingerprints already computed (by a worker process);
+        `vectors` (one per article, None for one not embedded), those made by `model`, stored with them.
         """
         digests = list(digests) if digests is not None else [a.fingerprint for a in articles]
         # Exclusive: the duplicate check and the inserts must see the same articles, in every worker.
@@ -99,8 +114,9 @@ class ArticleStore(Database):
                 seen.update(v for row in found for v in row if v is not None)
             rows: list[int | None] = []
             sentences, related = [], []
+            embedded: list[tuple[int, ArticleVectors]] = []
             now = utc_now()
-            for article, digest in zip(articles, digests, strict=True):
+            for i, (article, digest) in enumerate(zip(articles, digests, strict=True)):
                 if article.id in seen or digest in seen:
                     rows.append(None)
                     continue
@@ -112,10 +128,14 @@ class ArticleStore(Database):
                      _published_text(article.published), now),
                 )
                 rows.append(row)
-                sentences += [(row, i, s) for i, s in enumerate(article.sentences)]
-                related += [(row, i, link.title, link.url) for i, link in enumerate(article.related)]
+                sentences += [(row, n, s) for n, s in enumerate(article.sentences)]
+                related += [(row, n, link.title, link.url) for n, link in enumerate(article.related)]
+                if vectors is not None and vectors[i] is not None:
+                    embedded.append((row, vectors[i]))  # type: ignore[arg-type]
             await tx.executemany("INSERT INTO sentences (article, position, text) VALUES (?, ?, ?)", sentences)
             await tx.executemany("INSERT INTO related (article, position, title, url) VALUES (?, ?, ?, ?)", related)
+            if model is not None:
+                await write_vectors(tx, model, embedded)
         return rows
 
     async def article_count(self) -> int:
@@ -207,6 +227,12 @@ class ArticleStore(Database):
             (upto_row, cutoff_text(since), cutoff_text(until)),
         )
         return row is not None
+
+    async def articles_at(self, rows: Sequence[int]) -> list[tuple[int, Article]]:
+        """The stored articles of these rows (those still stored), in row order."""
+        if not rows:
+            return []
+        return await self._load(f"a.id IN ({','.join('?' * len(rows))})", list(rows))
 
     async def article(self, row_id: int) -> Article | None:
         found = await self._load("a.id = ?", (row_id,))
