@@ -37,8 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 EVAL = ROOT.parent / "shared" / "eval" if (ROOT.parent / "shared").exists() else Path("/work/shared/eval")
 NEWS_TRAIN = ROOT / "benchmarks" / "data" / "news_train.jsonl"
 FIT_FILE = ROOT / "retrieval" / "resources" / "meaning_fit.json"
-STORY_WEIGHTS = (0.0, 0.15, 0.3, 0.5, 0.8)
-SENTENCE_WEIGHTS = (0.0, 0.25, 0.5, 0.8, 1.2)
+STORY_WEIGHTS = (0.0, 0.3, 0.6, 1.0)
+SENTENCE_WEIGHTS = (0.0, 0.8, 1.5, 2.5, 4.0)
 THRESHOLDS = tuple(round(0.70 + 0.01 * i, 2) for i in range(21))  # e5 cosines sit in 0.7-0.9
 
 
@@ -63,21 +63,32 @@ def utility(replies: list[Reply], threshold: float) -> float:
     return total / max(len(replies), 1)
 
 
-def squad_replies(articles, questions, vectors, enc, policy: AnswerPolicy) -> list[Reply]:
-    index = NewsIndex(articles, policy=policy, encoder=enc, vectors=vectors)
-    out = []
-    for q in questions:
-        reply = index.ask(q.question)
-        right = reply.answered and evaluate._holds_gold(reply.answers[0].ref, q)
-        out.append(Reply(True, reply.answered, right, index.story_closeness(q.question)))
-    topic_of = {q.paragraph: q.topic for q in questions}
-    for topic in sorted({q.topic for q in questions}):
-        kept = [a for a in articles if topic_of.get(a.id) != topic]
-        alone = NewsIndex(kept, policy=policy, encoder=enc, vectors=vectors)
-        for q in (q for q in questions if q.topic == topic):
-            reply = alone.ask(q.question)
-            out.append(Reply(False, reply.answered, False, alone.story_closeness(q.question)))
-    return out
+class SquadPool:
+    """A SQuAD pool's index and one index per topic with that topic removed, built once (their
+    policy is set for each run: nothing is analysed again)."""
+
+    def __init__(self, articles, questions, vectors, enc) -> None:
+        self.questions = questions
+        self.full = NewsIndex(articles, encoder=enc, vectors=vectors)
+        topic_of = {q.paragraph: q.topic for q in questions}
+        self.without = {
+            topic: self.full.rebuilt([a for a in articles if topic_of.get(a.id) != topic])
+            for topic in sorted({q.topic for q in questions})
+        }
+
+    def replies(self, policy: AnswerPolicy) -> list[Reply]:
+        out = []
+        self.full.policy = policy
+        for q in self.questions:
+            reply = self.full.ask(q.question)
+            right = reply.answered and evaluate._holds_gold(reply.answers[0].ref, q)
+            out.append(Reply(True, reply.answered, right, self.full.story_closeness(q.question)))
+        for topic, alone in self.without.items():
+            alone.policy = policy
+            for q in (q for q in self.questions if q.topic == topic):
+                reply = alone.ask(q.question)
+                out.append(Reply(False, reply.answered, False, alone.story_closeness(q.question)))
+        return out
 
 
 def news_replies(index: NewsIndex, items: list[dict]) -> list[Reply]:
@@ -100,6 +111,7 @@ def main() -> int:
     args = ap.parse_args()
     enc = encoder()
     articles, questions, vectors = squad(args.arcd, enc)
+    pool = SquadPool(articles, questions, vectors, enc)
     news = news_index(args.news, args.titles, enc, args.cache) if args.news and args.titles else None
     items = evaluate.read_jsonl(NEWS_TRAIN)
     base = replace(AnswerPolicy(), story_weight=0.0, sentence_weight=0.0, min_story_cosine=0.0)
@@ -109,7 +121,7 @@ def main() -> int:
         for tw in SENTENCE_WEIGHTS:
             t = time.perf_counter()
             policy = replace(base, story_weight=sw, sentence_weight=tw)
-            arcd = squad_replies(articles, questions, vectors, enc, policy)
+            arcd = pool.replies(policy)
             mine: list[Reply] = []
             if news is not None:
                 news.policy = policy
