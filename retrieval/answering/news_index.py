@@ -100,9 +100,7 @@ class NewsIndex:
     def _with_meaning(self, meaning: StoryVectors | None) -> NewsIndex:
         """This index with other vectors (everything else shared: nothing is analysed again)."""
         new = copy.copy(self)
-        new._wanted = None
-        new._close = None
-        new.meaning = meaning
+        new._wanted, new._close, new.meaning = None, None, meaning
         return new
 
     def with_vectors(self, more: Mapping[str, ArticleVectors]) -> NewsIndex:
@@ -122,15 +120,12 @@ class NewsIndex:
         without an encoder."""
         if self.meaning is None:
             return []
-        seen: set[str] = set()
-        missing = []
+        first = {}  # an id held twice is listed once, at its first position
         for position in np.flatnonzero(~self.meaning.present):
-            article = self.articles[position]
-            if article.id not in seen:
-                seen.add(article.id)
-                missing.append((self._stamps[position], int(position), article))
-        missing.sort(key=lambda m: (-m[0], -m[1]))  # newest first; of one time, the later added first
-        return [m[2] for m in missing[:limit]]
+            first.setdefault(self.articles[position].id, int(position))
+        # Newest first; of one time, the later added first.
+        order = sorted(first.values(), key=lambda p: (-self._stamps[p], -p))
+        return [self.articles[p] for p in order[:limit]]
 
     def with_articles(
         self,
@@ -305,11 +300,16 @@ class NewsIndex:
         ]
         return sorted(boosted, key=lambda h: (-h.score, h.doc))
 
+    def _floor(self, question: str) -> float:
+        """The coverage an answer needs: lower when meaning's silence checks the story too."""
+        with_meaning = self.policy.min_story_cosine > 0 and self.closeness(question) is not None
+        return self.policy.meaning_min_coverage if with_meaning else self.policy.min_coverage
+
     def _answers(self, question: str, query: Query, candidate: tuple[SentenceRef, Hit]) -> bool:
         ref, hit = candidate
         kind = answer_type(question)
         offered = offers(ref.text, kind, frozenset(query.terms)) if kind is not None and kind in CHECKABLE else None
-        return abstain.answers(query, self.evidence(hit.doc, query), self.policy, offered)
+        return abstain.answers(query, self.evidence(hit.doc, query), self.policy, offered, self._floor(question))
 
     def related(self, question: str) -> tuple[RelatedHit, ...]:
         """"تابع أيضا" headlines of the corpus that fit the question."""
@@ -365,7 +365,7 @@ class NewsIndex:
         if self._answers(question, query, pool[0]):
             return 0
         top = pool[0]
-        if self._coverage(top[1].doc, query) < self.policy.min_coverage:
+        if self._coverage(top[1].doc, query) < self._floor(question):
             return None  # the question's words are missing, not just the kind of answer
         floor = (1.0 - self.policy.type_fallback) * top[1].score
         for i, candidate in enumerate(pool[1:], 1):

@@ -66,10 +66,12 @@ class AnswerPolicy:
     # candidate's score gains story_weight (sentence_weight) × the pool's BM25 spread × its story's
     # (sentence's) min-max normalised cosine (answering/fusion.py).
     story_depth: int = 10
-    story_weight: float = _FIT["story_weight"]
-    sentence_weight: float = _FIT["sentence_weight"]
-    # Abstain when no story of the silence_depth best candidates has a cosine of min_story_cosine.
-    min_story_cosine: float = _FIT["min_story_cosine"]
+    story_weight: float = _FIT.get("story_weight", 0.0)
+    sentence_weight: float = _FIT.get("sentence_weight", 0.0)
+    # Abstain when no story of the silence_depth best candidates has a cosine of min_story_cosine; with
+    # that check on, the lexical floor is meaning_min_coverage instead of min_coverage (fitted together).
+    min_story_cosine: float = _FIT.get("min_story_cosine", 0.0)
+    meaning_min_coverage: float = _FIT.get("min_coverage_with_meaning", 0.4)
     silence_depth: int = 5
 
     @property
