@@ -9,9 +9,9 @@ from weakref import WeakKeyDictionary
 
 import numpy as np
 
-from retrieval.analysis.analyzer import Analyzer, RootTable, analyze, term_root
+from retrieval.analysis.analyzer import Analyzer, RootTable, analyze
 from retrieval.analysis.normalize import normalize
-from retrieval.answering import abstain, assemble, rerank
+from retrieval.answering import abstain, assemble, fusion, rerank
 from retrieval.answering.answer_type import CHECKABLE, AnswerType, answer_type, offers
 from retrieval.answering.replies import Answer, AnswerPolicy, RelatedHit, Reply, SentenceRef, sentence_refs
 from retrieval.meaning.encoder import Encoder
@@ -24,32 +24,6 @@ from retrieval.text.article import Article, RelatedLink
 # Near-duplicates of an answer are looked for among this many candidates.
 DUPLICATE_WINDOW = 20
 _root_tables: WeakKeyDictionary[Vocabulary, RootTable] = WeakKeyDictionary()
-
-
-class _Asked:
-    """The question being answered, as the evidence of its candidates reads it: its corpus terms,
-    the ids of their roots, and each candidate's evidence once computed."""
-
-    def __init__(
-        self, query: Query, policy: AnswerPolicy, terms: frozenset[str], sentences: TermIndex, roots: RootTable | None
-    ) -> None:
-        """`roots`: None when the policy weighs no root (nothing is then read by root)."""
-        self.query, self.policy, self.terms, self.sentences = query, policy, terms, sentences
-        self.evidence: dict[int, rerank.Evidence] = {}
-        by_root: dict[int, list[str]] = {}
-        for t in terms if roots is not None else ():
-            # A root no term of the index has (no id) cannot be held by any of its sentences.
-            if (r := term_root(t)) is not None and (found := roots.id_of(r)) is not None:
-                by_root.setdefault(found, []).append(t)
-        self.terms_by_root = by_root
-        self.table = roots
-
-    def held_by_root(self, doc: int, terms: frozenset[str]) -> frozenset[str]:
-        """Those of `terms` (asked terms) whose root one of sentence `doc`'s terms has."""
-        if not self.terms_by_root or self.table is None:
-            return frozenset()
-        found = self.table.held(self.sentences.term_ids_of(doc), self.terms_by_root)
-        return frozenset(t for r in found for t in self.terms_by_root[r] if t in terms)
 
 
 class NewsIndex:
@@ -88,7 +62,7 @@ class NewsIndex:
                 if link.title not in links or (link.url and not links[link.title].url):
                     links[link.title] = link
         self.links = list(links.values())
-        self._wanted: _Asked | None = None
+        self._wanted: rerank.Asked | None = None
         if sentences is None:
             sentences = TermIndex([s for a in self.articles for s in a.sentences], params, analyzer)
         if headlines is None:
@@ -117,6 +91,7 @@ class NewsIndex:
         self._roots = roots
         self.encoder = encoder
         self.meaning: StoryVectors | None = None
+        self._close: tuple[str, fusion.Closeness] | None = None  # the last question's cosines
         if encoder is not None:
             self.meaning = StoryVectors(
                 [a.id for a in self.articles], [len(a.sentences) for a in self.articles], encoder.dim, vectors
@@ -125,8 +100,7 @@ class NewsIndex:
     def _with_meaning(self, meaning: StoryVectors | None) -> NewsIndex:
         """This index with other vectors (everything else shared: nothing is analysed again)."""
         new = copy.copy(self)
-        new._wanted = None
-        new.meaning = meaning
+        new._wanted, new._close, new.meaning = None, None, meaning
         return new
 
     def with_vectors(self, more: Mapping[str, ArticleVectors]) -> NewsIndex:
@@ -146,15 +120,12 @@ class NewsIndex:
         without an encoder."""
         if self.meaning is None:
             return []
-        seen: set[str] = set()
-        missing = []
+        first = {}  # an id held twice is listed once, at its first position
         for position in np.flatnonzero(~self.meaning.present):
-            article = self.articles[position]
-            if article.id not in seen:
-                seen.add(article.id)
-                missing.append((self._stamps[position], int(position), article))
-        missing.sort(key=lambda m: (-m[0], -m[1]))  # newest first; of one time, the later added first
-        return [m[2] for m in missing[:limit]]
+            first.setdefault(self.articles[position].id, int(position))
+        # Newest first; of one time, the later added first.
+        order = sorted(first.values(), key=lambda p: (-self._stamps[p], -p))
+        return [self.articles[p] for p in order[:limit]]
 
     def with_articles(
         self,
@@ -193,7 +164,7 @@ class NewsIndex:
         )
         if self.meaning is None:
             return grown
-        grown.encoder = self.encoder
+        grown.encoder, grown._close = self.encoder, None
         grown.meaning = self.meaning.extended([a.id for a in new], [len(a.sentences) for a in new], vectors)
         return grown
 
@@ -263,7 +234,7 @@ class NewsIndex:
             if self.policy.weighs_roots:
                 self._roots.read_all()  # nothing to do once read (built with roots on, it was)
                 roots = self._roots
-            cached = self._wanted = _Asked(query, self.policy, rerank.query_terms(query), self.sentences, roots)
+            cached = self._wanted = rerank.Asked(query, self.policy, rerank.query_terms(query), self.sentences, roots)
         # ...and each candidate's evidence, which the rerank, the answer checks and related articles
         # all read (a pure function of the document, the terms and the policy: a new policy, new cache).
         found = cached.evidence.get(doc)
@@ -284,11 +255,29 @@ class NewsIndex:
     def _title_held(self, doc: int, terms: frozenset[str]) -> frozenset[str]:
         return self.titles.held_by(self.refs.article_of(doc), terms)
 
+    def closeness(self, question: str) -> fusion.Closeness | None:
+        """The question's cosines with the stories (and embedded sentences), or None when this index
+        answers lexically: no encoder, or no vector yet."""
+        if self.meaning is None or self.encoder is None or not self.meaning.count:
+            return None
+        cached = self._close
+        if cached is not None and cached[0] == question:
+            return cached[1]
+        close = fusion.closeness(self.meaning, self.encoder.queries([question])[0], self.refs, self.policy.story_depth)
+        self._close = (question, close)
+        return close
+
     def _rank(self, question: str, query: Query, n: int, describe: bool = True) -> list[tuple[SentenceRef, Hit]]:
         hits = self.sentences.search(query, max(n, self.policy.pool))
+        close = self.closeness(question)
+        if close is not None:
+            hits = fusion.with_nearest_stories(hits, query, close, self.sentences, self.refs)
         depth = max(n, self.policy.context_depth) if n < self.policy.pool else self.policy.context_depth
         weights = (self.policy.context_weight, self.policy.root_weight)
         hits = rerank.with_context(hits, query, lambda doc: self.evidence(doc, query), weights, depth)
+        if close is not None:
+            article_of = self.refs.article_of
+            hits = fusion.fused(hits, close, article_of, self.policy.story_weight, self.policy.sentence_weight)
         kind = answer_type(question)
         if kind is not None and self.policy.answer_type_boost:
             hits = self._boost_answer_type(hits, kind, query)
@@ -311,11 +300,16 @@ class NewsIndex:
         ]
         return sorted(boosted, key=lambda h: (-h.score, h.doc))
 
+    def _floor(self, question: str) -> float:
+        """The coverage an answer needs: lower when meaning's silence checks the story too."""
+        with_meaning = self.policy.min_story_cosine > 0 and self.closeness(question) is not None
+        return self.policy.meaning_min_coverage if with_meaning else self.policy.min_coverage
+
     def _answers(self, question: str, query: Query, candidate: tuple[SentenceRef, Hit]) -> bool:
         ref, hit = candidate
         kind = answer_type(question)
         offered = offers(ref.text, kind, frozenset(query.terms)) if kind is not None and kind in CHECKABLE else None
-        return abstain.answers(query, self.evidence(hit.doc, query), self.policy, offered)
+        return abstain.answers(query, self.evidence(hit.doc, query), self.policy, offered, self._floor(question))
 
     def related(self, question: str) -> tuple[RelatedHit, ...]:
         """"تابع أيضا" headlines of the corpus that fit the question."""
@@ -330,6 +324,8 @@ class NewsIndex:
         pool = self._rank(question, query, max(top_k, self.policy.pool), describe=False)
         answers: list[Answer] = []
         first = self._first_answering(question, query, pool)
+        if first is not None and self._far_in_meaning(question, pool):
+            first = None
         if first is not None:
             pool = [pool[first], *pool[:first], *pool[first + 1 :]]
             answers = self._answers_by_story(question, query, pool, max(top_k, 1))
@@ -343,6 +339,24 @@ class NewsIndex:
         related = (*headlines, *assemble.related_articles(fitting, quoted, self.policy.related_articles))
         return Reply(question=question, answered=bool(answers), answers=tuple(answers), related=related)
 
+    def story_closeness(self, question: str, pool: list[tuple[SentenceRef, Hit]] | None = None) -> float | None:
+        """The highest cosine between the question and the stories of its best candidates (`pool`,
+        ranked when not given), or None when this index answers lexically."""
+        close = self.closeness(question)
+        if close is None:
+            return None
+        if pool is None:
+            pool = self._rank(question, self._query(question), self.policy.silence_depth, describe=False)
+        positions = [self.refs.article_of(hit.doc) for _, hit in pool[: self.policy.silence_depth]]
+        return fusion.nearest_story(close, positions)
+
+    def _far_in_meaning(self, question: str, pool: list[tuple[SentenceRef, Hit]]) -> bool:
+        """Whether no story among the best candidates' is close enough in meaning to the question."""
+        if self.policy.min_story_cosine <= 0:
+            return False
+        found = self.story_closeness(question, pool)
+        return found is not None and found < self.policy.min_story_cosine
+
     def _first_answering(self, question: str, query: Query, pool: list[tuple[SentenceRef, Hit]]) -> int | None:
         """The best candidate that answers: the first one, or when it lacks only the number or score
         asked for, the first close behind it (within type_fallback of its score) that has one."""
@@ -351,7 +365,7 @@ class NewsIndex:
         if self._answers(question, query, pool[0]):
             return 0
         top = pool[0]
-        if self._coverage(top[1].doc, query) < self.policy.min_coverage:
+        if self._coverage(top[1].doc, query) < self._floor(question):
             return None  # the question's words are missing, not just the kind of answer
         floor = (1.0 - self.policy.type_fallback) * top[1].score
         for i, candidate in enumerate(pool[1:], 1):

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib import resources
 from bisect import bisect_right
 from itertools import accumulate
 from typing import overload
 
 from retrieval.text.article import Article, RelatedLink
+
+
+def _fitted() -> dict[str, float]:
+    """Meaning's coefficients, as benchmarks/fit_meaning.py wrote them (with where they came from)."""
+    text = resources.files("retrieval.resources").joinpath("meaning_fit.json").read_text("utf-8")
+    return {k: float(v) for k, v in json.loads(text)["policy"].items()}
+
+
+_FIT = _fitted()
 
 
 @dataclass(frozen=True)
@@ -49,6 +60,19 @@ class AnswerPolicy:
     related_article_coverage: float = 0.5
     # How many candidates to rank before the tie-break and cut.
     pool: int = 50
+    # Meaning (only with an encoder and the articles' vectors; fitted by benchmarks/fit_meaning.py on
+    # ARCD-train and benchmarks/news_train.jsonl, never on the dev sets: BENCHMARKS.md, "Meaning").
+    # The sentences of the story_depth stories closest to the question join BM25's candidates; a
+    # candidate's score gains story_weight (sentence_weight) × the pool's BM25 spread × its story's
+    # (sentence's) min-max normalised cosine (answering/fusion.py).
+    story_depth: int = 10
+    story_weight: float = _FIT.get("story_weight", 0.0)
+    sentence_weight: float = _FIT.get("sentence_weight", 0.0)
+    # Abstain when no story of the silence_depth best candidates has a cosine of min_story_cosine; with
+    # that check on, the lexical floor is meaning_min_coverage instead of min_coverage (fitted together).
+    min_story_cosine: float = _FIT.get("min_story_cosine", 0.0)
+    meaning_min_coverage: float = _FIT.get("min_coverage_with_meaning", 0.4)
+    silence_depth: int = 5
 
     @property
     def weighs_roots(self) -> bool:
@@ -110,6 +134,10 @@ class SentenceRefs(Sequence[SentenceRef]):
         self._made[i] = ref
         return ref
 
+
+    def span(self, article: int) -> range:
+        """The sentence numbers of the article at position `article`."""
+        return range(self._starts[article], self._starts[article + 1])
 
     def article_of(self, i: int) -> int:
         """The position in `articles` of the article sentence `i` belongs to."""

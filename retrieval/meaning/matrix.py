@@ -9,7 +9,7 @@ behind the same `cosines`/`nearest` calls.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -87,9 +87,10 @@ class StoryVectors:
             return None
         return ArticleVectors(story=self.matrix[positions[0]].copy(), sentences=self._sentences.get(article_id))
 
-    def held(self) -> dict[str, ArticleVectors]:
-        """Every held article's vectors, by id (what a grown or rebuilt index carries over)."""
-        return {i: v for i in self._positions if (v := self.get(i)) is not None}
+    def held(self) -> Mapping[str, ArticleVectors]:
+        """Every held article's vectors, by id: a view (membership and size cost nothing; a vector is
+        copied out when read)."""
+        return _Held(self)
 
     def carried(
         self, old: Mapping[str, Article], articles: Sequence[Article], vectors: Mapping[str, ArticleVectors] | None
@@ -134,3 +135,24 @@ class StoryVectors:
         if rows is None or not 0 <= i < rows.shape[0]:
             return None
         return rows[i]
+
+
+class _Held(Mapping[str, ArticleVectors]):
+    def __init__(self, vectors: StoryVectors) -> None:
+        self._vectors = vectors
+
+    def __getitem__(self, article_id: str) -> ArticleVectors:
+        found = self._vectors.get(article_id)
+        if found is None:
+            raise KeyError(article_id)
+        return found
+
+    def __contains__(self, article_id: object) -> bool:
+        positions = self._vectors._positions.get(article_id) if isinstance(article_id, str) else None
+        return bool(positions) and bool(self._vectors.present[positions[0]])
+
+    def __iter__(self) -> Iterator[str]:
+        return (i for i, p in self._vectors._positions.items() if self._vectors.present[p[0]])
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)

@@ -1,0 +1,97 @@
+"""Meaning inside the lexical pipeline: the stories closest in meaning join BM25's candidates, each
+candidate's score gains its story's (and, where embedded, its sentence's) closeness to the question,
+and a question no candidate story is close to is not answered.
+
+The fusion is additive and scaled to the BM25 pool, so the stages after it (answer type, the newest
+report, ties, the relative cut) read the fused score as they read BM25's: with min-max normalised
+cosines z over the pool, a candidate scores s + (s_max − s_min) × (w_story × z_story + w_sentence ×
+z_sentence), which ranks as (1 − w) × minmax(BM25) + w × minmax(cosine) does with w/(1 − w) = w_story.
+The weights and the threshold are fitted (benchmarks/fit_meaning.py; BENCHMARKS.md), not guessed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from retrieval.answering.replies import SentenceRefs
+from retrieval.meaning.matrix import StoryVectors
+from retrieval.search.term_index import Hit, Query, TermIndex
+
+
+@dataclass(frozen=True)
+class Closeness:
+    """One question's cosines: with every story (by article position), and the sentence cosine of a
+    candidate (None when its sentences were not embedded)."""
+
+    stories: np.ndarray
+    sentence: Callable[[int], float | None]
+    nearest: np.ndarray  # the positions of the closest stories, best first (policy.story_depth of them)
+
+
+def closeness(meaning: StoryVectors, vector: np.ndarray, refs: SentenceRefs, depth: int) -> Closeness:
+    """The cosines of the question `vector` with `meaning`'s stories, and its `depth` nearest."""
+
+    def sentence(doc: int) -> float | None:
+        ref = refs[doc]
+        row = meaning.sentence(ref.article.id, ref.position)
+        return None if row is None else float(row @ vector)
+
+    return Closeness(meaning.cosines(vector), sentence, meaning.nearest(vector, depth)[0])
+
+
+def _minmax(values: np.ndarray) -> np.ndarray:
+    low, high = float(values.min()), float(values.max())
+    if high - low < 1e-6:
+        return np.zeros_like(values)
+    return (values - low) / (high - low)
+
+
+def fused(
+    hits: list[Hit], close: Closeness, article_of: Callable[[int], int], story_weight: float, sentence_weight: float
+) -> list[Hit]:
+    """`hits` rescored with their story's and sentence's closeness, best first (see the module doc)."""
+    if len(hits) < 2 or (story_weight <= 0 and sentence_weight <= 0):
+        return hits
+    scores = np.array([h.score for h in hits])
+    spread = float(scores.max() - scores.min())
+    if spread <= 0:
+        spread = float(scores.max()) or 1.0
+    bonus = np.zeros(len(hits))
+    if story_weight > 0:
+        bonus += story_weight * _minmax(close.stories[[article_of(h.doc) for h in hits]])
+    if sentence_weight > 0:
+        found = [close.sentence(h.doc) for h in hits]
+        known = np.array([f is not None for f in found])
+        if known.sum() >= 2:
+            # Candidates without sentence vectors get the middle of the range: neither pushed nor held back.
+            values = np.array([f if f is not None else 0.0 for f in found])
+            z = np.full(len(hits), 0.5)
+            z[known] = _minmax(values[known])
+            bonus += sentence_weight * z
+    rescored = [replace(h, score=h.score + spread * float(b)) for h, b in zip(hits, bonus, strict=True)]
+    return sorted(rescored, key=lambda h: (-h.score, h.doc))
+
+
+def with_nearest_stories(
+    hits: list[Hit], query: Query, close: Closeness, sentences: TermIndex, refs: SentenceRefs
+) -> list[Hit]:
+    """BM25's candidates plus the sentences, sharing a term with the question, of the stories
+    closest in meaning (a paraphrase's story may hold none of BM25's best sentences), scored by BM25."""
+    held = {h.doc for h in hits}
+    ids = sentences.vocab.ids
+    terms = [i for t in query.terms if (i := ids.get(t)) is not None]
+    docs = sorted(d for p in close.nearest for d in refs.span(int(p)) if d not in held)
+    if not terms or not docs:
+        return hits
+    found = np.array(docs, dtype=np.int64)
+    scores = sentences.scorer.exact(terms, found)
+    more = [Hit(doc=int(d), score=float(s)) for d, s in zip(found, scores, strict=True) if s > 0]
+    return sorted([*hits, *more], key=lambda h: (-h.score, h.doc))
+
+
+def nearest_story(close: Closeness, positions: list[int]) -> float:
+    """The highest story cosine among the articles at `positions` (the best candidates' stories)."""
+    return max((float(close.stories[p]) for p in positions), default=0.0)
