@@ -82,14 +82,31 @@ def test_silence_when_no_candidate_story_is_close() -> None:
     vectors = vectors_of(TIED)
     answered = NewsIndex(TIED, policy=OFF, encoder=ENCODER, vectors=vectors)
     assert answered.ask(question).answered
-    closeness = answered.story_closeness(question)
-    assert closeness is not None and 0.0 <= closeness < 1.0
-    strict = NewsIndex(TIED, policy=replace(OFF, min_story_cosine=closeness + 0.01), encoder=ENCODER, vectors=vectors)
+    found = answered.story_closeness(question)
+    assert found is not None
+    story, sentence = found
+    assert 0.0 <= story < 1.0 and sentence == -1.0  # no sentence vectors: the stories decide
+    strict = NewsIndex(TIED, policy=replace(OFF, min_story_cosine=story + 0.01), encoder=ENCODER, vectors=vectors)
     assert not strict.ask(question).answered
-    lenient = NewsIndex(TIED, policy=replace(OFF, min_story_cosine=closeness - 0.01), encoder=ENCODER, vectors=vectors)
+    lenient = NewsIndex(TIED, policy=replace(OFF, min_story_cosine=story - 0.01), encoder=ENCODER, vectors=vectors)
     assert lenient.ask(question).answered
-    # Lexical (no encoder): the threshold is never read.
+    # Lexical (no encoder): the thresholds are never read.
     assert NewsIndex(TIED, policy=replace(OFF, min_story_cosine=0.99)).ask(question).answered
+
+
+def test_an_embedded_sentence_is_judged_by_its_own_closeness() -> None:
+    question = "كم العدد الذي قاله المسؤول يوم الأحد؟"
+    vectors = vectors_of(TIED, sentences=True)
+    index = NewsIndex(TIED, policy=OFF, encoder=ENCODER, vectors=vectors)
+    found = index.story_closeness(question)
+    assert found is not None
+    story, sentence = found
+    assert story == -1.0 and 0.0 < sentence <= 1.0  # every candidate has its sentence vector
+    # A story threshold no title reaches does not silence it: the sentence is close enough.
+    both = replace(OFF, min_story_cosine=0.99, min_sentence_cosine=sentence - 0.01)
+    assert NewsIndex(TIED, policy=both, encoder=ENCODER, vectors=vectors).ask(question).answered
+    above = replace(both, min_sentence_cosine=sentence + 0.01)
+    assert not NewsIndex(TIED, policy=above, encoder=ENCODER, vectors=vectors).ask(question).answered
 
 
 def test_sentence_vectors_rerank_where_they_exist() -> None:

@@ -92,6 +92,24 @@ def with_nearest_stories(
     return sorted([*hits, *more], key=lambda h: (-h.score, h.doc))
 
 
-def nearest_story(close: Closeness, positions: list[int]) -> float:
-    """The highest story cosine among the articles at `positions` (the best candidates' stories)."""
-    return max((float(close.stories[p]) for p in positions), default=0.0)
+def closest(close: Closeness, docs: list[int], article_of: Callable[[int], int]) -> tuple[float, float]:
+    """How close the best candidates `docs` come to the question: the highest sentence cosine among
+    those whose sentence was embedded, and the highest story cosine among the others (-1.0 when there
+    is no such candidate). A sentence's own cosine, where it exists, separates answerable questions
+    from unanswerable ones better than its story's (ARCD-train AUC 0.93 against 0.84), and is the only
+    one that works where a title is not prose (XQuAD's are English page names)."""
+    sentence = story = -1.0
+    for doc in docs:
+        own = close.sentence(doc)
+        if own is not None:
+            sentence = max(sentence, own)
+        else:
+            story = max(story, float(close.stories[article_of(doc)]))
+    return story, sentence
+
+
+def far(found: tuple[float, float], min_story: float, min_sentence: float) -> bool:
+    """Whether no candidate is close enough: no embedded sentence has min_sentence, and no other
+    candidate's story has min_story (`found`: closest's (story, sentence))."""
+    story, sentence = found
+    return story < min_story and sentence < min_sentence

@@ -302,7 +302,7 @@ class NewsIndex:
 
     def _floor(self, question: str) -> float:
         """The coverage an answer needs: lower when meaning's silence checks the story too."""
-        with_meaning = self.policy.min_story_cosine > 0 and self.closeness(question) is not None
+        with_meaning = self.policy.silent_by_meaning and self.closeness(question) is not None
         return self.policy.meaning_min_coverage if with_meaning else self.policy.min_coverage
 
     def _answers(self, question: str, query: Query, candidate: tuple[SentenceRef, Hit]) -> bool:
@@ -339,23 +339,25 @@ class NewsIndex:
         related = (*headlines, *assemble.related_articles(fitting, quoted, self.policy.related_articles))
         return Reply(question=question, answered=bool(answers), answers=tuple(answers), related=related)
 
-    def story_closeness(self, question: str, pool: list[tuple[SentenceRef, Hit]] | None = None) -> float | None:
-        """The highest cosine between the question and the stories of its best candidates (`pool`,
-        ranked when not given), or None when this index answers lexically."""
+    def story_closeness(
+        self, question: str, pool: list[tuple[SentenceRef, Hit]] | None = None
+    ) -> tuple[float, float] | None:
+        """How close the best candidates (`pool`, ranked when not given) come to the question in
+        meaning: fusion.closest's (story, sentence) cosines, or None when this index answers lexically."""
         close = self.closeness(question)
         if close is None:
             return None
         if pool is None:
             pool = self._rank(question, self._query(question), self.policy.silence_depth, describe=False)
-        positions = [self.refs.article_of(hit.doc) for _, hit in pool[: self.policy.silence_depth]]
-        return fusion.nearest_story(close, positions)
+        docs = [hit.doc for _, hit in pool[: self.policy.silence_depth]]
+        return fusion.closest(close, docs, self.refs.article_of)
 
     def _far_in_meaning(self, question: str, pool: list[tuple[SentenceRef, Hit]]) -> bool:
-        """Whether no story among the best candidates' is close enough in meaning to the question."""
-        if self.policy.min_story_cosine <= 0:
+        """Whether none of the best candidates is close enough in meaning to the question."""
+        if not self.policy.silent_by_meaning:
             return False
         found = self.story_closeness(question, pool)
-        return found is not None and found < self.policy.min_story_cosine
+        return found is not None and fusion.far(found, self.policy.min_story_cosine, self.policy.min_sentence_cosine)
 
     def _first_answering(self, question: str, query: Query, pool: list[tuple[SentenceRef, Hit]]) -> int | None:
         """The best candidate that answers: the first one, or when it lacks only the number or score

@@ -68,11 +68,18 @@ class AnswerPolicy:
     story_depth: int = 10
     story_weight: float = _FIT.get("story_weight", 0.0)
     sentence_weight: float = _FIT.get("sentence_weight", 0.0)
-    # Abstain when no story of the silence_depth best candidates has a cosine of min_story_cosine; with
-    # that check on, the lexical floor is meaning_min_coverage instead of min_coverage (fitted together).
+    # Abstain when none of the silence_depth best candidates is close to the question: no embedded
+    # sentence with a cosine of min_sentence_cosine, no other candidate whose story has min_story_cosine.
+    # With that check on, the lexical floor is meaning_min_coverage instead of min_coverage (fitted together).
     min_story_cosine: float = _FIT.get("min_story_cosine", 0.0)
+    min_sentence_cosine: float = _FIT.get("min_sentence_cosine", 0.0)
     meaning_min_coverage: float = _FIT.get("min_coverage_with_meaning", 0.4)
     silence_depth: int = 5
+
+    @property
+    def silent_by_meaning(self) -> bool:
+        """Whether meaning's closeness check can silence an answer (a threshold is set)."""
+        return self.min_story_cosine > 0 or self.min_sentence_cosine > 0
 
     @property
     def weighs_roots(self) -> bool:
