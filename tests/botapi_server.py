@@ -15,9 +15,16 @@ BOT = {"id": 42, "is_bot": True, "first_name": "NewsBot", "username": "newsbot_e
        "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
 
 
+class FloodLimited(Exception):
+    def __init__(self, seconds: int) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
 class BotAPIServer:
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, dict[str, Any]]] = []  # (token part of the path, method, params)
+        self.call_times: list[float] = []  # time.monotonic() of each call, beside `calls`
         # Who made each call: the path before /bot, so that workers given URLs …/w1/bot, …/w2/bot are told apart.
         self.callers: list[str] = []
         self.updates: list[dict[str, Any]] = []
@@ -25,6 +32,9 @@ class BotAPIServer:
         self._message_id = 100
         self.send_delay = 0.0  # seconds each sendMessage takes: a slow Telegram
         self.admins: dict[int, set[int]] = {}  # getChatMember: each group's administrators
+        # Flood limits: the next sendMessage to each chat here gets a 429 with this retry_after (once).
+        self.flood: dict[int, int] = {}
+        self.refused: list[tuple[float, int]] = []  # (time.monotonic(), chat) of each 429 given
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -39,9 +49,15 @@ class BotAPIServer:
                 params = _decode(body, self.headers.get("Content-Type", ""))
                 caller, _, rest = self.path.partition("/bot")
                 token, _, method = rest.rpartition("/")
-                result = server.answer(token, method, params, caller.strip("/"))
-                payload = json.dumps({"ok": True, "result": result}).encode()
-                self.send_response(200)
+                try:
+                    result = server.answer(token, method, params, caller.strip("/"))
+                except FloodLimited as flood:
+                    status, body = 429, {"ok": False, "error_code": 429, "parameters": {"retry_after": flood.seconds},
+                                         "description": f"Too Many Requests: retry after {flood.seconds}"}
+                else:
+                    status, body = 200, {"ok": True, "result": result}
+                payload = json.dumps(body).encode()
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
@@ -67,7 +83,13 @@ class BotAPIServer:
     def answer(self, token: str, method: str, params: dict[str, Any], caller: str = "") -> Any:
         with self._lock:
             self.calls.append((token, method, params))
+            self.call_times.append(time.monotonic())
             self.callers.append(caller)
+            retry_after = self.flood.pop(int(params["chat_id"]), None) if method == "sendMessage" else None
+            if retry_after is not None:
+                self.refused.append((time.monotonic(), int(params["chat_id"])))
+        if retry_after is not None:
+            raise FloodLimited(retry_after)
         if method == "getMe":
             return BOT
         if method == "getUpdates":
@@ -91,8 +113,14 @@ class BotAPIServer:
         return True
 
     def sent(self) -> list[dict[str, Any]]:
+        """The params of every sendMessage call (a refused one included)."""
         with self._lock:
             return [p for _, m, p in self.calls if m == "sendMessage"]
+
+    def sent_at(self) -> list[tuple[float, dict[str, Any]]]:
+        """(time.monotonic(), params) of every sendMessage call, in arrival order."""
+        with self._lock:
+            return [(t, p) for t, (_, m, p) in zip(self.call_times, self.calls) if m == "sendMessage"]
 
     def sent_by(self) -> list[tuple[str, dict[str, Any]]]:
         """(caller, params) of every sendMessage, in arrival order."""

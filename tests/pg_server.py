@@ -57,11 +57,19 @@ class ThrowawayPostgres:
             os.chown(self.folder, account.pw_uid, account.pw_gid)
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", SERVER_USER, "-E", "UTF8", "--no-locale",
                   "--no-sync")
+        self.resume()
+        return self.url
+
+    def resume(self) -> None:
+        """Start the server (again, after `halt`), on the same port and data."""
         options = (f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories={self.folder}"
                    " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "server.log"), "-o", options, "-w",
                   "-t", "60", "start")
-        return self.url
+
+    def halt(self) -> None:
+        """Stop the server as a crash would (its data stays for `resume`)."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
 
     def stop(self) -> None:
         try:

@@ -143,4 +143,4 @@ async def test_admin_stats_and_help(bot_settings) -> None:
         await h.send_text("/subscribe", 3003)
         text = only_text(await h.send_text("/stats", 1001))
         expected = texts.STATS_HTML.format(articles=1, indexed=1, chats=2, subscribers=1, answered=1, abstained=1)
-        assert text == expected
+        assert text.startswith(expected)  # the database's figures, then this worker's (tests/test_metrics.py)

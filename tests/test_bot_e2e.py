@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from bot.settings import PROJECT_ROOT
+from bot.telegram import texts
 from botapi_server import BotAPIServer
 
 TOKEN = "987654321:E2E-secret-token-abcdefghijklmnop"
@@ -85,7 +86,10 @@ def test_unreadable_update_is_skipped_and_its_text_stays_out_of_the_log(tmp_path
             {"update_id": 42, "message": {"date": int(time.time()), "text": SECRET, "chat": chat, "from": user}},
             {"update_id": 43, "message": {"message_id": 3, "date": int(time.time()), "text": SECRET, "chat": chat,
                                           "from": user, "entities": [{"type": "mention"}]}},  # entity, no offset
-            {"update_id": 44, "message": {"message_id": 4, "date": int(time.time()), "text": QUESTION, "chat": chat,
+            # Readable by PTB, but not what the Bot API promises: a text that is a number, a message without a chat.
+            {"update_id": 44, "message": {"message_id": 5, "date": int(time.time()), "text": 5, "chat": chat, "from": user}},
+            {"update_id": 45, "message": {"message_id": 6, "date": int(time.time()), "text": SECRET, "from": user}},
+            {"update_id": 46, "message": {"message_id": 4, "date": int(time.time()), "text": QUESTION, "chat": chat,
                                           "from": user}},
         ]
         proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=run_env(server, tmp_path), cwd=tmp_path,
@@ -97,6 +101,10 @@ def test_unreadable_update_is_skipped_and_its_text_stays_out_of_the_log(tmp_path
         assert answered, output[-3000:]  # before: polling fetched the same batch forever
         for update_id in (41, 42, 43):
             assert f"update {update_id} could not be read" in output
+        assert "update 44 (message, chat 779) skipped: its text is not a string (int)" in output
+        assert "update 45 (message, chat None) skipped: no chat" in output
+        assert [p["text"] for p in server.sent()].count(texts.NON_TEXT) == 1  # 44's polite reply
+        assert "Traceback" not in output and texts.ERROR not in [p["text"] for p in server.sent()]
         assert SECRET not in output and "0555123456" not in output
         polls = [p for _, m, p in server.calls if m == "getUpdates" and "allowed_updates" in p]
         assert polls and json.loads(polls[-1]["allowed_updates"]) == [

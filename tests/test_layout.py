@@ -13,7 +13,7 @@ MAX_MODULE_LINES = 400
 # The import order (README, "How it is built"): a module may import its own layer or a lower one.
 LAYERS = {
     "retrieval": 0,
-    "bot.settings": 1, "bot.logs": 1, "bot.age": 1, "bot.dburl": 1,
+    "bot.settings": 1, "bot.logs": 1, "bot.age": 1, "bot.dburl": 1, "bot.metrics": 1,
     "bot.storage": 2,
     "bot.intake": 3,
     "bot.core": 4,

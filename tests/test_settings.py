@@ -22,6 +22,8 @@ BAD = [
     ("NEWSBOT_MAX_AGE_DAYS", "-1"),
     ("NEWSBOT_QUERY_LOG_DAYS", "0"),
     ("NEWSBOT_REFRESH_SECONDS", "soon"),
+    ("NEWSBOT_WEBHOOK_SECRET", "abc"),  # guessable, and too short to redact from the log
+    ("NEWSBOT_WEBHOOK_SECRET", "a secret with spaces in it"),  # Telegram would refuse it at setWebhook
 ]
 
 
@@ -33,6 +35,7 @@ def test_malformed_setting_names_itself_in_one_line(monkeypatch, tmp_path: Path,
         load_settings()
     message = str(caught.value)
     assert message.startswith(name + ":") and "\n" not in message and "Value error" not in message
+    assert value not in message or name != "NEWSBOT_WEBHOOK_SECRET"  # a secret is never repeated
 
 
 def newsbot(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import logging
 import signal
 import sys
@@ -14,9 +12,10 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.core.service import NewsService
 from bot.logs import redact, setup_logging
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings, SettingsError, derived_webhook_secret
 from bot.storage import StorageError
 from bot.telegram.app import build_application, set_commands
+from bot.telegram.monitoring import serve_on_webhook
 from bot.telegram.updates import allowed_updates
 
 log = logging.getLogger(__name__)
@@ -26,11 +25,8 @@ class StartupError(Exception):
     """The bot cannot start; the message is one line for the operator."""
 
 
-def webhook_secret(token: str) -> str:
-    """The webhook secret when NEWSBOT_WEBHOOK_SECRET is unset: derived from the token, so that every
-    worker behind a load balancer registers and checks the same one (a random one per worker would
-    make the last to start reject the updates sent to the others); unguessable without the token."""
-    return hmac.new(token.encode(), b"newsbot webhook secret", hashlib.sha256).hexdigest()
+# The default webhook secret (kept under this name for callers that derive it, as the worker tests do).
+webhook_secret = derived_webhook_secret
 
 
 async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
@@ -43,7 +39,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
             pass
     service = await NewsService.start(settings)
     try:
-        application = build_application(settings, service)
+        application = build_application(settings, service, monitoring=True)
         try:
             await application.initialize()  # getMe: checks the token
         except InvalidToken:
@@ -51,6 +47,13 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         except NetworkError as exc:
             raise StartupError(f"cannot reach the Bot API at NEWSBOT_BOT_API_URL: {exc.message}") from None
         try:
+            # PTB's own run_polling calls these hooks around the Application's life; this runner does too.
+            if application.post_init is not None:
+                try:
+                    await application.post_init(application)
+                except OSError as exc:
+                    raise StartupError(f"NEWSBOT_METRICS_PORT: cannot listen on {settings.metrics_listen}:"
+                                       f"{settings.metrics_port}: {exc.strerror or exc}") from None
             await application.start()
             try:
                 await set_commands(application)
@@ -60,7 +63,9 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
             assert updater is not None
             if settings.webhook_url:
                 # Telegram echoes the secret in a header on every call; PTB rejects requests without it.
-                secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else webhook_secret(settings.token or "")
+                # NEWSBOT_WEBHOOK_SECRET or the one derived from the token: both are in settings.secrets,
+                # which the log redacts (PTB's DEBUG line of setWebhook shows its parameters).
+                secret = settings.webhook_secret_value
                 await updater.start_webhook(
                     listen=settings.webhook_listen,
                     port=settings.webhook_port,
@@ -70,6 +75,8 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
                     allowed_updates=allowed_updates(application),
                 )
                 log.info("webhook mode on %s:%s", settings.webhook_listen, settings.webhook_port)
+                if settings.metrics_on_webhook and serve_on_webhook(application, updater):
+                    log.info("metrics and health also on the webhook's port: /metrics, /healthz")
             else:
                 await updater.start_polling(allowed_updates=allowed_updates(application))
                 log.info("long polling as @%s", application.bot.username)
@@ -80,7 +87,11 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
             await updater.stop()
             await application.stop()
         finally:
-            await application.shutdown()
+            try:
+                await application.shutdown()
+            finally:
+                if application.post_shutdown is not None:
+                    await application.post_shutdown(application)
     finally:
         await service.close()
 

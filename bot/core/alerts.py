@@ -107,14 +107,17 @@ class TopicAlerts:
     async def following(self, chat_id: int) -> list[Topic]:
         return await self.storage.topics(chat_id)
 
-    async def match_new(self, news: NewsIndex, max_age_days: float | None) -> int:
-        """Match the articles stored since the last run against every topic; the pushes recorded."""
+    async def match_new(self, news: NewsIndex, max_age_days: float | None, upto_row: int | None = None) -> int:
+        """Match the articles stored since the last run against every topic; the pushes recorded.
+        `upto_row`: only articles up to that row (those `news` holds: an alert follows the index)."""
         recorded = 0
         async with self._match_lock:
             await self._sync()
             while True:
                 done = await self.storage.cursor(TOPICS_CURSOR)
                 last = await self.storage.max_article_row()
+                if upto_row is not None:
+                    last = min(last, upto_row)
                 if done >= last:
                     return recorded
                 upto = min(last, done + MATCH_BATCH)

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Executor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime, timezone
 
 from retrieval import Article, NewsIndex
@@ -89,3 +90,47 @@ async def _embed_rows(
     if vectors is None:  # the worker could not load the encoder this process has
         return {}
     return {row: v for (row, _), v in zip(loaded, vectors, strict=True)}
+
+
+class BackgroundEmbedding:
+    """The runs of `embed_backlog` a running bot starts after each refresh: one at a time, beside the
+    refresh job (never in its way), their vectors handed to the running index by `apply`."""
+
+    def __init__(
+        self, storage: Storage, settings: Settings, workers: Callable[[], Executor], workers_died: Callable[[], None]
+    ) -> None:
+        self._storage, self._settings = storage, settings
+        self._workers, self._workers_died = workers, workers_died
+        self._task: asyncio.Task[int] | None = None
+
+    def start(
+        self, index: NewsIndex, rows: Mapping[str, int], apply: Callable[[dict[str, ArticleVectors]], Awaitable[None]]
+    ) -> None:
+        """A run over `index` (`rows`: each indexed article's storage row), unless one is going or there
+        is no encoder."""
+        if index.encoder is not None and (self._task is None or self._task.done()):
+            self._task = asyncio.create_task(self._run(index, dict(rows), apply))
+
+    async def _run(
+        self, index: NewsIndex, rows: dict[str, int], apply: Callable[[dict[str, ArticleVectors]], Awaitable[None]]
+    ) -> int:
+        try:
+            vectors = await embed_backlog(self._storage, self._settings, index, rows, self._workers)
+        except Exception as exc:  # the worker killed, a locked database: meaning waits, the bot goes on
+            log.warning("meaning: background embedding failed (%s: %s); trying again after the next refresh",
+                        type(exc).__name__, exc)
+            if isinstance(exc, BrokenProcessPool):
+                self._workers_died()
+            return 0
+        if vectors:
+            await apply(vectors)
+        return len(vectors)
+
+    async def settle(self) -> None:
+        """Wait for the run going, if any."""
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    def cancel(self) -> None:
+        if self._task is not None:
+            self._task.cancel()

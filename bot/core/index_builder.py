@@ -11,8 +11,10 @@ lexically until the refresh job embeds it (bot/core/embedder.py).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 from multiprocessing import get_context
 from pathlib import Path
@@ -29,6 +31,8 @@ from bot.storage import Storage
 from bot.storage.snapshot import (
     SENTENCES, TITLES, Covered, Snapshot, covering, load_snapshot, save_snapshot, title_covering,
 )
+
+log = logging.getLogger(__name__)
 
 
 # A refresh bringing at least this many articles has their sentences analysed in a worker process:
@@ -57,6 +61,42 @@ async def grown_index(
         analysed = await asyncio.get_running_loop().run_in_executor(workers, Encoded.analysed, texts)
         return await asyncio.to_thread(index.with_articles, articles, analysed, vectors)
     return await asyncio.to_thread(index.with_articles, articles, None, vectors)
+
+
+class AnalysisWorker:
+    """The one worker process a running bot analyses big refreshes and embeds in the background in
+    (`analysis_workers`): started on first need, replaced when it dies."""
+
+    def __init__(self) -> None:
+        self.pool: ProcessPoolExecutor | None = None
+
+    def __call__(self) -> ProcessPoolExecutor:
+        if self.pool is None:
+            self.pool = analysis_workers()
+        return self.pool
+
+    def died(self) -> None:
+        """Forget a dead worker (killed, out of memory); the next need starts a new one."""
+        self.shutdown(wait=False)
+
+    def shutdown(self, wait: bool = True) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=wait, cancel_futures=True)
+        self.pool = None
+
+    async def grown(self, storage: Storage, settings: Settings, index: NewsIndex, new: list[tuple[int, Article]],
+                    after_row: int) -> NewsIndex:
+        """`index` plus the articles stored in rows (after_row, …] (`new`), with the vectors stored with
+        them by whichever process ingested them; analysed in the worker when there are enough."""
+        articles = [article for _, article in new]
+        vectors = await stored_vectors(storage, settings, index.encoder, {row: a.id for row, a in new},
+                                       after_row=after_row, upto_row=new[-1][0])
+        try:
+            return await grown_index(index, articles, self() if len(articles) >= ANALYSE_APART_MIN else None, vectors)
+        except BrokenProcessPool:
+            log.warning("index refresh: the analysis worker died; analysing in this process")
+            self.died()
+            return await grown_index(index, articles, None, vectors)
 
 
 def build_index(

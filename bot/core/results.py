@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from retrieval import Article
 
 from bot.core.questions import Asked, Refusal
+from bot.metrics import Figures
 from bot.storage import DigestPlan
 
 __all__ = ["Asked", "Latest", "Plan", "Refusal", "Stats"]
@@ -40,3 +41,4 @@ class Stats:
     subscribers: int
     answered: int  # questions answered, from the query log
     abstained: int  # questions looked up with no answer good enough to give
+    figures: Figures | None = None  # this worker's metrics since it started (bot/metrics.py)

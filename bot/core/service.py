@@ -6,25 +6,23 @@ import asyncio
 import gc
 import logging
 import time
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime, timezone
 
 from retrieval import Article, NewsIndex
+from retrieval.meaning.vectors import ArticleVectors
 
 from bot.age import age_cutoff
 from bot.core.alerts import Followed, TopicAlerts
 from bot.core.channels import ChannelRequest
 from bot.core.feed_admin import FeedAdmin, FeedChange, FeedStatus
 from bot.core.digests import DEFAULT_TZ, PlanRequest, Story, next_due, plan_due, top_stories
-from bot.core.embedder import embed_backlog
-from bot.core.index_builder import (
-    ANALYSE_APART_MIN, analysis_workers, grown_index, index_from_storage, save_index, stored_vectors,
-)
+from bot.core.embedder import BackgroundEmbedding
+from bot.core.index_builder import AnalysisWorker, index_from_storage, save_index
 from bot.core.questions import check_question, clean_question, cut_question
 from bot.core.results import Asked, Latest, Plan, Stats
 from bot.intake.embedding import process_encoder
 from bot.intake.files import load_seeds
+from bot.metrics import ABSTAINED, ANSWERED, REFUSED, Metrics
 from bot.settings import Settings
 from bot.storage import Digest, Storage, Topic
 
@@ -48,8 +46,18 @@ class NewsService:
         alerts: TopicAlerts | None = None,
         feeds: FeedAdmin | None = None,
         rows: dict[str, int] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.settings = settings
+        # This bot's own metrics (bot/metrics.py): a registry per service, so per Application.
+        self.metrics = metrics or Metrics()
+        self.metrics.index_built(len(index.articles), len(index.refs))
+        # The last index refresh's error, None once one succeeds (for /healthz): a worker whose index
+        # cannot follow the database answers from stale news.
+        self.refresh_error: str | None = None
+        # Where the count of pushes waiting starts (bot/telegram/delivery.py, count_waiting): every
+        # article push below this row is final.
+        self.waiting_from_row = 0
         self.storage = storage
         self.alerts = alerts or TopicAlerts(storage, [])
         self.feeds = feeds or FeedAdmin(storage, settings, [])
@@ -64,19 +72,20 @@ class NewsService:
         self._saved_at = time.monotonic()
         self._unsaved = False
         self._refresh_lock = asyncio.Lock()
-        # The worker process that analyses big refreshes (index_builder.analysis_workers), started on
-        # first need.
-        self._analysis: ProcessPoolExecutor | None = None
+        # The worker process that analyses big refreshes and embeds in the background, started on first need.
+        self._analysis = AnalysisWorker()
         # Delivery runs (the refresh job, the feeds job) take turns, or two could send the same message.
         self.delivery_lock = asyncio.Lock()
         # Set on shutdown (SIGTERM): long jobs stop at their next step and leave the rest for the next start.
         self.stopping = asyncio.Event()
+        # Set whenever a refresh adds articles to the index: the delivery loop wakes to push them.
+        self.index_grew = asyncio.Event()
         # Query-log writes run beside the reply, never in its way (a locked database must not cost the
         # user the answer); failures are counted here and logged.
         self._log_writes: set[asyncio.Task[None]] = set()
         self.query_log_failures = 0
-        # The background embedding run (bot/core/embedder.py) the last refresh started, if any.
-        self._embedding: asyncio.Task[int] | None = None
+        # The background embedding runs (bot/core/embedder.py) the refresh job starts.
+        self._embedding = BackgroundEmbedding(storage, settings, self._analysis, self._analysis.died)
 
     @classmethod
     async def start(cls, settings: Settings) -> NewsService:
@@ -105,65 +114,24 @@ class NewsService:
 
     async def close(self) -> None:
         try:
-            if self._embedding is not None:
-                self._embedding.cancel()
+            self._embedding.cancel()
             await self.settle()
             if self._unsaved:
                 await self._save_snapshot()
         finally:
-            if self._analysis is not None:
-                self._analysis.shutdown(cancel_futures=True)
+            self._analysis.shutdown()
             await self.storage.close()
-
-    def _analysis_workers(self) -> ProcessPoolExecutor:
-        if self._analysis is None:
-            self._analysis = analysis_workers()
-        return self._analysis
-
-    async def _grown(self, index: NewsIndex, new: list[tuple[int, Article]], after_row: int) -> NewsIndex:
-        articles = [article for _, article in new]
-        # Their vectors, stored with them by whichever process ingested them.
-        vectors = await stored_vectors(self.storage, self.settings, index.encoder, {row: a.id for row, a in new},
-                                       after_row=after_row, upto_row=new[-1][0])
-        workers = self._analysis_workers() if len(articles) >= ANALYSE_APART_MIN else None
-        try:
-            return await grown_index(index, articles, workers, vectors)
-        except BrokenProcessPool:
-            # The worker died (killed, out of memory): analyse here this time, start a new one next time.
-            log.warning("index refresh: the analysis worker died; analysing in this process")
-            self._drop_analysis()
-            return await grown_index(index, articles, None, vectors)
-
-    def _drop_analysis(self) -> None:
-        """Forget a dead analysis worker; the next need starts a new one."""
-        if self._analysis is not None:
-            self._analysis.shutdown(wait=False, cancel_futures=True)
-        self._analysis = None
 
     async def settle(self) -> None:
         """Wait for the query-log writes still in flight (each ends within the database's busy timeout)
         and for the background embedding run, if one is going."""
         while self._log_writes:
             await asyncio.gather(*self._log_writes, return_exceptions=True)
-        if self._embedding is not None:
-            await asyncio.gather(self._embedding, return_exceptions=True)
+        await self._embedding.settle()
 
-    async def embed_backlog(self) -> int:
-        """One bounded run of the background embedding (bot/core/embedder.py): the vectors made or read
-        are handed to the running index. How many articles got vectors."""
-        try:
-            vectors = await embed_backlog(self.storage, self.settings, self._index, dict(self._rows),
-                                          self._analysis_workers)
-        except Exception as exc:  # a failed run (the worker killed, a locked database) costs meaning a while
-            log.warning("meaning: background embedding failed (%s: %s); trying again after the next refresh",
-                        type(exc).__name__, exc)
-            if isinstance(exc, BrokenProcessPool):
-                self._drop_analysis()
-            return 0
-        if vectors:
-            async with self._refresh_lock:  # a refresh swapping the index meanwhile must not lose them
-                self._index = await asyncio.to_thread(self._index.with_vectors, vectors)
-        return len(vectors)
+    async def _with_vectors(self, vectors: dict[str, ArticleVectors]) -> None:
+        async with self._refresh_lock:  # a refresh swapping the index meanwhile must not lose them
+            self._index = await asyncio.to_thread(self._index.with_vectors, vectors)
 
     async def _save_snapshot(self) -> None:
         self._unsaved, self._saved_at = False, time.monotonic()
@@ -173,6 +141,12 @@ class NewsService:
     def index(self) -> NewsIndex:
         return self._index
 
+    @property
+    def indexed_row(self) -> int:
+        """The last article row the index has looked at: articles up to it are answerable (or too old
+        to be news), so only they are pushed."""
+        return self._last_row
+
     async def ask(
         self, chat_id: int | None, question: str, *, log_query: bool = True, top_k: int | None = None
     ) -> Asked:
@@ -181,12 +155,17 @@ class NewsService:
         question, truncated = cut_question(clean_question(question))
         refusal = check_question(question)
         if refusal is not None:
+            if log_query:
+                self.metrics.question(REFUSED)
             return Asked(reply=None, refusal=refusal, truncated=truncated)
         started = time.perf_counter()
         index = self._index  # one snapshot for the whole question, whatever refresh() does meanwhile
         reply = await asyncio.to_thread(index.ask, question, top_k or self.settings.top_k)
-        latency_ms = (time.perf_counter() - started) * 1000
+        seconds = time.perf_counter() - started
+        latency_ms = seconds * 1000
         if log_query:
+            # Inline queries stay out, as from the query log: they come as the user types.
+            self.metrics.question(ANSWERED if reply.answered else ABSTAINED, seconds)
             task = asyncio.create_task(self._log_query(chat_id, question, reply.answered, latency_ms))
             self._log_writes.add(task)
             task.add_done_callback(self._log_writes.discard)
@@ -221,7 +200,7 @@ class NewsService:
         if not self.is_admin(user_id):
             return None
         counts = await self.storage.counts()
-        return Stats(indexed=len(self._index.articles), **counts)
+        return Stats(indexed=len(self._index.articles), figures=self.metrics.figures(), **counts)
 
     async def add_feed(self, user_id: int | None, url: str) -> FeedChange | None:
         """An admin's /addfeed: fetched once to check it is a feed, then polled with the others. None
@@ -345,9 +324,23 @@ class NewsService:
     async def match_topics(self) -> int:
         """Match the articles stored since the last run against every followed topic (after `refresh`,
         so the weights come from an index that holds them); the number of pushes now owed."""
-        return await self.alerts.match_new(self._index, self.settings.max_age_days)
+        return await self.alerts.match_new(self._index, self.settings.max_age_days, upto_row=self._last_row)
 
     async def refresh(self, now: datetime | None = None) -> list[tuple[int, Article]]:
+        """Bring the index up to date (`_refresh`), timed and counted; a failure is kept for /healthz
+        until a refresh succeeds."""
+        started = time.perf_counter()
+        try:
+            new = await self._refresh(now)
+        except Exception as exc:
+            self.metrics.index_refresh_failed()
+            self.refresh_error = f"{type(exc).__name__}: {exc}"
+            raise
+        self.refresh_error = None
+        self.metrics.index_refreshed(len(self._index.articles), len(self._index.refs), time.perf_counter() - started)
+        return new
+
+    async def _refresh(self, now: datetime | None = None) -> list[tuple[int, Article]]:
         """Bring the index up to date with storage (written by any process) at time `now`: add the
         articles stored since the last look, and drop those aged past NEWSBOT_MAX_AGE_DAYS.
         Returns the newly indexed articles."""
@@ -375,16 +368,17 @@ class NewsService:
                 index = self._index
                 if new:
                     # A new segment of the new articles only; questions keep the old index meanwhile.
-                    index = await self._grown(index, new, self._last_row)
+                    index = await self._analysis.grown(self.storage, self.settings, index, new, self._last_row)
                     self._rows.update((article.id, row) for row, article in new)
                     log.info("index refreshed: %d new articles", len(new))
             # Plain assignments: questions in flight keep the snapshot they took.
             self._index, self._last_row = index, last_row
+            if new:
+                self.index_grew.set()
             self._unsaved = self._unsaved or bool(new) or aged
             if self._unsaved and time.monotonic() - self._saved_at >= SNAPSHOT_SECONDS:
                 await self._save_snapshot()
-        if self._index.encoder is not None and (self._embedding is None or self._embedding.done()):
-            self._embedding = asyncio.create_task(self.embed_backlog())  # beside the job, never in its way
+        self._embedding.start(self._index, self._rows, self._with_vectors)
         return new
 
 

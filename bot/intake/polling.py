@@ -26,6 +26,7 @@ from bot.intake.extract import NoArticleError, PageContent, build_page_article, 
 from bot.intake.feeds import Entry, Feed, FeedError, parse_feed
 from bot.intake.fetch import AddressPolicy, DecodeError, FetchError, FetchResult, fetch, make_client
 from bot.intake.summary import IngestSummary
+from bot.metrics import FEED_FAILED, FEED_NOT_MODIFIED, FEED_OK, Metrics
 from bot.settings import Settings
 from bot.storage import FeedState, Storage, utc_now
 
@@ -188,11 +189,13 @@ async def poll_feed(
     prefetched: FetchResult | None = None,
     progress: bool = False,
     policy: AddressPolicy | None = None,
+    metrics: Metrics | None = None,
 ) -> IngestSummary:
     """Poll one feed and ingest its new entries; a feed still backing off is skipped unless `force`.
 
     `policy` holds the feed's redirects and entry links (SSRF guard); by default it follows from the
     feed URL's own address, which the operator chose and which may itself point anywhere.
+    `metrics`: the running bot's, which counts the poll and the articles it stored.
     """
     state = await storage.feed_state(url)
     if not force and state is not None and state.next_attempt and state.next_attempt > utc_now():
@@ -213,22 +216,29 @@ async def poll_feed(
         if result.not_modified:
             log.info("feed %s: not modified", url)
             await storage.record_feed_fetch(url)
+            if metrics is not None:
+                metrics.feed_polled(FEED_NOT_MODIFIED)
             return IngestSummary()
         feed = await asyncio.to_thread(parse_feed, result)
         if feed is None:
             raise FeedError("not an RSS or Atom feed")
     except (FetchError, FeedError) as exc:
+        if metrics is not None:
+            metrics.feed_polled(FEED_FAILED)
         return await _feed_failed(storage, url, state, str(exc), settings)
     summary = IngestSummary()
     await _ingest_entries(storage, url, feed, settings, client, summary, progress, policy)
     # Validators are saved last: if the process dies mid-feed, the next poll gets the whole feed again.
     await storage.record_feed_fetch(url, title=feed.title, etag=result.etag, last_modified=result.last_modified)
     log.info("feed %s: %s", url, summary.line())
+    if metrics is not None:
+        metrics.feed_polled(FEED_OK, summary.added)
     return summary
 
 
 async def poll_feeds(
-    storage: Storage, urls: list[str], settings: Settings, client: httpx.AsyncClient | None = None
+    storage: Storage, urls: list[str], settings: Settings, client: httpx.AsyncClient | None = None,
+    metrics: Metrics | None = None,
 ) -> IngestSummary:
     """Poll every feed in turn; whatever one feed does, the others are still polled."""
     total = IngestSummary()
@@ -237,9 +247,11 @@ async def poll_feeds(
     try:
         for url in dict.fromkeys(urls):
             try:
-                total.merge(await poll_feed(storage, url, settings, client))
+                total.merge(await poll_feed(storage, url, settings, client, metrics=metrics))
             except Exception as exc:
                 log.exception("feed %s: unexpected error", url)
+                if metrics is not None:
+                    metrics.feed_polled(FEED_FAILED)
                 total.failed.append((url, f"{type(exc).__name__}: {exc}"))
     finally:
         if own:

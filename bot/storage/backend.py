@@ -73,4 +73,9 @@ class Backend(Protocol):
 
     async def schema_version(self) -> int: ...
 
+    async def ping(self) -> None:
+        """A cheap query that really reaches the database; StorageError (or the driver's error) when it
+        cannot be used. Callers bound it in time (a locked or unreachable database may hang)."""
+        ...
+
     async def close(self) -> None: ...

@@ -83,3 +83,7 @@ class Database:
 
     async def schema_version(self) -> int:
         return await self._backend.schema_version()
+
+    async def ping(self) -> None:
+        """Whether the database answers (see Backend.ping): raises when it does not."""
+        await self._backend.ping()

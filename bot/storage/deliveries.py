@@ -48,15 +48,19 @@ def _claimable(alias: str) -> str:
 
 
 class DeliveryStore(Database):
-    def _owed(self, max_age_days: float | None, now: datetime | None, claims: str) -> tuple[str, tuple[Any, ...]]:
+    def _owed(
+        self, max_age_days: float | None, now: datetime | None, claims: str, upto_row: int | None = None
+    ) -> tuple[str, tuple[Any, ...]]:
         """FROM … WHERE of the owed pairs: articles newer than the subscription, not finally recorded,
-        not older than `max_age_days` (an archive ingested late is not news to push), and `claims`."""
+        not older than `max_age_days` (an archive ingested late is not news to push), and `claims`;
+        with `upto_row`, only articles up to that row (those the worker's index already holds)."""
         condition, young_params = young(max_age_days, now)
+        bound, bound_params = ("", ()) if upto_row is None else (" AND a.id <= ?", (upto_row,))
         return (
             " FROM subscriptions s JOIN articles a ON a.id > s.since_article"
             " LEFT JOIN deliveries d ON d.article = a.id AND d.chat_id = s.chat_id"
-            f" WHERE (d.status IS NULL OR (d.status {_NOT_FINAL} AND {claims})) AND {condition}",
-            (*FINAL_STATUSES, *young_params),
+            f" WHERE (d.status IS NULL OR (d.status {_NOT_FINAL} AND {claims})) AND {condition}{bound}",
+            (*FINAL_STATUSES, *young_params, *bound_params),
         )
 
     async def pending_deliveries(
@@ -67,15 +71,17 @@ class DeliveryStore(Database):
         *,
         worker: str | None = None,
         since: datetime | None = None,
+        upto_row: int | None = None,
     ) -> list[Delivery]:
         """(article, chat) pairs still owed, ordered by article then chat (the order a broadcast goes).
-        With `worker`, only those it may claim (see claim_deliveries; `since` is its run's start)."""
+        With `worker`, only those it may claim (see claim_deliveries; `since` is its run's start);
+        with `upto_row`, only those of articles up to that row."""
         claims, claim_params = "TRUE", tuple[str, ...]()
         if worker is not None:
             claims = _claimable("d")
             moment = now or datetime.now(timezone.utc)
             claim_params = (_time(moment), worker, _time(since or moment))
-        owed, params = self._owed(max_age_days, now, claims)
+        owed, params = self._owed(max_age_days, now, claims, upto_row)
         # The claim parameters come first: _NOT_FINAL's come before them in the text, so splice them in.
         finals, rest = params[: len(FINAL_STATUSES)], params[len(FINAL_STATUSES):]
         rows = await self._fetchall(
@@ -84,6 +90,20 @@ class DeliveryStore(Database):
             (*finals, *claim_params, *rest, *(() if limit is None else (limit,))),
         )
         return [Delivery(article_row=r[0], chat_id=r[1], attempts=r[2]) for r in rows]
+
+    async def owed_count(
+        self, from_row: int = 0, upto_row: int | None = None, max_age_days: float | None = None, cap: int = 100_000
+    ) -> tuple[int, int | None]:
+        """How many (article, chat) pairs are still owed (claimed or not) among articles from row
+        `from_row` up to (not including) `upto_row`, counted up to `cap`; and the lowest article row
+        among them (None if none). Every pair of an article below the lowest is final, so the next
+        count can start there: a long-running bot counts only its recent articles' pairs."""
+        owed, params = self._owed(max_age_days, None, "TRUE")
+        below, upto = (" AND a.id < ?", (upto_row,)) if upto_row is not None else ("", ())
+        row = await self._fetchone(
+            f"SELECT count(*), min(article) FROM (SELECT a.id AS article{owed} AND a.id >= ?{below} LIMIT ?) AS owed",
+            (*params, from_row, *upto, cap))
+        return (int(row[0]), row[1]) if row else (0, None)
 
     async def claim_deliveries(
         self,
@@ -95,6 +115,7 @@ class DeliveryStore(Database):
         after: tuple[int, int] = (0, 0),
         max_age_days: float | None = None,
         now: datetime | None = None,
+        upto_row: int | None = None,
     ) -> list[Delivery]:
         """Claim up to `limit` owed pairs for `worker` until `lease_seconds` from now, in broadcast order.
 
@@ -103,11 +124,13 @@ class DeliveryStore(Database):
         not claimed again by it. Recorded SENDING; the attempt is counted by `start_attempt`.
         `after` (article row, chat), the last pair this run claimed: the search starts past it, so
         a broadcast costs a short index walk per batch instead of a scan of every pair.
+        `upto_row`: only articles up to that row, the last one the worker's index holds, so that a
+        subscriber who asks about a push gets the answer.
         """
         now = now or datetime.now(timezone.utc)
         moment, started, token = _time(now), _time(run_started), uuid.uuid4().hex
         until = _time(now + timedelta(seconds=lease_seconds))
-        owed, params = self._owed(max_age_days, now, _claimable("d"))
+        owed, params = self._owed(max_age_days, now, _claimable("d"), upto_row)
         finals, rest = params[: len(FINAL_STATUSES)], params[len(FINAL_STATUSES):]
         await self._transaction(
             [(

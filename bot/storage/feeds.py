@@ -35,6 +35,10 @@ class FeedStore(Database):
         row = await self._fetchone(f"SELECT {self._FEED_COLUMNS} FROM feeds f WHERE f.url = ?", (url,))
         return FeedState(*row) if row is not None else None
 
+    async def failing_feeds(self) -> set[str]:
+        """The feeds whose last poll failed."""
+        return {r[0] for r in await self._fetchall("SELECT url FROM feeds WHERE consecutive_errors > 0")}
+
     async def feed_states(self) -> list[FeedState]:
         rows = await self._fetchall(f"SELECT {self._FEED_COLUMNS} FROM feeds f ORDER BY f.url")
         return [FeedState(*row) for row in rows]

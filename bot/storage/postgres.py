@@ -181,6 +181,11 @@ class PostgresBackend:
         row = await self.fetchone("SELECT coalesce(max(version), 0) FROM schema_version")
         return int(row[0]) if row else 0
 
+    async def ping(self) -> None:
+        # Through the pool, as every query goes: a server that is down, or a pool whose connections
+        # all broke, fails here; the refresh job's own query (an index on articles) is the cheap probe.
+        await self.fetchone("SELECT max(id) FROM articles")
+
     async def _migrate(self) -> None:
         async with self._pool.acquire() as con:
             for version, sql in enumerate(PG_MIGRATIONS, start=1):

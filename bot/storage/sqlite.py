@@ -9,6 +9,7 @@ PRAGMA user_version counts the migrations a file has.
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -61,6 +62,7 @@ class SqliteBackend:
         self._tx = SqliteTx(db)
         self.path = path
         self._write = asyncio.Lock()
+        self._identity = _identity(path)
 
     @classmethod
     async def open(cls, path: Path) -> SqliteBackend:
@@ -134,6 +136,15 @@ class SqliteBackend:
         row = await self.fetchone("PRAGMA user_version")
         return int(row[0]) if row else 0
 
+    async def ping(self) -> None:
+        """The file at the configured path must still be the one this connection has open, and answer
+        a query. An open connection keeps working on a file deleted or replaced under it, so a query
+        alone cannot see that: the bot would go on writing into a file nobody opens again (gone at the
+        next start, invisible to `newsbot ingest`)."""
+        if _identity(self.path) != self._identity:
+            raise StorageError(f"{self.path} is no longer the file the bot opened (deleted, moved or replaced)")
+        await self.fetchone("SELECT max(id) FROM articles")
+
 
 @asynccontextmanager
 async def _immediate(db: aiosqlite.Connection) -> AsyncIterator[None]:
@@ -146,6 +157,15 @@ async def _immediate(db: aiosqlite.Connection) -> AsyncIterator[None]:
         await db.execute("ROLLBACK")
         raise
     await db.execute("COMMIT")
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file at `path`, None if there is none."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
 
 
 def _probe(path: Path) -> None:

@@ -8,6 +8,7 @@ from telegram import Update
 from bot.telegram import render_admin, texts
 from bot.telegram.context import BotContext as Context
 from bot.telegram.handlers import reply
+from bot.telegram.permissions import acting_user
 from bot.telegram.jobs import ensure_feeds_job
 from bot.telegram.render import esc
 from bot.core.channels import ChannelError, parse_channel
@@ -16,7 +17,9 @@ from bot.telegram.channels import postable_channel
 
 
 def _user(update: Update) -> int | None:
-    return update.effective_user.id if update.effective_user else None
+    """The admin asking: a message sent on behalf of a chat (a channel, an anonymous admin) is nobody's."""
+    user = acting_user(update)
+    return user.id if user else None
 
 
 async def on_addfeed(update: Update, context: Context) -> None:

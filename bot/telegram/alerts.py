@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import partial
 
 from telegram import Bot
 
 from bot.core.service import NewsService
 from bot.storage import BLOCKED, FAILED, SENDING, SENT, TopicPush
 from bot.telegram import render_subscriptions as render
+from bot.telegram.lanes import ChatLanes
 from bot.telegram.sending import Pushed, push
 
 log = logging.getLogger(__name__)
@@ -46,29 +49,43 @@ async def deliver_topic_pushes(bot: Bot, service: NewsService, now: datetime | N
     for owed in await storage.pending_topic_pushes():
         by_chat[owed.chat_id].append(owed)
     run = AlertRun()
-    for chat_id, owed in by_chat.items():
-        allowance = ALERTS_PER_HOUR - await storage.topic_messages_since(chat_id, hour_ago)
-        if allowance <= 0:
-            run.postponed += len(owed)
-            continue
-        # Each alone while they fit; otherwise one bundle, keeping the last message of the hour free.
-        groups = [[p] for p in owed] if len(owed) < allowance else [owed[:BUNDLE_MAX]]
-        for group in groups:
-            outcome = await _send(bot, service, chat_id, group)
-            if outcome is Pushed.BLOCKED:
-                run.blocked.append(chat_id)
-                break
-            if outcome is Pushed.SENT:
-                run.sent += 1
-                run.matches += len(group)
-            elif outcome is Pushed.FAILED:
-                run.failed += 1
-            else:
-                run.postponed += len(group)
+    lanes = ChatLanes()  # a chat told to wait (429) waits aside; the others' alerts go on
+    try:
+        for chat_id, owed in by_chat.items():
+            allowance = ALERTS_PER_HOUR - await storage.topic_messages_since(chat_id, hour_ago)
+            if allowance <= 0:
+                run.postponed += len(owed)
+                continue
+            # Each alone while they fit; otherwise one bundle, keeping the last message of the hour free.
+            groups = [[p] for p in owed] if len(owed) < allowance else [owed[:BUNDLE_MAX]]
+            await lanes.send(chat_id, partial(_send_chat, bot, service, chat_id, groups, run))
+        await lanes.join()
+    finally:
+        lanes.cancel()
     return run
 
 
-async def _send(bot: Bot, service: NewsService, chat_id: int, group: list[TopicPush]) -> Pushed:
+async def _send_chat(
+    bot: Bot, service: NewsService, chat_id: int, groups: list[list[TopicPush]], run: AlertRun,
+    step_aside: Callable[[], None],
+) -> None:
+    for group in groups:
+        outcome = await _send(bot, service, chat_id, group, step_aside)
+        if outcome is Pushed.BLOCKED:
+            run.blocked.append(chat_id)
+            break
+        if outcome is Pushed.SENT:
+            run.sent += 1
+            run.matches += len(group)
+        elif outcome is Pushed.FAILED:
+            run.failed += 1
+        else:
+            run.postponed += len(group)
+
+
+async def _send(
+    bot: Bot, service: NewsService, chat_id: int, group: list[TopicPush], step_aside: Callable[[], None]
+) -> Pushed:
     storage = service.storage
     items = []
     for owed in group:
@@ -80,8 +97,14 @@ async def _send(bot: Bot, service: NewsService, chat_id: int, group: list[TopicP
     pieces = render.render_alerts(items)
     bundle = group[0].article_row
     await storage.record_topic_pushes(group, SENDING, bundle)
+
+    async def aside(wait: float) -> None:
+        step_aside()
+
     outcome, detail = (Pushed.SENT, None) if not pieces else await push(
-        bot, chat_id, pieces, max(p.attempts for p in group), stopping=service.stopping)
+        bot, chat_id, pieces, max(p.attempts for p in group), stopping=service.stopping, before_wait=aside)
+    if pieces:
+        service.metrics.pushed("alert", outcome.value)
     if outcome is Pushed.BLOCKED:
         await storage.record_topic_pushes(group, BLOCKED, detail=detail)
         await service.forget_chat(chat_id)

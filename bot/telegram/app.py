@@ -7,7 +7,6 @@ from datetime import datetime, timedelta, timezone
 from telegram import BotCommand, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     ChatMemberHandler,
@@ -23,10 +22,12 @@ from bot.core.service import NewsService
 from bot.settings import Settings, SettingsError
 from bot.telegram import admin_handlers, handlers, subscription_handlers
 from bot.telegram.context import CONTEXT_TYPES, SERVICE_KEY, attach_service
-from bot.telegram.jobs import delivery_job, feeds_job, purge_job
+from bot.telegram.jobs import DELIVERY_JOB, REFRESH_JOB, delivery_job, feeds_job, purge_job, refresh_job
+from bot.telegram.monitoring import start_monitoring, stop_monitoring
+from bot.telegram.ratelimit import ChatRateLimiter
 from bot.telegram.render_subscriptions import CALLBACK_PLAN, CALLBACK_UNFOLLOW
 from bot.telegram.routing import ADDRESSED_TO_BOT, COMMAND_FOR_BOT
-from bot.telegram.updates import SkipUnreadable
+from bot.telegram.updates import SkipUnreadable, UpdateGuard
 
 # How often the query log is purged of questions older than NEWSBOT_QUERY_LOG_DAYS (and at each start).
 PURGE_SECONDS = 3600.0
@@ -63,9 +64,12 @@ def build_application(
     token: str | None = None,
     rate_limiter: bool = True,
     jobs: bool = True,
+    monitoring: bool = False,
 ) -> Application:
     """The bot. `request` replaces the HTTP transport (tests, the console); `jobs=False` leaves out the
-    periodic delivery job, for callers that drive delivery themselves."""
+    periodic delivery job, for callers that drive delivery themselves; `monitoring`: /metrics and
+    /healthz (NEWSBOT_METRICS_PORT) start and stop with the Application, as its post_init and
+    post_shutdown (which whoever runs the Application calls, as PTB's run_polling does)."""
     token = token or settings.token
     if not token:
         raise SettingsError("NEWSBOT_TELEGRAM_TOKEN: not set (get one from @BotFather)")
@@ -84,11 +88,14 @@ def build_application(
     # One update PTB cannot parse must not stall polling for everyone (see bot/telegram/updates.py).
     builder = builder.get_updates_request(SkipUnreadable(request or HTTPXRequest(connection_pool_size=1)))
     if rate_limiter:
-        # Telegram's limits: ~30 messages/s overall and 20/min per group; one retry on a flood error.
+        # Telegram's limits: ~30 messages/s overall and 20/min per group; a flood error (429) holds only
+        # its chat (bot/telegram/ratelimit.py), and a reply is retried once after it.
         # The overall limit is per bot: N workers sharing a token each take NEWSBOT_SEND_RATE = 30/N.
-        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=settings.send_rate, max_retries=1))
+        builder = builder.rate_limiter(ChatRateLimiter(overall_max_rate=settings.send_rate, max_retries=1))
     if not jobs:
         builder = builder.job_queue(None)
+    if monitoring:
+        builder = builder.post_init(start_monitoring).post_shutdown(stop_monitoring)
     application = builder.build()
     attach_service(application, service)
     register_handlers(application)
@@ -108,9 +115,11 @@ def _starting_at(delay: float) -> dict[str, object]:
 def schedule_jobs(application: Application, settings: Settings) -> None:
     job_queue = application.job_queue
     assert job_queue is not None
-    # On start, resume at once whatever a crash or restart left undelivered.
-    job_queue.run_repeating(delivery_job, interval=settings.refresh_seconds, name="delivery",
-                            job_kwargs=_starting_at(0))
+    # Two loops that run for the bot's life (bot/telegram/jobs.py), so neither can pile up: delivery
+    # (its first round at once: it resumes whatever a crash or restart left undelivered) and the refresh
+    # beside it.
+    job_queue.run_once(delivery_job, when=0, name=DELIVERY_JOB, job_kwargs=_starting_at(0))
+    job_queue.run_once(refresh_job, when=0, name=REFRESH_JOB, job_kwargs=_starting_at(0))
     job_queue.run_repeating(purge_job, interval=PURGE_SECONDS, name="purge", job_kwargs=_starting_at(PURGE_SECONDS))
     service = application.bot_data[SERVICE_KEY]
     if settings.feeds or service.feeds.added:  # NEWSBOT_FEEDS, or feeds added from Telegram
@@ -119,6 +128,8 @@ def schedule_jobs(application: Application, settings: Settings) -> None:
 
 def register_handlers(application: Application) -> None:
     """Route updates by PTB filters; the first handler whose filter matches takes the update."""
+    # Before everything (group -1): an update whose fields are not what the Bot API promises stops here.
+    application.add_handler(UpdateGuard(handlers.on_malformed), group=-1)
     new = filters.UpdateType.MESSAGE  # commands and questions: never edits, which have their own route
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS

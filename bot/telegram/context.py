@@ -10,6 +10,7 @@ from typing import Any
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.core.service import NewsService
+from bot.metrics import Metrics
 
 SERVICE_KEY = "service"
 
@@ -18,6 +19,11 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
     @property
     def service(self) -> NewsService:
         return self.application.bot_data[SERVICE_KEY]
+
+    @property
+    def metrics(self) -> Metrics:
+        """This bot's metrics (one registry per Application, through its service)."""
+        return self.service.metrics
 
 
 CONTEXT_TYPES = ContextTypes(context=BotContext)

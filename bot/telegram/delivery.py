@@ -6,7 +6,8 @@ still owed. So a crash or restart mid-broadcast resumes where it stopped: nobody
 the one message in flight at the crash can go out twice. Several workers sharing a database each
 claim pairs before sending them, so none is sent by two; a dead worker's claim is taken over once its
 lease (NEWSBOT_DELIVERY_LEASE_SECONDS) runs out. Sends are sequential within a worker; the rate
-limiter keeps them within Telegram's limits.
+limiter keeps them within Telegram's limits. A chat told to wait (429) waits alone: its push steps
+aside into that chat's lane (bot/telegram/lanes.py) and the run goes on with the other chats.
 
 A run holds the delivery lock, so nothing in it may wait without bound: flood waits (429) are capped
 in number and in total time, after which the delivery is postponed to the next run; and a run stops
@@ -17,8 +18,10 @@ between two sends as soon as the service is stopping (SIGTERM), leaving the rest
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import partial
 
 from telegram import Bot
 
@@ -27,6 +30,7 @@ from bot.storage import FAILED, SENT, Delivery
 from bot.telegram import render
 from bot.telegram.alerts import deliver_topic_pushes
 from bot.telegram.digests import deliver_digests
+from bot.telegram.lanes import ChatLanes
 from bot.telegram.sending import Pushed, push
 
 log = logging.getLogger(__name__)
@@ -34,6 +38,8 @@ log = logging.getLogger(__name__)
 # Deliveries claimed at a time: few, so that a worker that dies strands few until its lease runs out.
 CLAIM_BATCH = 10
 MAX_LOST_RACES = 100
+# With nothing left to claim but chats waiting out a flood limit, look for new claims this often.
+LANE_POLL_SECONDS = 1.0
 
 
 @dataclass
@@ -56,6 +62,16 @@ async def deliver_pending(bot: Bot, service: NewsService) -> DeliveryRun:
 
 
 async def _deliver_pending(bot: Bot, service: NewsService) -> DeliveryRun:
+    lanes = ChatLanes()
+    try:
+        run = await _claim_and_send(bot, service, lanes)
+        await lanes.join()  # the chats that were told to wait: their pushes end (sent or postponed)
+        return run
+    finally:
+        lanes.cancel()
+
+
+async def _claim_and_send(bot: Bot, service: NewsService, lanes: ChatLanes) -> DeliveryRun:
     storage, settings, stopping = service.storage, service.settings, service.stopping
     worker, lease = settings.worker, settings.delivery_lease_seconds
     run = DeliveryRun()
@@ -64,14 +80,24 @@ async def _deliver_pending(bot: Bot, service: NewsService) -> DeliveryRun:
     lost_races = 0
     after = (0, 0)  # the last pair claimed: each claim searches past it
     while not stopping.is_set():
+        # Only articles the index holds (read anew at every claim: a refresh during a long broadcast
+        # lets its new articles in), so whoever asks about a push gets the answer.
+        upto = service.indexed_row
         batch = await storage.claim_deliveries(
-            worker, lease, CLAIM_BATCH, run_started=started, after=after, max_age_days=settings.max_age_days)
+            worker, lease, CLAIM_BATCH, run_started=started, after=after, max_age_days=settings.max_age_days,
+            upto_row=upto)
+        if not batch and lanes.busy():
+            # Only chats waiting out a flood limit are left: wait for them, looking for new claims
+            # (an article just indexed) now and then.
+            await lanes.settle(LANE_POLL_SECONDS)
+            continue
         if not batch:
             # Other workers may have claimed the very pairs this claim aimed at: claim again while any
             # owed pair is still free (a bounded number of times; the next run picks up the rest, and
             # pairs behind `after` that another worker gave back).
             lost_races += 1
-            owed = await storage.pending_deliveries(1, settings.max_age_days, worker=worker, since=started)
+            owed = await storage.pending_deliveries(
+                1, settings.max_age_days, worker=worker, since=started, upto_row=upto)
             if not owed or lost_races > MAX_LOST_RACES:
                 return run
             if (owed[0].article_row, owed[0].chat_id) < after:
@@ -81,15 +107,16 @@ async def _deliver_pending(bot: Bot, service: NewsService) -> DeliveryRun:
         for delivery in batch:
             if stopping.is_set():
                 break  # the rest of the batch stays claimed by this worker, which takes it back on restart
-            await _deliver_one(bot, service, delivery, rendered, run)
+            await lanes.send(delivery.chat_id, partial(_deliver_one, bot, service, delivery, rendered, run))
     run.stopped = True
     return run
 
 
 async def _deliver_one(
-    bot: Bot, service: NewsService, delivery: Delivery, rendered: dict[int, list[str]], run: DeliveryRun
+    bot: Bot, service: NewsService, delivery: Delivery, rendered: dict[int, list[str]], run: DeliveryRun,
+    step_aside: Callable[[], None],
 ) -> None:
-    """Send one claimed delivery and record how it went."""
+    """Send one claimed delivery and record how it went; `step_aside()` before a flood wait."""
     storage, settings = service.storage, service.settings
     worker, lease = settings.worker, settings.delivery_lease_seconds
     row, chat = delivery.article_row, delivery.chat_id
@@ -102,6 +129,7 @@ async def _deliver_one(
         rendered[row] = render.render_push(article) if article else []
 
     async def keep_claims(wait: float) -> None:
+        step_aside()  # only this chat waits: the run goes on with the others
         await storage.extend_claims(worker, wait + lease)
 
     outcome, detail = await push(
@@ -120,6 +148,31 @@ async def _deliver_one(
     else:
         await storage.record_delivery(row, chat, SENT)
         run.sent += 1
+    service.metrics.pushed("article", outcome.value)
+
+
+# newsbot_pushes_waiting counts at most this many (a bounded read; past it the number is "a lot").
+WAITING_CAP = 100_000
+# Pairs one counting query reads at most: SQLite serves one query at a time, so a long count (the
+# first after a start, over every push ever made) goes in slices and questions get their turn between.
+WAITING_SLICE_PAIRS = 20_000
+
+
+async def count_waiting(service: NewsService) -> int:
+    """Set newsbot_pushes_waiting: the article pushes still owed. The count starts at the lowest
+    article that owed a push last time (`service.waiting_from_row`; all before it are final, and a
+    new pair only comes with a new article), so it reads the recent pairs, not the whole history."""
+    storage, max_age = service.storage, service.settings.max_age_days
+    top = await storage.max_article_row()  # before the count: an article stored meanwhile is above it
+    step = max(1, WAITING_SLICE_PAIRS // max(1, len(await storage.subscribers())))
+    count, lowest, row = 0, None, service.waiting_from_row
+    while row <= top and count < WAITING_CAP:
+        found, low = await storage.owed_count(row, row + step, max_age, WAITING_CAP - count)
+        count, lowest, row = count + found, lowest if lowest is not None else low, row + step
+    if count < WAITING_CAP:  # a capped count's lowest row is not the lowest of all
+        service.waiting_from_row = lowest if lowest is not None else top + 1
+    service.metrics.pushes_waiting.set(count)
+    return count
 
 
 async def refresh_and_deliver(bot: Bot, service: NewsService) -> DeliveryRun:
@@ -138,6 +191,7 @@ async def refresh_and_deliver(bot: Bot, service: NewsService) -> DeliveryRun:
                 run.failed += other.failed
                 run.postponed += other.postponed
     run.new_articles = len(new)
+    await count_waiting(service)
     if new or run.sent or run.alerts or run.digests or run.failed or run.blocked or run.stopped:
         log.info(
             "refresh: %d new articles; delivered %d, alerts %d, digests %d, failed %d, blocked %d, postponed %d%s",

@@ -3,14 +3,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from telegram import Bot
 
 from bot.core.service import NewsService
-from bot.storage import BLOCKED, FAILED, SENDING, SENT
+from bot.storage import BLOCKED, FAILED, SENDING, SENT, Digest
 from bot.telegram import render_subscriptions as render
+from bot.telegram.lanes import ChatLanes
 from bot.telegram.sending import Pushed, push
 
 
@@ -29,6 +32,19 @@ async def deliver_digests(bot: Bot, service: NewsService, now: datetime | None =
     run = DigestRun()
     # Chats on the same schedule fall due together over the same rows: group their stories once.
     rendered: dict[tuple[int, int], list[str]] = {}
+    lanes = ChatLanes()  # a chat told to wait (429) waits aside; the others' digests go on
+    try:
+        await _send_all(bot, service, run, rendered, lanes)
+        await lanes.join()
+    finally:
+        lanes.cancel()
+    return run
+
+
+async def _send_all(
+    bot: Bot, service: NewsService, run: DigestRun, rendered: dict[tuple[int, int], list[str]], lanes: ChatLanes
+) -> None:
+    storage = service.storage
     for digest in await storage.pending_digests():
         span = (digest.from_article, digest.upto_article)
         if span not in rendered:
@@ -37,21 +53,33 @@ async def deliver_digests(bot: Bot, service: NewsService, now: datetime | None =
         if not pieces:  # every article of it aged out meanwhile: nothing to say
             await storage.record_digest(digest.id, SENT, "empty")
             continue
-        await storage.record_digest(digest.id, SENDING)
-        outcome, detail = await push(bot, digest.chat_id, pieces, digest.attempts, stopping=service.stopping)
-        if outcome is Pushed.BLOCKED:
-            await storage.record_digest(digest.id, BLOCKED, detail)
-            await service.forget_chat(digest.chat_id)
-            run.blocked.append(digest.chat_id)
-        elif outcome is Pushed.FAILED:
-            await storage.record_digest(digest.id, FAILED, detail)
-            run.failed += 1
-        elif outcome is Pushed.POSTPONED:
-            run.postponed += 1
-        else:
-            await storage.record_digest(digest.id, SENT)
-            run.sent += 1
-    return run
+        await lanes.send(digest.chat_id, partial(_send, bot, service, digest, pieces, run))
+
+
+async def _send(
+    bot: Bot, service: NewsService, digest: Digest, pieces: list[str], run: DigestRun, step_aside: Callable[[], None]
+) -> None:
+    storage = service.storage
+
+    async def aside(wait: float) -> None:
+        step_aside()
+
+    await storage.record_digest(digest.id, SENDING)
+    outcome, detail = await push(bot, digest.chat_id, pieces, digest.attempts, stopping=service.stopping,
+                                 before_wait=aside)
+    service.metrics.pushed("digest", outcome.value)
+    if outcome is Pushed.BLOCKED:
+        await storage.record_digest(digest.id, BLOCKED, detail)
+        await service.forget_chat(digest.chat_id)
+        run.blocked.append(digest.chat_id)
+    elif outcome is Pushed.FAILED:
+        await storage.record_digest(digest.id, FAILED, detail)
+        run.failed += 1
+    elif outcome is Pushed.POSTPONED:
+        run.postponed += 1
+    else:
+        await storage.record_digest(digest.id, SENT)
+        run.sent += 1
 
 
 async def send_digest_now(bot: Bot, service: NewsService, chat_id: int) -> bool | None:

@@ -10,13 +10,15 @@ import logging
 
 from telegram import CallbackQuery, Chat, ChatMember, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import ApplicationHandlerStop
 
 from bot.logs import format_exception, redact
 from bot.telegram import render, texts
 from bot.telegram.context import BotContext as Context
-from bot.telegram.permissions import may_change_subscription
+from bot.telegram.permissions import acting_user, may_change_subscription
 from bot.telegram.routing import question_for_bot
 from bot.telegram.sending import send_pieces
+from bot.telegram.updates import malformed
 
 log = logging.getLogger(__name__)
 
@@ -53,13 +55,15 @@ async def button_refused_in_group(query: CallbackQuery, chat: Chat, context: Con
 
 async def on_help(update: Update, context: Context) -> None:
     if update.effective_message:
-        admin = context.service.is_admin(update.effective_user.id if update.effective_user else None)
+        user = acting_user(update)
+        admin = context.service.is_admin(user.id if user else None)
         await reply(update.effective_message, [render.render_help(admin)])
 
 
 async def on_stats(update: Update, context: Context) -> None:
     if update.effective_message:
-        stats = await context.service.stats(update.effective_user.id if update.effective_user else None)
+        user = acting_user(update)
+        stats = await context.service.stats(user.id if user else None)
         await reply(update.effective_message, [render.render_stats(stats)])
 
 
@@ -156,6 +160,26 @@ async def on_unknown_command(update: Update, context: Context) -> None:
     # Routed from private chats, or groups when the command names this bot (/foo@thisbot).
     if update.effective_message:
         await reply(update.effective_message, [texts.UNKNOWN_COMMAND])
+
+
+async def on_malformed(update: Update, context: Context) -> None:
+    """An update whose parts are not what the Bot API promises (routed by UpdateGuard, before every
+    other handler): one log line without its content; a private chat whose message the bot cannot read
+    gets the polite reply for that (groups: silence, as for stickers); a button press is answered so
+    its spinner stops. Nothing else sees the update."""
+    problem = malformed(update)
+    if problem is not None:
+        log.warning("update %s (%s, chat %s) skipped: %s",
+                    update.update_id, problem.kind, problem.chat_id, problem.reason)
+        message = update.message or update.edited_message
+        try:
+            if problem.readable_chat and message is not None and message.chat.type == Chat.PRIVATE:
+                await reply(message, [texts.NON_TEXT])
+            elif update.callback_query is not None and isinstance(update.callback_query.id, str):
+                await update.callback_query.answer()
+        except TelegramError as exc:  # the update must still stop here: the handlers after would trip on it
+            log.info("update %s: could not answer it: %s", update.update_id, redact(str(exc), context.bot.token))
+    raise ApplicationHandlerStop
 
 
 async def on_error(update: object, context: Context) -> None:

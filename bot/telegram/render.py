@@ -17,6 +17,7 @@ from retrieval import Answer, Article, RelatedHit, Reply, clip, term_spans
 
 from bot.core.questions import MAX_QUESTION_CHARS
 from bot.core.results import Asked, Refusal, Stats
+from bot.metrics import Figures
 from bot.telegram import texts
 
 # Telegram's limit is 4096 characters of text after entity parsing; the markup only adds to the
@@ -124,9 +125,32 @@ def render_help(admin: bool) -> str:
 def render_stats(stats: Stats | None) -> str:
     if stats is None:
         return esc(texts.ADMINS_ONLY)
-    return texts.STATS_HTML.format(
+    text = texts.STATS_HTML.format(
         articles=stats.articles, indexed=stats.indexed, chats=stats.chats, subscribers=stats.subscribers,
         answered=stats.answered, abstained=stats.abstained,
+    )
+    return text + render_figures(stats.figures) if stats.figures is not None else text
+
+
+def _ms(seconds: float | None) -> str:
+    if seconds is None:
+        return texts.NOT_YET
+    if seconds == float("inf"):
+        return "∞"
+    return texts.MILLISECONDS.format(value=f"{seconds * 1000:.1f}".removesuffix(".0"))
+
+
+def render_figures(figures: Figures) -> str:
+    """The metrics (bot/metrics.py) in a few lines for /stats."""
+    ago = figures.index_refreshed_ago_seconds
+    return texts.STATS_RUNTIME_HTML.format(
+        **figures.questions, mean=_ms(figures.answer_mean_seconds), p95=_ms(figures.answer_p95_seconds),
+        **figures.pushes, waiting=figures.pushes_waiting,
+        polls=sum(figures.feed_polls.values()), feeds_failing=figures.feeds_failing,
+        ingested=figures.articles_ingested, index_articles=figures.index_articles,
+        index_sentences=figures.index_sentences,
+        ago=texts.NOT_YET if ago is None else texts.SECONDS_AGO.format(value=round(ago)),
+        refresh_failures=figures.index_refresh_failures,
     )
 
 

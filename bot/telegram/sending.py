@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import warnings
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
 from enum import Enum
 from functools import partial
 from typing import Any
@@ -21,6 +19,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.logs import redact
 from bot.telegram import render
+from bot.telegram.ratelimit import ChatRateLimiter, Flood, retry_seconds
 
 log = logging.getLogger(__name__)
 
@@ -75,14 +74,6 @@ class Pushed(Enum):
     POSTPONED = "postponed"  # network trouble: the next run tries again
 
 
-def _retry_after(exc: RetryAfter) -> float:
-    with warnings.catch_warnings():
-        # PTB 22 warns that the attribute becomes a timedelta; both are handled.
-        warnings.simplefilter("ignore")
-        value = exc.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
 async def _pause(seconds: float, stopping: asyncio.Event) -> None:
     """Sleep, unless the service starts stopping meanwhile (then Stopping)."""
     try:
@@ -98,7 +89,8 @@ async def send_with_retries(
 ) -> None:
     """Send one message; RetryAfter waits as told (within the flood budget), network errors back off.
     Other errors, a RetryAfter past the budget and the last network error propagate.
-    `before_wait(seconds)` runs before each flood wait (to keep a delivery claim alive through it)."""
+    `before_wait(seconds)` runs before each flood wait (a run of pushes steps this chat aside, and keeps
+    its delivery claims alive through the wait)."""
     kwargs.setdefault("parse_mode", ParseMode.HTML)  # whatever the Application's defaults say
     network_failures = flood_waits = 0
     flood_waited = 0.0
@@ -109,7 +101,7 @@ async def send_with_retries(
             await bot.send_message(chat_id, text, **kwargs)
             return
         except RetryAfter as exc:
-            wait = _retry_after(exc)
+            wait = retry_seconds(exc)
             flood_waits += 1
             if flood_waits > MAX_FLOOD_WAITS or flood_waited + wait > MAX_FLOOD_WAIT_SECONDS:
                 raise
@@ -129,6 +121,15 @@ async def send_with_retries(
             await _pause(wait, stopping)
 
 
+def push_arguments(bot: Bot) -> dict[str, Any]:
+    """Arguments for each send of a push: with our rate limiter, a chat's flood limit is raised at once
+    (Flood.STEP_ASIDE) instead of waited out inside the limiter, so the push can wait aside (its
+    `before_wait`) while the others go on."""
+    if isinstance(getattr(bot, "rate_limiter", None), ChatRateLimiter):
+        return {"rate_limit_args": Flood.STEP_ASIDE}
+    return {}
+
+
 def worth_retrying(exc: TelegramError) -> bool:
     """A flood limit or network trouble; BadRequest subclasses NetworkError in PTB, but retrying it (or
     ChatMigrated, InvalidToken…) will not help."""
@@ -142,7 +143,8 @@ async def push(
     """Send one push (article, alert or digest) that has been tried `attempts` times before this one;
     what came of it, with the error's text (token redacted: it is kept in the database)."""
     try:
-        sender = partial(send_with_retries, bot, chat_id, stopping=stopping, before_wait=before_wait)
+        sender = partial(send_with_retries, bot, chat_id, stopping=stopping, before_wait=before_wait,
+                         **push_arguments(bot))
         await send_pieces(sender, pieces)
     except Stopping:
         return Pushed.POSTPONED, "stopping"  # its send had not begun: the next start sends it

@@ -42,6 +42,18 @@ STATS_HTML = (
     "أسئلة أُجيب عنها: {answered}\n"
     "أسئلة بلا جواب: {abstained}"
 )
+# This worker's metrics since it started (the same figures as /metrics), under STATS_HTML.
+STATS_RUNTIME_HTML = (
+    "\n\n<b>هذا الخادم منذ بدء تشغيله</b>\n"
+    "الأسئلة: {answered} أُجيب عنها، {abstained} بلا جواب، {small_talk} دردشة، {refused} غير صالحة\n"
+    "زمن الإجابة: {mean} في المتوسط، و95٪ منها خلال {p95}\n"
+    "الإرسال: {sent} أُرسلت، {failed} فشلت، {postponed} أُجّلت، {blocked} حظرت البوت؛ تنتظر الآن {waiting}\n"
+    "الخلاصات: {polls} جلبًا، {feeds_failing} تتعثر الآن؛ أخبار جديدة منها: {ingested}\n"
+    "الفهرس: {index_articles} خبرًا و{index_sentences} جملة؛ آخر تحديث قبل {ago}، وتحديثات فاشلة: {refresh_failures}"
+)
+MILLISECONDS = "{value} ميلي ثانية"
+SECONDS_AGO = "{value} ثانية"
+NOT_YET = "—"
 NO_ANSWER_HTML = (
     "عذرًا، لم أجد في الأخبار المتوفرة لدي ما يجيب عن هذا السؤال. "
     "يمكنك الاطلاع على آخر الأخبار عبر /latest."

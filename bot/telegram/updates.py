@@ -8,15 +8,23 @@ channel posts) extends what polling and the webhook ask for, and nothing else is
 fetch the same batch again forever, logging the user's text each time. Instead the unreadable update
 is replaced by a bare `{"update_id": N}` (which no handler matches, and which moves the offset past
 it), and only its id is logged.
+
+`UpdateGuard` is the first handler every update meets (group -1), however it came (polling, the
+webhook, the console): PTB builds objects from whatever the JSON holds without checking the types of
+most fields, so a `text` that is a number or a list, a message without a chat, a button press whose
+message has no chat, an inline query whose text is not a string or a membership change without its
+chat would trip a filter or a handler further on. `malformed` says what is wrong with such an update;
+the guard's callback (handlers.on_malformed) then logs it in one line and stops it there.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from typing import Any
 
-from telegram import Update
+from telegram import CallbackQuery, Chat, ChatMemberUpdated, InlineQuery, Message, MessageEntity, Update, User
 from telegram.ext import (
     Application,
     BaseHandler,
@@ -64,6 +72,8 @@ def _narrowed(f: filters.BaseFilter) -> frozenset[str] | None:
 
 
 def _handled(handler: BaseHandler[Any, Any, Any]) -> frozenset[str]:
+    if isinstance(handler, UpdateGuard):
+        return frozenset()  # it stops bad updates of the kinds the others ask for; it asks for none itself
     if isinstance(handler, (MessageHandler, CommandHandler)):
         return _narrowed(handler.filters) or _ANY_MESSAGE
     if isinstance(handler, CallbackQueryHandler):
@@ -144,3 +154,114 @@ class SkipUnreadable(BaseRequest):
         if code == 200 and url.rstrip("/").endswith("/getUpdates"):
             payload = readable_updates(payload)
         return code, payload
+
+
+# What is wrong with an update ----------------------------------------------------------------------
+
+_MESSAGE_KINDS = ("message", "edited_message", "channel_post", "edited_channel_post")
+
+
+@dataclass(frozen=True)
+class Malformed:
+    kind: str  # "message", "callback_query"…
+    reason: str  # for the log: what is wrong, never the content
+    chat_id: int | None = None  # the chat it came from, when that much is usable
+    readable_chat: bool = False  # a message in a usable chat whose content is not: the user can be told
+
+
+def _int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _chat_problem(chat: object) -> str | None:
+    if not isinstance(chat, Chat):
+        return "no chat"
+    if not _int(chat.id) or not isinstance(chat.type, str):
+        return "a chat without a numeric id or a type"
+    return None
+
+
+def _user_problem(user: object, what: str) -> str | None:
+    if user is not None and (not isinstance(user, User) or not _int(user.id)):
+        return f"{what} without a numeric id"
+    return None
+
+
+def _entities_problem(entities: object) -> str | None:
+    for entity in entities if isinstance(entities, (tuple, list)) else ():
+        if not isinstance(entity, MessageEntity) or not (_int(entity.offset) and _int(entity.length)):
+            return "an entity without a numeric offset and length"
+        if entity.offset < 0 or entity.length < 0:
+            return "an entity with a negative offset or length"
+    return None
+
+
+def _message_problem(kind: str, message: Message) -> Malformed | None:
+    chat_problem = _chat_problem(message.chat)
+    if chat_problem is not None:
+        return Malformed(kind, chat_problem)
+    chat_id = message.chat.id
+    unusable = _user_problem(message.from_user, "a sender")
+    if unusable is None and message.sender_chat is not None:
+        unusable = _chat_problem(message.sender_chat) and "a sender chat without a numeric id or a type"
+    if unusable is None and not _int(message.message_id):
+        unusable = "no numeric message id"
+    if unusable is not None:
+        return Malformed(kind, unusable, chat_id)
+    for field in ("text", "caption"):
+        value = getattr(message, field)
+        if value is not None and not isinstance(value, str):
+            return Malformed(kind, f"its {field} is not a string ({type(value).__name__})", chat_id, True)
+    content = _entities_problem(message.entities) or _entities_problem(message.caption_entities)
+    return Malformed(kind, content, chat_id, True) if content else None
+
+
+def _query_problem(query: CallbackQuery) -> Malformed | None:
+    reason = _user_problem(query.from_user, "a sender") or (None if query.from_user else "no sender")
+    if reason is None and query.data is not None and not isinstance(query.data, str):
+        reason = f"its data is not a string ({type(query.data).__name__})"
+    if reason is None and isinstance(query.message, Message):  # else none, or one Telegram no longer has
+        reason = _chat_problem(query.message.chat)
+    return Malformed("callback_query", reason) if reason else None
+
+
+def _inline_problem(query: InlineQuery) -> Malformed | None:
+    reason = _user_problem(query.from_user, "a sender") or (None if query.from_user else "no sender")
+    if reason is None and not isinstance(query.query, str):
+        reason = f"its text is not a string ({type(query.query).__name__})"
+    if reason is None and not isinstance(query.id, str):
+        reason = "no query id"
+    return Malformed("inline_query", reason) if reason else None
+
+
+def _member_problem(kind: str, change: ChatMemberUpdated) -> Malformed | None:
+    reason = _chat_problem(change.chat)
+    chat_id = change.chat.id if reason is None else None
+    if reason is None and not isinstance(getattr(change.new_chat_member, "status", None), str):
+        reason = "no new membership status"
+    return Malformed(kind, reason, chat_id) if reason else None
+
+
+def malformed(update: Update) -> Malformed | None:
+    """What is wrong with the parts of `update` the bot reads, or None when it can be handled."""
+    for kind in _MESSAGE_KINDS:
+        message = getattr(update, kind)
+        if message is not None:
+            return _message_problem(kind, message)
+    if update.callback_query is not None:
+        return _query_problem(update.callback_query)
+    if update.inline_query is not None:
+        return _inline_problem(update.inline_query)
+    for kind in ("my_chat_member", "chat_member"):
+        change = getattr(update, kind)
+        if change is not None:
+            return _member_problem(kind, change)
+    return None
+
+
+class UpdateGuard(BaseHandler[Update, Any, None]):
+    """Takes (in group -1) only the updates `malformed` finds fault with; its callback must end them
+    with ApplicationHandlerStop. Well-formed updates pass on to the bot's handlers untouched."""
+
+    def check_update(self, update: object) -> bool:
+        return isinstance(update, Update) and malformed(update) is not None
