@@ -49,16 +49,22 @@ def _minmax(values: np.ndarray) -> np.ndarray:
     return (values - low) / (high - low)
 
 
+def spread_of(hits: list[Hit]) -> float:
+    """The BM25 spread the bonuses are scaled to: best minus worst of BM25's own candidates (those
+    the nearest stories add, often scoring near 0, would widen it and with it every bonus)."""
+    if not hits:
+        return 1.0
+    scores = [h.score for h in hits]
+    return (max(scores) - min(scores)) or max(scores) or 1.0
+
+
 def fused(
-    hits: list[Hit], close: Closeness, article_of: Callable[[int], int], story_weight: float, sentence_weight: float
+    hits: list[Hit], close: Closeness, article_of: Callable[[int], int], story_weight: float, sentence_weight: float,
+    spread: float,
 ) -> list[Hit]:
     """`hits` rescored with their story's and sentence's closeness, best first (see the module doc)."""
     if len(hits) < 2 or (story_weight <= 0 and sentence_weight <= 0):
         return hits
-    scores = np.array([h.score for h in hits])
-    spread = float(scores.max() - scores.min())
-    if spread <= 0:
-        spread = float(scores.max()) or 1.0
     bonus = np.zeros(len(hits))
     if story_weight > 0:
         bonus += story_weight * _minmax(close.stories[[article_of(h.doc) for h in hits]])

@@ -270,6 +270,7 @@ class NewsIndex:
     def _rank(self, question: str, query: Query, n: int, describe: bool = True) -> list[tuple[SentenceRef, Hit]]:
         hits = self.sentences.search(query, max(n, self.policy.pool))
         close = self.closeness(question)
+        spread = fusion.spread_of(hits) if close is not None else 1.0
         if close is not None:
             hits = fusion.with_nearest_stories(hits, query, close, self.sentences, self.refs)
         depth = max(n, self.policy.context_depth) if n < self.policy.pool else self.policy.context_depth
@@ -277,7 +278,7 @@ class NewsIndex:
         hits = rerank.with_context(hits, query, lambda doc: self.evidence(doc, query), weights, depth)
         if close is not None:
             article_of = self.refs.article_of
-            hits = fusion.fused(hits, close, article_of, self.policy.story_weight, self.policy.sentence_weight)
+            hits = fusion.fused(hits, close, article_of, self.policy.story_weight, self.policy.sentence_weight, spread)
         kind = answer_type(question)
         if kind is not None and self.policy.answer_type_boost:
             hits = self._boost_answer_type(hits, kind, query)
