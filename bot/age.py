@@ -24,3 +24,25 @@ def too_old(published: datetime | None, cutoff: datetime | None) -> bool:
     if published.tzinfo is None:
         published = published.replace(tzinfo=timezone.utc)  # stored dates without a zone are UTC
     return published < cutoff
+
+
+# A publication date this far past the moment the bot takes an article in is not believed: a wrong
+# time zone, a typo, or 9999-12-31 from a hostile feed would lead every /latest until that date. The
+# margin covers clocks a little out of step.
+FUTURE_TOLERANCE = timedelta(minutes=10)
+
+
+def believable_published(published: datetime | None, now: datetime) -> datetime | None:
+    """The publication date kept for an article taken in at `now` (aware): `published` as given, `now`
+    when it lies more than FUTURE_TOLERANCE in the future, None when UTC cannot hold it (year 1 at
+    +14:00: a date no news has)."""
+    if published is None:
+        return None
+    aware = published if published.tzinfo is not None else published.replace(tzinfo=timezone.utc)
+    if aware > now + FUTURE_TOLERANCE:
+        return now
+    try:
+        aware.astimezone(timezone.utc)
+    except OverflowError:
+        return None
+    return published

@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     admin_private_feeds: bool = False
     fetch_timeout: float = Field(20.0, gt=0)
     fetch_max_bytes: int = Field(5_000_000, ge=10_000)
+    # How long a fetched page may take to become an article (in a worker process) before it is given up.
+    extract_timeout: float = Field(15.0, gt=0)
     max_age_days: float | None = Field(None, gt=0)
     query_log_days: float = Field(30.0, gt=0)
     top_k: int = Field(3, ge=1, le=10)

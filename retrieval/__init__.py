@@ -7,6 +7,9 @@ the few names below from here, never the subpackages, so retrieval can move insi
 
 from retrieval.analysis.analyzer import analyze, fingerprint, term_spans, words
 from retrieval.answering.news_index import NewsIndex
+from retrieval.conversation.compact import pack, unpack
+from retrieval.conversation.followup import Reading, read_question
+from retrieval.conversation.smalltalk import SmallTalk, Talk, small_talk
 from retrieval.answering.replies import (
     SENTENCE_LABEL,
     UNKNOWN_SOURCE,
@@ -46,7 +49,10 @@ __all__ = [
     "StoryText",
     "TopicIndex",
     "TopicMatch",
+    "Reading",
     "Reply",
+    "SmallTalk",
+    "Talk",
     "TermIndex",
     "analyze",
     "article_files",
@@ -59,10 +65,14 @@ __all__ = [
     "load_article_file",
     "load_folder",
     "parse_published",
+    "pack",
     "published_label",
+    "read_question",
+    "small_talk",
     "split_sentences",
     "term_spans",
     "topic_terms",
+    "unpack",
     "weights_from",
     "words",
 ]

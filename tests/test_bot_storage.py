@@ -176,3 +176,50 @@ async def test_forget_chat_and_purge_questions(database: Path | str) -> None:
         later = datetime.now(timezone.utc) + timedelta(days=31)
         assert await storage.purge_queries(30) == 0
         assert await storage.purge_queries(30, now=later) == 2 and await storage.query_count() == 0
+
+
+async def test_an_id_held_by_another_text_is_made_unique(database: Path | str) -> None:
+    """Duplicates are decided by content, never by name (issue 20: two files named news.txt, one lost)."""
+    first, second, third = (make_article(n, id="news") for n in (1, 2, 3))
+    async with await Storage.open(database) as storage:
+        rows = await storage.add_articles([first, second, first])  # in one batch: the third is the first again
+        assert rows[0] is not None and rows[1] is not None and rows[2] is None
+        row = await storage.add_article(third)  # one at a time (feeds, pages)
+        assert row is not None
+        ids = [h[1] for h in await storage.article_heads()]
+        assert ids == ["news", f"news~{second.fingerprint[:10]}", f"news~{third.fingerprint[:10]}"]
+        # The same texts again: duplicates, whatever their names; the ids stay.
+        assert await storage.add_articles([second, third]) == [None, None]
+        assert await storage.add_article(make_article(1, id="other")) is None
+        # Even the suffixed id taken by yet another text (a file named so) leaves room.
+        taken = make_article(4, id=f"news~{make_article(5).fingerprint[:10]}")
+        assert await storage.add_article(taken) is not None
+        assert await storage.store_articles([make_article(5, id="news")]) == [
+            (rows[1] + 3, make_article(5, id=f"news~{make_article(5).fingerprint[:10]}~2"))
+        ]
+        stored = await storage.article(rows[1])
+        assert stored is not None and stored.sentences == second.sentences
+
+
+async def test_a_publication_date_in_the_future_is_taken_as_the_ingest_time(database: Path | str) -> None:
+    """Issue 20: `published` 9999-12-31T23:59:59+14:00 was stored as given and led every /latest."""
+    from datetime import timedelta
+
+    async with await Storage.open(database) as storage:
+        before = datetime.now(timezone.utc).replace(microsecond=0)
+        bogus = await storage.add_article(make_article(1, datetime.fromisoformat("9999-12-31T23:59:59+14:00")))
+        # West of UTC the same date is past year 9999 in UTC, which could not even be stored.
+        west = await storage.add_article(make_article(2, datetime.fromisoformat("9999-12-31T23:59:59-14:00")))
+        [(_, in_bulk)] = [s for s in await storage.store_articles([make_article(3, datetime(3000, 1, 1))]) if s]
+        ancient = await storage.add_article(make_article(4, datetime.fromisoformat("0001-01-01T00:00:00+14:00")))
+        soon = datetime.now(timezone.utc) + timedelta(minutes=5)  # a clock a little ahead: kept as given
+        fresh = await storage.add_article(make_article(5, soon))
+        after = datetime.now(timezone.utc) + timedelta(seconds=1)
+        for row in (bogus, west):
+            stored = await storage.article(row)  # type: ignore[arg-type]
+            assert stored is not None and stored.published is not None and before <= stored.published <= after
+        assert in_bulk.published is not None and before <= in_bulk.published.replace(tzinfo=timezone.utc) <= after
+        assert (await storage.article(ancient)).published is None  # type: ignore[arg-type, union-attr]
+        assert (await storage.article(fresh)).published == soon  # type: ignore[arg-type, union-attr]
+        latest = await storage.latest(5)
+        assert latest[0].id == "a5"  # the article published now leads, not the one "from 9999"

@@ -6,6 +6,7 @@ each case below was quadratic before its fix (NFKC over 100,000 mixed marks took
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 
 import pytest
@@ -30,6 +31,11 @@ def _mixed_marks(n: int) -> str:
 CASES: dict[str, tuple[Callable[[str], object], Callable[[int], str], int]] = {
     "normalize: mixed diacritics on one letter": (normalize, _mixed_marks, 5_000),
     "normalize: Latin combining marks": (normalize, lambda n: "a" + "\u0316\u0301" * (n // 2), 5_000),
+    # Not marks themselves, but each decomposes into marks (two for U+0F73): 16k took 0.8 s, 100k 31 s.
+    "normalize: U+0F73, which NFKC splits in two": (normalize, lambda n: "\u0f73" * n, 2_000),
+    "normalize: halfwidth voiced marks between acutes": (normalize, lambda n: "ｶ" + "\uff9e\u0301" * (n // 2), 2_000),
+    "analyze: U+0F73 in a word": (analyze, lambda n: "خبر" + "\u0f73" * n + " كلمة", 2_000),
+    "parse_text: U+0F73 between sentences": (parse_text, lambda n: "خبر أول.\n" + "\u0f73" * n + "\nخبر ثان.", 2_000),
     "analyze: mixed diacritics": (analyze, _mixed_marks, 5_000),
     "term_spans: mixed diacritics": (lambda t: term_spans(t, frozenset({"كلم"})), _mixed_marks, 5_000),
     "split_sentences: dots before a letter": (split_sentences, lambda n: "خبر" + "." * n + "x", 1_000),
@@ -65,6 +71,14 @@ def test_a_run_of_other_marks_is_cut_to_the_stream_safe_bound() -> None:
     # Marks the fold keeps (Latin grave below, acute) on a letter they do not compose with.
     folded = normalize("ب" + "\u0316\u0301" * 50_000 + "ت")
     assert folded == "ب" + "\u0316" * (MAX_MARK_RUN // 2) + "\u0301" * (MAX_MARK_RUN // 2) + "ت"  # NFKC sorts them
+
+
+def test_runs_are_counted_after_decomposition() -> None:
+    # U+0F73 is no mark, but decomposes into two: a run of them is cut at the bound like the marks it
+    # is made of, and a short run (real Tibetan) is left whole.
+    assert normalize("\u0f73" * 100_000) == normalize("\u0f73" * (MAX_MARK_RUN // 2)) == "\u0f71" * 15 + "\u0f72" * 15
+    assert normalize("ཀ" + "\u0f73" * 3 + "ཀ") == unicodedata.normalize("NFKC", "ཀ" + "\u0f73" * 3 + "ཀ")
+    assert normalize("ｶ" + "\uff9e" * 50_000) == "ガ" + "\u3099" * (MAX_MARK_RUN - 1)  # one composed into ガ
 
 
 def test_ordinary_text_with_marks_is_left_to_nfkc() -> None:

@@ -16,6 +16,7 @@ from retrieval.meaning.vectors import ArticleVectors, embed_articles, model_key
 from bot.intake.bulk import ingest_files
 from bot.intake.embedding import sentence_since
 from bot.storage import Storage
+from bot.storage import vectors as stored_vectors
 from tests.test_bot_storage import make_article
 
 ENCODER = HashEncoder()
@@ -98,7 +99,8 @@ def write_files(folder: Path, n: int, published: datetime | None, tag: str = "")
 
 
 @pytest.mark.parametrize("files", [3, 210])  # in this process, and in worker processes (PARALLEL_MIN = 200)
-async def test_bulk_ingest_stores_each_articles_vectors(tmp_path: Path, files: int) -> None:
+async def test_bulk_ingest_stores_each_articles_vectors(tmp_path: Path, files: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stored_vectors, "READ_PAGE", 7)  # read back in pages of 7: every page, each row once
     today = datetime.now(timezone.utc) - timedelta(hours=1)
     paths = write_files(tmp_path / "news", files, today)
     async with await Storage.open(tmp_path / "db.sqlite3") as storage:

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import html
+import json
 import re
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
+from bot.cli.answers import reply_to_json
+from bot.core.results import Asked
 from bot.settings import Settings
+from bot.telegram.handlers import TURN_OBSERVER
 from bot.testing.fake_telegram import Call
 from bot.testing.harness import Harness
 
@@ -37,10 +41,30 @@ def print_calls(calls: list[Call], out: TextIO | None = None) -> None:
         print(file=out, flush=True)
 
 
-async def _chat(settings: Settings) -> int:
-    interactive = sys.stdin.isatty()
+def turn_json(line: str, asked: Asked | None, calls: list[Call]) -> dict[str, Any]:
+    """The `chat --json` object for one typed line (its fields are a contract, see README)."""
+    reply = asked.reply if asked is not None else None
+    if asked is not None and asked.talk:
+        kind = "smalltalk"
+    elif line.startswith("/"):
+        kind = "command"
+    else:
+        kind = "answer" if reply is not None and reply.answered else "no_answer"
+    shown = reply_to_json(reply) if reply is not None else {"answered": False, "answers": [], "related": []}
+    text = "\n\n".join(readable(c.text) for c in calls if c.method in ("sendMessage", "editMessageText") and c.ok)
+    return {
+        "say": line, "kind": kind, "answered": shown["answered"], "answers": shown["answers"],
+        "topic": (asked.topic or None) if asked is not None else None, "smalltalk": list(asked.talk) if asked else [],
+        "related": shown["related"], "text": text,
+    }
+
+
+async def _chat(settings: Settings, as_json: bool = False) -> int:
+    interactive = sys.stdin.isatty() and not as_json
     async with Harness(settings, rate_limiter=False) as harness:
         chat_id = 1001
+        turns: list[Asked] = []
+        harness.application.bot_data[TURN_OBSERVER] = lambda _chat, asked: turns.append(asked)
         while True:
             if interactive:
                 print("> ", end="", flush=True)
@@ -49,22 +73,30 @@ async def _chat(settings: Settings) -> int:
                 break
             line = line.rstrip("\r\n")
             if not line.strip():
+                if as_json:  # one object a line typed, whatever the line
+                    print(json.dumps(turn_json(line, None, []), ensure_ascii=False), flush=True)
                 continue
-            print_calls(await harness.send_text(line, chat_id))
+            turns.clear()
+            calls = await harness.send_text(line, chat_id)
             # Articles ingested meanwhile (another terminal's `newsbot ingest`) reach a subscribed user here.
             start = len(harness.request.calls)
             await harness.deliver()
-            print_calls([c for c in harness.request.calls[start:] if c.chat_id == chat_id])
+            pushed = [c for c in harness.request.calls[start:] if c.chat_id == chat_id]
+            if as_json:
+                print(json.dumps(turn_json(line, turns[0] if turns else None, calls + pushed), ensure_ascii=False), flush=True)
+            else:
+                print_calls(calls)
+                print_calls(pushed)
     return 0
 
 
-def chat_command(settings: Settings) -> int:
+def chat_command(settings: Settings, as_json: bool = False) -> int:
     # Whatever the locale, read and write UTF-8 and never die on a bad byte (as `newsbot ask` does):
     # an invalid byte becomes U+FFFD and the rest of the line is still a question.
     for stream in (sys.stdin, sys.stdout):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8", errors="replace")
     try:
-        return asyncio.run(_chat(settings))
+        return asyncio.run(_chat(settings, as_json))
     except KeyboardInterrupt:
         return 130

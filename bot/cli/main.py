@@ -41,7 +41,7 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from bot.cli.console import chat_command
 
-    return chat_command(settings)
+    return chat_command(settings, bool(getattr(args, "json", False)))
 
 
 def cmd_migrate_db(args: argparse.Namespace, settings: Settings) -> int:
@@ -72,7 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("paths", nargs="+")
     ing.set_defaults(func=cmd_ingest)
     sub.add_parser("feeds", help="list followed feeds with their status").set_defaults(func=cmd_feeds)
-    sub.add_parser("chat", help="talk to the bot at the terminal (no Telegram)").set_defaults(func=cmd_chat)
+    chat = sub.add_parser("chat", help="talk to the bot at the terminal (no Telegram)")
+    chat.add_argument("--json", action="store_true", help="one JSON object per line typed (kind, answered, answers, topic)")
+    chat.set_defaults(func=cmd_chat)
     sub.add_parser("run", help="run the Telegram bot").set_defaults(func=cmd_run)
     mig = sub.add_parser("migrate-db", help="copy a SQLite database into an empty PostgreSQL (or SQLite) database")
     mig.add_argument("source", metavar="FROM", help="the SQLite file")

@@ -21,11 +21,20 @@ class Refusal(Enum):
 
 @dataclass(frozen=True)
 class Asked:
-    """What came of a question: a Reply, or why it was not looked up; `truncated` if it was cut."""
+    """What came of a question: a Reply, or why it was not looked up; `truncated` if it was cut.
+
+    In a conversation (issue 17): `talk`, the small talk kinds («السلام عليكم»: salam) when the
+    message was only small talk (no reply then); `topic`, the previous turn's topic a follow-up was
+    read with; `more`, the question packed for the "more" button; `rows`, each answer's article row
+    in storage (the "source" buttons), None where unknown."""
 
     reply: Reply | None
     refusal: Refusal | None = None
     truncated: bool = False
+    talk: tuple[str, ...] = ()
+    topic: str = ""
+    more: str = ""
+    rows: tuple[int | None, ...] = ()
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

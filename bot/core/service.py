@@ -14,6 +14,7 @@ from retrieval.meaning.vectors import ArticleVectors
 from bot.age import age_cutoff
 from bot.core.alerts import Followed, TopicAlerts
 from bot.core.channels import ChannelRequest
+from bot.core.conversing import Conversing
 from bot.core.feed_admin import FeedAdmin, FeedChange, FeedStatus
 from bot.core.digests import DEFAULT_TZ, PlanRequest, Story, next_due, plan_due, top_stories
 from bot.core.embedder import BackgroundEmbedding
@@ -35,7 +36,7 @@ INLINE_ANSWERS = 5
 SNAPSHOT_SECONDS = 300.0
 
 
-class NewsService:
+class NewsService(Conversing):
     def __init__(
         self,
         settings: Settings,
@@ -166,9 +167,7 @@ class NewsService:
         if log_query:
             # Inline queries stay out, as from the query log: they come as the user types.
             self.metrics.question(ANSWERED if reply.answered else ABSTAINED, seconds)
-            task = asyncio.create_task(self._log_query(chat_id, question, reply.answered, latency_ms))
-            self._log_writes.add(task)
-            task.add_done_callback(self._log_writes.discard)
+            self._log_asked(chat_id, question, reply.answered, latency_ms)
         return Asked(reply=reply, truncated=truncated)
 
     async def _log_query(self, chat_id: int | None, question: str, answered: bool, latency_ms: float) -> None:
@@ -258,6 +257,7 @@ class NewsService:
         await self.storage.drop_digest_plan(chat_id)
         await self.storage.forget_chat(chat_id)
         await self.alerts.forget_chat(chat_id)
+        self.conversations.forget(chat_id)
         log.info("chat %s is gone: its subscription, digest, topics, name and delivery records were dropped", chat_id)
 
     async def purge_query_log(self) -> int:

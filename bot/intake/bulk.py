@@ -28,7 +28,9 @@ from tqdm import tqdm
 from retrieval import Article, Encoded, analyze, display_name, load_article_file
 from retrieval.meaning.vectors import ArticleVectors, model_key
 
+from bot.intake.charset import decode
 from bot.intake.embedding import embed, in_window, process_encoder, sentence_since, single_threaded
+from bot.intake.errors import DecodeError
 from bot.intake.summary import IngestSummary
 from bot.storage import Storage
 from bot.dburl import DatabaseURL
@@ -84,8 +86,9 @@ def prepare(files: Sequence[tuple[str, str | None]], embedding: Embedding = Embe
     for path, root in files:
         name = display_name(path)
         try:
-            article = load_article_file(Path(path), Path(root) if root is not None else None)
-        except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSON errors are ValueErrors
+            # Decoded like a page: a file saved in windows-1256 is as readable as a UTF-8 one.
+            article = load_article_file(Path(path), Path(root) if root is not None else None, decode)
+        except (OSError, ValueError, DecodeError) as exc:  # JSON errors are ValueErrors
             out.append(Prepared(name, None, error=f"{type(exc).__name__}: {exc}"))
             continue
         if not article.sentences:
@@ -142,9 +145,8 @@ async def ingest_files(
             # Keep every worker busy, and no more than two chunks each waiting in memory.
             while queue and (pool is None and not pending or pool is not None and len(pending) < 2 * workers):
                 chunk = queue.popleft()
-                pending.append(
-                    loop.run_in_executor(pool, prepare, chunk, embedding) if pool else _done(prepare(chunk, embedding))
-                )
+                # Without workers, in a thread: a running bot's loop (seeds at start) keeps answering.
+                pending.append(loop.run_in_executor(pool, prepare, chunk, embedding))
             chunk = await pending.popleft()
             snapshot = await _store(storage, chunk, summary, snapshot)
             bar.update(len(chunk.files))
@@ -156,12 +158,6 @@ async def ingest_files(
         await asyncio.to_thread(save_snapshot, database, snapshot.sentences)
         await asyncio.to_thread(save_snapshot, database, snapshot.titles, TITLES)
     return summary
-
-
-def _done(value: Chunk) -> asyncio.Future[Chunk]:
-    future: asyncio.Future[Chunk] = asyncio.get_running_loop().create_future()
-    future.set_result(value)
-    return future
 
 
 @dataclass(frozen=True)
@@ -176,18 +172,19 @@ async def _store(storage: Storage, chunk: Chunk, summary: IngestSummary, snapsho
     ready = [p for p in chunk.files if p.article is not None]
     articles = [p.article for p in ready if p.article is not None]
     summary.failed += [(p.path, p.error or "") for p in chunk.files if p.article is None]
-    rows = await storage.add_articles(articles, [p.digest for p in ready], chunk.vectors, chunk.model)
-    added = [(row, a) for row, a in zip(rows, articles, strict=True) if row is not None]
+    stored = await storage.store_articles(articles, [p.digest for p in ready], chunk.vectors, chunk.model)
+    # As stored: an id another text held was made unique, and the snapshot must know it by that id.
+    added = [s for s in stored if s is not None]
     summary.added += len(added)
     summary.duplicates += len(ready) - len(added)
     if snapshot is None or not added:
         return snapshot
-    stored = [row is not None for row in rows]
-    keep = np.repeat(stored, [len(a.sentences) for a in articles])
+    kept = [s is not None for s in stored]
+    keep = np.repeat(kept, [len(a.sentences) for a in articles])
     rows_added, articles_added = [row for row, _ in added], [a for _, a in added]
     return Snapshots(
         snapshot.sentences.grown(covering(rows_added, articles_added), chunk.sentences.subset(keep)),
-        snapshot.titles.grown(title_covering(rows_added, articles_added), chunk.titles.subset(np.array(stored))),
+        snapshot.titles.grown(title_covering(rows_added, articles_added), chunk.titles.subset(np.array(kept))),
     )
 
 

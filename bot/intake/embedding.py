@@ -33,6 +33,10 @@ def process_encoder(name: str) -> Encoder | None:
     which encoder answers, or that answers are lexical. None: no encoder (off, or unavailable)."""
     if name in LOADED:
         return LOADED[name]
+    # One engine thread unless the operator says otherwise: a question is one short text, and on busy
+    # cores the engine's OpenMP threads wait on each other (here: p50 34 ms, worst 1 s with two threads
+    # under load; 18 ms and 33 ms with one). Read by the engine when it loads, so set before.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     encoder = LOADED[name] = load_encoder(name)
     if encoder is not None:
         log.info("meaning: encoder %s (%d dimensions) reads questions beside BM25", encoder.name, encoder.dim)

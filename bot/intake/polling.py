@@ -22,9 +22,10 @@ from retrieval.meaning.vectors import ArticleVectors, model_key
 
 from bot.age import age_cutoff, too_old
 from bot.intake.embedding import embed, in_window, process_encoder, sentence_since
-from bot.intake.extract import NoArticleError, PageContent, build_page_article, extract_page, normalize_url
-from bot.intake.feeds import Entry, Feed, FeedError, parse_feed
+from bot.intake.extract import NoArticleError, normalize_url
+from bot.intake.feeds import Entry, Feed, FeedError
 from bot.intake.fetch import AddressPolicy, DecodeError, FetchError, FetchResult, fetch, make_client
+from bot.intake.pages import PageBuildError, build_page, read_feed
 from bot.intake.summary import IngestSummary
 from bot.metrics import FEED_FAILED, FEED_NOT_MODIFIED, FEED_OK, Metrics
 from bot.settings import Settings
@@ -53,26 +54,18 @@ def backoff_until(errors: int, settings: Settings, now: datetime | None = None) 
     return (now + timedelta(seconds=max(delay, 0))).isoformat(timespec="seconds")
 
 
-async def _page(client: httpx.AsyncClient, url: str, settings: Settings, policy: AddressPolicy) -> PageContent:
-    result = await fetch(client, url, max_bytes=settings.fetch_max_bytes, timeout=settings.fetch_timeout, policy=policy)
-    return await asyncio.to_thread(_decode_and_extract, result)
-
-
-def _decode_and_extract(result: FetchResult) -> PageContent:
-    # Off the event loop: charset detection and trafilatura are CPU work.
-    return extract_page(result.text(), result.url)
-
-
 async def _entry_article(
     client: httpx.AsyncClient, entry: Entry, source: str | None, settings: Settings, policy: AddressPolicy
-) -> Article:
-    """Fetch and extract one entry's page; a page that fails outright keeps its error, one with no body
-    falls back to the entry's summary."""
-    page = await _page(client, entry.link, settings, policy)
-    return build_page_article(
-        page,
+) -> tuple[Article, str]:
+    """Fetch one entry's page and build its article (with its fingerprint) in the page worker; a page
+    that fails outright keeps its error, one with no body falls back to the entry's summary."""
+    result = await fetch(client, entry.link, max_bytes=settings.fetch_max_bytes, timeout=settings.fetch_timeout,
+                         policy=policy)
+    return await build_page(
+        result,
         link=entry.link,
         source=source,
+        timeout=settings.extract_timeout,
         entry_title=entry.title,
         entry_summary=entry.summary,
         entry_published=entry.published,
@@ -80,10 +73,13 @@ async def _entry_article(
 
 
 async def _store(
-    storage: Storage, article: Article, feed_url: str | None, summary: IngestSummary, what: str, settings: Settings
+    storage: Storage, built: tuple[Article, str], feed_url: str | None, summary: IngestSummary, what: str,
+    settings: Settings,
 ) -> int | None:
+    article, digest = built
     vectors, model = await _embedded(storage, article, settings)
-    row = await storage.add_article(article, canonical_url=article.url, feed_url=feed_url, vectors=vectors, model=model)
+    row = await storage.add_article(article, canonical_url=article.url, content_hash=digest, feed_url=feed_url,
+                                    vectors=vectors, model=model)
     if row is None:
         summary.duplicates += 1
         log.info("duplicate, not stored: %s", what)
@@ -140,11 +136,11 @@ async def _ingest_entries(
     bar = tqdm(total=len(todo), desc=(feed.title or feed_url)[:30], unit="entry", file=sys.stderr, disable=not show)
     gate = asyncio.Semaphore(PAGE_CONCURRENCY)
 
-    async def prepare(entry: Entry) -> Article | str:
+    async def prepare(entry: Entry) -> tuple[Article, str] | str:
         async with gate:
             try:
                 return await _entry_article(client, entry, feed.title, settings, policy)
-            except (FetchError, NoArticleError) as exc:
+            except (FetchError, NoArticleError, PageBuildError) as exc:
                 return str(exc)
             except Exception as exc:  # a page that trips a library bug must not take the feed down
                 log.exception("feed %s: unexpected error on %s", feed_url, entry.link)
@@ -163,7 +159,7 @@ async def _ingest_entries(
             log.warning("feed %s: entry %s failed: %s", feed_url, entry.link, outcome)
             await storage.record_feed_entry(feed_url, entry.key, FAILED, outcome)
             continue
-        if too_old(outcome.published, cutoff):
+        if too_old(outcome[0].published, cutoff):
             log.info("feed %s: article older than NEWSBOT_MAX_AGE_DAYS skipped: %s", feed_url, entry.link)
             await storage.record_feed_entry(feed_url, entry.key, OLD)
             continue
@@ -219,7 +215,7 @@ async def poll_feed(
             if metrics is not None:
                 metrics.feed_polled(FEED_NOT_MODIFIED)
             return IngestSummary()
-        feed = await asyncio.to_thread(parse_feed, result)
+        feed = await read_feed(result, timeout=settings.extract_timeout)
         if feed is None:
             raise FeedError("not an RSS or Atom feed")
     except (FetchError, FeedError) as exc:
@@ -267,7 +263,7 @@ async def check_feed(url: str, settings: Settings, *, private_ok: bool = False) 
     async with make_client(settings.fetch_timeout) as client:
         result = await fetch(client, url, max_bytes=settings.fetch_max_bytes, timeout=settings.fetch_timeout,
                              policy=policy, operator_url=private_ok)
-        feed = await asyncio.to_thread(parse_feed, result)
+        feed = await read_feed(result, timeout=settings.extract_timeout)
     if feed is None:
         raise FeedError("not an RSS or Atom feed")
     return feed
@@ -278,7 +274,7 @@ async def ingest_url(storage: Storage, url: str, settings: Settings) -> IngestSu
     async with make_client(settings.fetch_timeout) as client:
         try:
             result = await fetch(client, url, max_bytes=settings.fetch_max_bytes, timeout=settings.fetch_timeout)
-            feed = await asyncio.to_thread(parse_feed, result)
+            feed = await read_feed(result, timeout=settings.extract_timeout)
         except FeedError as exc:
             return await _feed_failed(storage, url, await storage.feed_state(url), str(exc), settings)
         except FetchError as exc:
@@ -291,11 +287,10 @@ async def ingest_url(storage: Storage, url: str, settings: Settings) -> IngestSu
             return await poll_feed(storage, url, settings, client, force=True, prefetched=result, progress=True)
         summary = IngestSummary()
         try:
-            page = await asyncio.to_thread(_decode_and_extract, result)
-            article = build_page_article(page, link=result.url, source=page.sitename)
-        except (NoArticleError, DecodeError) as exc:
+            built = await build_page(result, link=result.url, source=None, timeout=settings.extract_timeout)
+        except (NoArticleError, DecodeError, PageBuildError) as exc:
             log.warning("%s: %s", url, exc)
             summary.failed.append((url, str(exc)))
             return summary
-        await _store(storage, article, None, summary, url, settings)
+        await _store(storage, built, None, summary, url, settings)
         return summary

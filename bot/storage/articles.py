@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import datetime, timezone
+from itertools import chain, count
 from typing import Any
 
 from retrieval import Article, RelatedLink, parse_published
 
 from retrieval.meaning.vectors import ArticleVectors
 
-from bot.age import age_cutoff, cutoff_text
+from bot.age import age_cutoff, believable_published, cutoff_text
 from bot.storage.database import Database, utc_now
 from bot.storage.vectors import write_vectors
 
@@ -35,6 +37,29 @@ def young(max_age_days: float | None, now: datetime | None) -> tuple[str, tuple[
     return ("TRUE", ()) if cutoff is None else (f"{AGE_SQL} >= ?", (cutoff,))
 
 
+# An article id held by another text gets the start of this text's fingerprint (see free_id).
+ID_DIGEST_CHARS = 10
+
+
+async def free_id(tx: Any, wanted: str, digest: str, taken: set[str]) -> str:
+    """The id an article is stored under: `wanted` (a file's path below its folder, a page's URL hash)
+    when no stored article holds it, else `wanted~` and the start of its fingerprint (`news~3f2a1b9c04`).
+
+    Duplicates are decided by content, never by name: two files named news.txt with different texts
+    are two articles. The id is stable: the same text always asks for the same two ids, and an edited
+    file (a new text) gets one of its own beside the first version. `taken` holds ids known to be held
+    (the caller's batch); `wanted` is in it when the caller knows it is held.
+    """
+    suffixed = f"{wanted}~{digest[:ID_DIGEST_CHARS]}"
+    for candidate in chain((wanted, suffixed), (f"{suffixed}~{n}" for n in count(2))):
+        if candidate in taken:
+            continue
+        if await tx.fetchone("SELECT 1 FROM articles WHERE article_id = ?", (candidate,)) is None:
+            return candidate
+        taken.add(candidate)
+    raise AssertionError("unreachable")
+
+
 class ArticleStore(Database):
     async def add_article(
         self,
@@ -46,17 +71,23 @@ class ArticleStore(Database):
         vectors: ArticleVectors | None = None,
         model: str | None = None,
     ) -> int | None:
-        """Store `article` in one transaction, with its `vectors` made by `model` when given; its row
-        id, or None if it duplicates a stored one."""
+        """Store `article` in one transaction, with its `vectors` made by `model` when given; its row id,
+        or None if it duplicates a stored one (same text, or same canonical URL). An id another text
+        holds is made unique (`free_id`)."""
         digest = content_hash if content_hash is not None else article.fingerprint
         # Exclusive: the duplicate check and the insert must see the same articles, in every worker.
         async with self._writing(exclusive=True) as tx:
             dup = await tx.fetchone(
-                "SELECT id FROM articles WHERE article_id = ? OR canonical_url = ? OR content_hash = ?",
-                (article.id, canonical_url, digest),
+                "SELECT id FROM articles WHERE canonical_url = ? OR content_hash = ?", (canonical_url, digest)
             )
             if dup is not None:
                 return None
+            now = utc_now()
+            article = dataclasses.replace(
+                article,
+                id=await free_id(tx, article.id, digest, set()),
+                published=believable_published(article.published, datetime.fromisoformat(now)),
+            )
             row_id = await tx.insert_id(
                 "INSERT INTO articles (article_id, title, source, url, canonical_url, content_hash,"
                 " published, ingested_at, feed_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -68,7 +99,7 @@ class ArticleStore(Database):
                     canonical_url,
                     digest,
                     _published_text(article.published),
-                    utc_now(),
+                    now,
                     feed_url,
                 ),
             )
@@ -92,7 +123,20 @@ class ArticleStore(Database):
         model: str | None = None,
     ) -> list[int | None]:
         """Store many articles (files, in bulk) in one transaction: each one's row id, or None where it
-        duplicates a stored article or an earlier one of the batch (same id or same content).
+        duplicates a stored article or an earlier one of the batch (same content); see `store_articles`."""
+        stored = await self.store_articles(articles, digests, vectors, model)
+        return [None if one is None else one[0] for one in stored]
+
+    async def store_articles(
+        self,
+        articles: Sequence[Article],
+        digests: Sequence[str] | None = None,
+        vectors: Sequence[ArticleVectors | None] | None = None,
+        model: str | None = None,
+    ) -> list[tuple[int, Article] | None]:
+        """Store many articles in one transaction: each one's row and the article as stored (its id
+        made unique when another text holds it, see `free_id`), or None where it duplicates a stored
+        article or an earlier one of the batch (same content).
 
         The same rules as `add_article`, in one transaction per batch with one duplicate check and one
         statement per table for the sentences and links: bulk ingest is bound by these round trips.
@@ -102,41 +146,50 @@ class ArticleStore(Database):
         digests = list(digests) if digests is not None else [a.fingerprint for a in articles]
         # Exclusive: the duplicate check and the inserts must see the same articles, in every worker.
         async with self._writing(exclusive=True) as tx:
-            seen: set[str] = set()
+            ids: set[str] = set()
+            hashes: set[str] = set()
             for chunk in range(0, len(articles), 400):  # SQLite's limit on bound parameters
-                ids = [a.id for a in articles[chunk : chunk + 400]]
-                hashes = digests[chunk : chunk + 400]
+                some_ids = [a.id for a in articles[chunk : chunk + 400]]
+                some_hashes = digests[chunk : chunk + 400]
                 found = await tx.fetchall(
-                    f"SELECT article_id, content_hash FROM articles WHERE article_id IN ({','.join('?' * len(ids))})"
-                    f" OR content_hash IN ({','.join('?' * len(hashes))})",
-                    (*ids, *hashes),
+                    f"SELECT article_id, content_hash FROM articles WHERE article_id IN ({','.join('?' * len(some_ids))})"
+                    f" OR content_hash IN ({','.join('?' * len(some_hashes))})",
+                    (*some_ids, *some_hashes),
                 )
-                seen.update(v for row in found for v in row if v is not None)
-            rows: list[int | None] = []
+                ids.update(i for i, _ in found)
+                hashes.update(h for _, h in found if h is not None)
+            stored: list[tuple[int, Article] | None] = []
             sentences, related = [], []
             embedded: list[tuple[int, ArticleVectors]] = []
             now = utc_now()
-            for i, (article, digest) in enumerate(zip(articles, digests, strict=True)):
-                if article.id in seen or digest in seen:
-                    rows.append(None)
+            taken_in = datetime.fromisoformat(now)
+            for n, (article, digest) in enumerate(zip(articles, digests, strict=True)):
+                if digest in hashes:
+                    stored.append(None)
                     continue
-                seen.update((article.id, digest))
+                if article.id in ids:  # another text holds the id; else it is free (all were looked up)
+                    article = dataclasses.replace(article, id=await free_id(tx, article.id, digest, ids))
+                published = believable_published(article.published, taken_in)
+                if published != article.published:
+                    article = dataclasses.replace(article, published=published)
+                ids.add(article.id)
+                hashes.add(digest)
                 row = await tx.insert_id(
                     "INSERT INTO articles (article_id, title, source, url, content_hash, published, ingested_at)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (article.id, article.title, article.source, article.url, digest,
                      _published_text(article.published), now),
                 )
-                rows.append(row)
-                sentences += [(row, n, s) for n, s in enumerate(article.sentences)]
-                related += [(row, n, link.title, link.url) for n, link in enumerate(article.related)]
-                if vectors is not None and vectors[i] is not None:
-                    embedded.append((row, vectors[i]))  # type: ignore[arg-type]
+                stored.append((row, article))
+                sentences += [(row, i, s) for i, s in enumerate(article.sentences)]
+                related += [(row, i, link.title, link.url) for i, link in enumerate(article.related)]
+                if vectors is not None and (made := vectors[n]) is not None:
+                    embedded.append((row, made))
             await tx.executemany("INSERT INTO sentences (article, position, text) VALUES (?, ?, ?)", sentences)
             await tx.executemany("INSERT INTO related (article, position, title, url) VALUES (?, ?, ?, ?)", related)
             if model is not None:
                 await write_vectors(tx, model, embedded)
-        return rows
+        return stored
 
     async def article_count(self) -> int:
         row = await self._fetchone("SELECT count(*) FROM articles")

@@ -19,6 +19,9 @@ from bot.storage.database import Database, Tx
 # date, else when it was ingested.
 ARTICLE_TIME = "coalesce(a.published, a.ingested_at)"
 
+# Rows read per statement when vectors are read back.
+READ_PAGE = 5_000
+
 _UPSERT = (
     "INSERT INTO article_vectors (article, model, story, sentences) VALUES (?, ?, ?, ?)"
     " ON CONFLICT (article) DO UPDATE SET model = excluded.model, story = excluded.story,"
@@ -36,11 +39,6 @@ async def write_vectors(tx: Tx, model: str, items: Sequence[tuple[int, ArticleVe
     and its vectors land together (ArticleStore.add_article, add_articles)."""
     if items:
         await tx.executemany(_UPSERT, [_packed(row, model, v) for row, v in items])
-
-
-def _unpacked(story: bytes, sentences: bytes | None) -> ArticleVectors:
-    dim = len(story) // 2  # one float16 row
-    return ArticleVectors(story=unpack(story, dim)[0], sentences=None if sentences is None else unpack(sentences, dim))
 
 
 class VectorStore(Database):
@@ -83,13 +81,25 @@ class VectorStore(Database):
 
     async def _vectors(self, model: str, since: str | None, where: str, params: list[int]) -> dict[int, ArticleVectors]:
         keep = "TRUE" if since is None else f"{ARTICLE_TIME} >= ?"
-        rows = await self._fetchall(
-            f"SELECT v.article, v.story, CASE WHEN {keep} THEN v.sentences END"
-            f" FROM article_vectors v JOIN articles a ON a.id = v.article WHERE v.model = ? AND {where}"
-            " ORDER BY v.article",
-            (*(() if since is None else (since,)), model, *params),
-        )
-        return {int(row): _unpacked(bytes(story), None if s is None else bytes(s)) for row, story, s in rows}
+        found: dict[int, ArticleVectors] = {}
+        last = -1
+        while True:
+            # In pages, each page's stories decoded as one matrix (the vectors are views of its rows):
+            # a start reading 30k articles never holds 30k small blobs and arrays at once, which the
+            # allocator would keep long after they are gone.
+            rows = await self._fetchall(
+                f"SELECT v.article, v.story, CASE WHEN {keep} THEN v.sentences END"
+                f" FROM article_vectors v JOIN articles a ON a.id = v.article WHERE v.model = ? AND {where}"
+                f" AND v.article > ? ORDER BY v.article LIMIT {READ_PAGE}",
+                (*(() if since is None else (since,)), model, *params, last),
+            )
+            if not rows:
+                return found
+            dim = len(rows[0][1]) // 2  # one float16 row
+            stories = unpack(b"".join(bytes(r[1]) for r in rows), dim)
+            for (row, _, sentences), story in zip(rows, stories, strict=True):
+                found[int(row)] = ArticleVectors(story, None if sentences is None else unpack(bytes(sentences), dim))
+            last = int(rows[-1][0])
 
     async def unembedded(self, model: str, limit: int, from_row: int = 0) -> list[int]:
         """Up to `limit` article rows after `from_row`, newest first, with no vectors under `model`

@@ -25,6 +25,7 @@ from bot.telegram.context import CONTEXT_TYPES, SERVICE_KEY, attach_service
 from bot.telegram.jobs import DELIVERY_JOB, REFRESH_JOB, delivery_job, feeds_job, purge_job, refresh_job
 from bot.telegram.monitoring import start_monitoring, stop_monitoring
 from bot.telegram.ratelimit import ChatRateLimiter
+from bot.telegram.render_chat import CALLBACK_MORE, CALLBACK_SOURCE
 from bot.telegram.render_subscriptions import CALLBACK_PLAN, CALLBACK_UNFOLLOW
 from bot.telegram.routing import ADDRESSED_TO_BOT, COMMAND_FOR_BOT
 from bot.telegram.updates import SkipUnreadable, UpdateGuard
@@ -153,6 +154,9 @@ def register_handlers(application: Application) -> None:
         CallbackQueryHandler(subscription_handlers.on_unfollow_button, pattern=f"^{CALLBACK_UNFOLLOW}")
     )
     application.add_handler(CallbackQueryHandler(subscription_handlers.on_plan_button, pattern=f"^{CALLBACK_PLAN}"))
+    application.add_handler(
+        CallbackQueryHandler(handlers.on_answer_button, pattern=f"^({CALLBACK_MORE}|{CALLBACK_SOURCE}):")
+    )
     application.add_handler(CallbackQueryHandler(handlers.on_button))
     # The bot blocked in a private chat, or removed from a group: what is kept about the chat goes.
     application.add_handler(ChatMemberHandler(handlers.on_my_status, ChatMemberHandler.MY_CHAT_MEMBER))

@@ -13,7 +13,8 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import ApplicationHandlerStop
 
 from bot.logs import format_exception, redact
-from bot.telegram import render, texts
+from bot.core.results import Asked
+from bot.telegram import render, render_chat, texts
 from bot.telegram.context import BotContext as Context
 from bot.telegram.permissions import acting_user, may_change_subscription
 from bot.telegram.routing import question_for_bot
@@ -114,15 +115,30 @@ async def on_my_status(update: Update, context: Context) -> None:
         await context.service.forget_chat(change.chat.id)
 
 
-async def answer_question(message: Message, chat_id: int, question: str, context: Context) -> None:
-    asked = await context.service.ask(chat_id, question)
-    await reply(message, render.render_asked(asked))
+# Who reads each turn's result besides the chat: the console's --json mode sets a callable here
+# (bot_data[TURN_OBSERVER](chat_id, asked)); the bot on Telegram sets none.
+TURN_OBSERVER = "turn_observer"
+
+
+def _observe(context: Context, chat_id: int, asked: Asked) -> None:
+    observer = context.bot_data.get(TURN_OBSERVER)
+    if observer is not None:
+        observer(chat_id, asked)
+
+
+async def answer_question(message: Message, chat: Chat, question: str, context: Context) -> None:
+    """A turn of the conversation: small talk, a question, or a follow-up read with the last topic
+    (of the chat; of the member who asks, in groups)."""
+    user = message.from_user.id if message.from_user else None
+    asked = await context.service.converse(chat.id, user, question, private=chat.type == Chat.PRIVATE)
+    _observe(context, chat.id, asked)
+    await reply(message, render_chat.render_turn(asked), render_chat.answer_keyboard(asked.reply, asked.rows, asked.more))
 
 
 async def on_private_text(update: Update, context: Context) -> None:
     """Any text in a private chat is a question."""
     if (where := message_and_chat(update)) is not None and where[0].text is not None:
-        await answer_question(where[0], where[1].id, where[0].text, context)
+        await answer_question(where[0], where[1], where[0].text, context)
 
 
 async def on_group_text(update: Update, context: Context) -> None:
@@ -130,7 +146,7 @@ async def on_group_text(update: Update, context: Context) -> None:
     if (where := message_and_chat(update)) is not None:
         question = question_for_bot(where[0])
         if question is not None:
-            await answer_question(where[0], where[1].id, question, context)
+            await answer_question(where[0], where[1], question, context)
 
 
 async def on_ask(update: Update, context: Context) -> None:
@@ -141,7 +157,28 @@ async def on_ask(update: Update, context: Context) -> None:
     if not question.strip():
         await reply(message, [render.esc(texts.ASK_USAGE)])
         return
-    await answer_question(message, chat.id, question, context)
+    await answer_question(message, chat, question, context)
+
+
+async def on_answer_button(update: Update, context: Context) -> None:
+    """"More" and "source" under an answer: everything needed is in the button's data, so a button
+    from before a restart works the same."""
+    query, chat = update.callback_query, update.effective_chat
+    if query is None:
+        return
+    parsed = render_chat.parse_button(query.data)
+    await query.answer()
+    if parsed is None or chat is None:
+        return
+    kind, number, rest = parsed
+    send = lambda text, **kw: context.bot.send_message(chat.id, text, **kw)  # noqa: E731
+    if kind == render_chat.CALLBACK_SOURCE:
+        await send_pieces(send, render_chat.render_source(await context.service.source(number), int(rest)))
+        return
+    asked = await context.service.more(rest, number)
+    _observe(context, chat.id, asked)
+    keyboard = render_chat.answer_keyboard(asked.reply, asked.rows, asked.more, number + 1)
+    await send_pieces(send, render_chat.render_more(asked.reply) if asked.reply else [], keyboard)
 
 
 async def on_non_text(update: Update, context: Context) -> None:

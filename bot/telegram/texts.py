@@ -15,7 +15,8 @@ HELP_HTML = (
     "وأقتبس الجملة التي تحمل الجواب حرفيًا مع ذكر مصدرها.\n\n"
     "<b>أمثلة على الأسئلة:</b>\n"
     "• من هو وزير الدفاع التركي الذي ترأس الوفد؟\n"
-    "• أين اجتمع الوفدان؟\n\n"
+    "• أين اجتمع الوفدان؟\n"
+    "• ثم تابع: ومتى؟ كم عددهم؟ (أفهم السؤال مع ما قبله)\n\n"
     "<b>الأوامر:</b>\n"
     "/latest — آخر الأخبار\n"
     "/subscribe — أرسل لي كل خبر جديد، أو نشرة كل بضع ساعات أو نشرة يومية\n"
@@ -165,3 +166,27 @@ def news_count(n: int) -> str:
     if n == 2:
         return "خبران"
     return f"{n} أخبار" if 3 <= n <= 10 else f"{n} خبرًا"
+
+# Conversation (issue 17): small talk, the topic a follow-up was read with, "more" and "source".
+# The first line of the reply to each kind of small talk (retrieval/conversation/smalltalk.py: Talk).
+SMALLTALK = {
+    "salam": "وعليكم السلام ورحمة الله وبركاته!",
+    "greeting": "أهلًا وسهلًا بك!",
+    "morning": "صباح النور!",
+    "evening": "مساء النور!",
+    "how_are_you": "بخير والحمد لله، شكرًا لسؤالك.",
+    "thanks": "العفو، يسعدني ذلك!",
+    "blessing": "الله يعافيك ويسلمك!",
+    "bye": "مع السلامة، في أمان الله!",
+    "who_are_you": "أنا بوت الأخبار: أجيب عن أسئلتك عن الأخبار التي تصلني، وأقتبس الجملة التي تحمل الجواب مع مصدرها.",
+    "what_can_you_do": "أجيب عن أسئلتك عن الأخبار بجمل مقتبسة من مصادرها، وأرسل لك آخر الأخبار أو أخبار موضوع تتابعه.",
+    "ack": "تحت أمرك.",
+}
+# ...then one line on what to ask (not after a goodbye).
+SMALLTALK_HINT = "اسألني عن أي خبر بالعربية، ثم تابع بسؤال مثل «ومتى؟» أو «كم عددهم؟». آخر الأخبار: /latest"
+# Above the answer to a follow-up: the topic it was read with, so a wrong guess shows.
+TOPIC_LINE = "عن: {topic}"
+BUTTON_MORE = "➕ المزيد"
+BUTTON_SOURCE = "📄 {source}"
+MORE_NONE = "لا مزيد من الأجوبة عن هذا السؤال في الأخبار المتوفرة لدي."
+SOURCE_GONE = "لم أعد أجد هذا الخبر في الأخبار المتوفرة لدي."

@@ -3,10 +3,12 @@
 Modelled on Lucene's ArabicNormalizer. pyarabic's `normalize_alef`/`normalize_hamza` are avoided on
 purpose: they map ى to ا and hamzas to ء, which would stop أ/ا and ى/ي from matching each other.
 
-Linear in the length of the text, whatever the text: NFKC sorts each run of combining marks by
-insertion, so a page carrying 100,000 mixed diacritics in a row took 24 s. Runs longer than any
-real text has are cut first (Unicode's stream-safe bound, UAX #15), after dropping the marks the
-fold strips anyway, so the result only differs on such runs, and even there rarely.
+Linear in the length of the text, whatever the text. NFKC decomposes, then sorts each run of
+non-starters (combining marks, once decomposed) by insertion: a page carrying 100,000 mixed
+diacritics in a row took 24 s, and 100,000 U+0F73 took 31 s to ingest (not a mark itself, but NFKC
+splits it into two). So runs are measured on the decomposition (each character counts the
+non-starters it decomposes into) and cut at Unicode's stream-safe bound (UAX #15) before NFKC, after
+dropping the marks the fold strips anyway; no real text comes near the bound, only such runs change.
 """
 
 from __future__ import annotations
@@ -43,17 +45,27 @@ _FOLD = str.maketrans(
 _FOLD.update(_STRIPPED)
 
 
+def _starts_with_mark(ch: str) -> bool:
+    """Whether `ch` decomposes (NFKD) to a non-starter first: a combining mark, or one of the few
+    characters that are none but decompose into marks (U+0F73, U+0F75, U+0F81, U+FF9E, U+FF9F)."""
+    return bool(unicodedata.combining(ch)) or bool(
+        unicodedata.decomposition(ch) and unicodedata.combining(unicodedata.normalize("NFKD", ch)[0])
+    )
+
+
 @lru_cache(maxsize=1)
 def _mark_run_candidates() -> re.Pattern[str]:
-    """More than MAX_MARK_RUN characters in a row that may be combining marks, built once (~10 ms).
+    """More than MAX_MARK_RUN characters in a row that may start a run of non-starters once
+    decomposed, built once (~20 ms).
 
-    The class is the BMP's combining marks plus every astral character: a class with the few astral
-    marks listed one by one makes the regex engine test each range in turn, 15 times slower on news
-    text. A candidate is then checked character by character (`_cut_runs`).
+    The class is the BMP's characters whose decomposition starts with a mark, plus every astral
+    character: a class with the few astral marks listed one by one makes the regex engine test each
+    range in turn, 15 times slower on news text. A candidate is then measured character by character
+    on its decomposition (`_cut_runs`).
     """
     ranges: list[tuple[int, int]] = []
     for code in range(0x10000):
-        if unicodedata.combining(chr(code)):
+        if _starts_with_mark(chr(code)):
             if ranges and ranges[-1][1] == code - 1:
                 ranges[-1] = (ranges[-1][0], code)
             else:
@@ -62,24 +74,37 @@ def _mark_run_candidates() -> re.Pattern[str]:
     return re.compile(f"[{members}\U00010000-\U0010FFFF]{{{MAX_MARK_RUN + 1},}}")
 
 
+@lru_cache(maxsize=4096)
+def _decomposed(ch: str) -> tuple[bool, int]:
+    """`ch` decomposed (NFKD): whether it is non-starters only, and how many non-starters end it."""
+    marks = [bool(unicodedata.combining(d)) for d in unicodedata.normalize("NFKD", ch)]
+    starters = len(marks)
+    while starters and marks[starters - 1]:
+        starters -= 1
+    return starters == 0, len(marks) - starters
+
+
 def _cut_runs(candidate: re.Match[str]) -> str:
+    """The candidate with no more than MAX_MARK_RUN non-starters in a row once decomposed: a
+    character that decomposes into marks only is dropped when it would carry the run past the bound
+    (diacritics the fold strips are dropped first); one holding a starter starts a new run."""
     out: list[str] = []
-    run: list[str] = []
-    for ch in candidate.group():
-        if unicodedata.combining(ch):
-            run.append(ch)
+    run = 0  # non-starters in a row, counted on the decomposition
+    for ch in candidate.group().translate(_STRIPPED):
+        marks_only, trailing = _decomposed(ch)
+        if not marks_only:
+            run = trailing
+        elif run + trailing > MAX_MARK_RUN:
             continue
-        if run:
-            out.append("".join(run).translate(_STRIPPED)[:MAX_MARK_RUN])
-            run = []
+        else:
+            run += trailing
         out.append(ch)
-    if run:
-        out.append("".join(run).translate(_STRIPPED)[:MAX_MARK_RUN])
     return "".join(out)
 
 
 def bound_mark_runs(text: str) -> str:
-    """`text` with every run of combining marks cut to MAX_MARK_RUN (diacritics dropped first)."""
+    """`text` with every run of non-starters (counted after decomposition) cut to MAX_MARK_RUN,
+    diacritics the fold strips dropped first."""
     return _mark_run_candidates().sub(_cut_runs, text)
 
 

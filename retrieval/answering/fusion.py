@@ -89,7 +89,7 @@ def with_nearest_stories(
     held = {h.doc for h in hits}
     ids = sentences.vocab.ids
     terms = [i for t in query.terms if (i := ids.get(t)) is not None]
-    docs = sorted(d for p in close.nearest for d in refs.span(int(p)) if d not in held)
+    docs = sorted(d for p in close.nearest for d in refs.docs_of(int(p)) if d not in held)
     if not terms or not docs:
         return hits
     found = np.array(docs, dtype=np.int64)

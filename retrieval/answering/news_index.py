@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-import copy
 from dataclasses import replace
 from weakref import WeakKeyDictionary
 
@@ -12,6 +11,8 @@ import numpy as np
 from retrieval.analysis.analyzer import Analyzer, RootTable, analyze
 from retrieval.analysis.normalize import normalize
 from retrieval.answering import abstain, assemble, fusion, rerank
+from retrieval.answering.followups import InContext
+from retrieval.answering.meaning_index import WithMeaning
 from retrieval.answering.answer_type import CHECKABLE, AnswerType, answer_type, offers
 from retrieval.answering.replies import Answer, AnswerPolicy, RelatedHit, Reply, SentenceRef, sentence_refs
 from retrieval.meaning.encoder import Encoder
@@ -26,7 +27,7 @@ DUPLICATE_WINDOW = 20
 _root_tables: WeakKeyDictionary[Vocabulary, RootTable] = WeakKeyDictionary()
 
 
-class NewsIndex:
+class NewsIndex(WithMeaning, InContext):
     """An immutable snapshot of the corpus: rebuild with `with_articles` when news arrives."""
 
     def __init__(
@@ -63,6 +64,8 @@ class NewsIndex:
                     links[link.title] = link
         self.links = list(links.values())
         self._wanted: rerank.Asked | None = None
+        self._positions: dict[str, int] | None = None  # article id -> position, built on first use
+        self._stories: dict[tuple[str, ...], frozenset[int]] = {}
         if sentences is None:
             sentences = TermIndex([s for a in self.articles for s in a.sentences], params, analyzer)
         if headlines is None:
@@ -96,36 +99,6 @@ class NewsIndex:
             self.meaning = StoryVectors(
                 [a.id for a in self.articles], [len(a.sentences) for a in self.articles], encoder.dim, vectors
             )
-
-    def _with_meaning(self, meaning: StoryVectors | None) -> NewsIndex:
-        """This index with other vectors (everything else shared: nothing is analysed again)."""
-        new = copy.copy(self)
-        new._wanted, new._close, new.meaning = None, None, meaning
-        return new
-
-    def with_vectors(self, more: Mapping[str, ArticleVectors]) -> NewsIndex:
-        """This index with the vectors of `more` (by article id) added or replaced; cheap: no analysis.
-        Without an encoder there is nothing to hold them for: the index itself is returned."""
-        if self.meaning is None or not more:
-            return self
-        return self._with_meaning(self.meaning.with_vectors(more))
-
-    @property
-    def vectors(self) -> Mapping[str, ArticleVectors]:
-        """The vectors held, by article id (empty without an encoder)."""
-        return self.meaning.held() if self.meaning is not None else {}
-
-    def unembedded(self, limit: int | None = None) -> list[Article]:
-        """The articles without a vector yet, newest first (what the refresh job embeds next); none
-        without an encoder."""
-        if self.meaning is None:
-            return []
-        first = {}  # an id held twice is listed once, at its first position
-        for position in np.flatnonzero(~self.meaning.present):
-            first.setdefault(self.articles[position].id, int(position))
-        # Newest first; of one time, the later added first.
-        order = sorted(first.values(), key=lambda p: (-self._stamps[p], -p))
-        return [self.articles[p] for p in order[:limit]]
 
     def with_articles(
         self,
@@ -255,20 +228,11 @@ class NewsIndex:
     def _title_held(self, doc: int, terms: frozenset[str]) -> frozenset[str]:
         return self.titles.held_by(self.refs.article_of(doc), terms)
 
-    def closeness(self, question: str) -> fusion.Closeness | None:
-        """The question's cosines with the stories (and embedded sentences), or None when this index
-        answers lexically: no encoder, or no vector yet."""
-        if self.meaning is None or self.encoder is None or not self.meaning.count:
-            return None
-        cached = self._close
-        if cached is not None and cached[0] == question:
-            return cached[1]
-        close = fusion.closeness(self.meaning, self.encoder.queries([question])[0], self.refs, self.policy.story_depth)
-        self._close = (question, close)
-        return close
-
-    def _rank(self, question: str, query: Query, n: int, describe: bool = True) -> list[tuple[SentenceRef, Hit]]:
-        hits = self.sentences.search(query, max(n, self.policy.pool))
+    def _rank(
+        self, question: str, query: Query, n: int, describe: bool = True, first: list[Hit] | None = None
+    ) -> list[tuple[SentenceRef, Hit]]:
+        """`first`: the BM25 candidates when the caller scored them (a follow-up's)."""
+        hits = self.sentences.search(query, max(n, self.policy.pool)) if first is None else first
         close = self.closeness(question)
         spread = fusion.spread_of(hits) if close is not None else 1.0
         if close is not None:
@@ -320,16 +284,34 @@ class NewsIndex:
         return tuple(RelatedHit(self.links[h.doc], h.score) for h in keep[: self.policy.related_limit])
 
     def ask(self, question: str, top_k: int = 3) -> Reply:
-        query = self._query(question)
+        return self._reply(question, self._query(question), top_k)
+
+    def ask_more(self, question: str, skip: int, n: int = 3) -> Reply:
+        """The answers after the first `skip` stories (the "more" button): any sentence of another
+        article that answers the question, however far behind the best it scores."""
+        reply = self._reply(question, self._query(question), skip + n + DUPLICATE_WINDOW, relative=0.0)
+        shown = {a.article.id for a in reply.answers[:skip]}
+        shown |= {o.id for a in reply.answers[:skip] for o in a.also_reported_by}
+        further = tuple(a for a in reply.answers[skip:] if a.article.id not in shown)[:n]
+        return replace(reply, answers=further, answered=bool(further), related=())
+
+    def _reply(
+        self, question: str, query: Query, top_k: int, first: list[Hit] | None = None,
+        must: frozenset[str] = frozenset(), relative: float | None = None, later: frozenset[int] = frozenset(),
+    ) -> Reply:
         # Undescribed: of the pool only the quoted answers' matched terms are read (described there).
-        pool = self._rank(question, query, max(top_k, self.policy.pool), describe=False)
+        pool = self._rank(question, query, max(top_k, self.policy.pool), describe=False, first=first)
+        if must:
+            pool = [c for c in pool if must & self._held(c[1].doc, query)]
+        if later:  # quoted already: after every other candidate
+            pool = [c for c in pool if c[1].doc not in later] + [c for c in pool if c[1].doc in later]
         answers: list[Answer] = []
-        first = self._first_answering(question, query, pool)
-        if first is not None and self._far_in_meaning(question, pool):
-            first = None
-        if first is not None:
-            pool = [pool[first], *pool[:first], *pool[first + 1 :]]
-            answers = self._answers_by_story(question, query, pool, max(top_k, 1))
+        lead = self._first_answering(question, query, pool)
+        if lead is not None and self._far_in_meaning(question, pool):
+            lead = None
+        if lead is not None:
+            pool = [pool[lead], *pool[:lead], *pool[lead + 1 :]]
+            answers = self._answers_by_story(question, query, pool, max(top_k, 1), relative)
         quoted = [a.article for a in answers] + [other for a in answers for other in a.also_reported_by]
         fitting = [
             (ref, hit) for ref, hit in pool[: self.policy.context_depth]
@@ -340,25 +322,10 @@ class NewsIndex:
         related = (*headlines, *assemble.related_articles(fitting, quoted, self.policy.related_articles))
         return Reply(question=question, answered=bool(answers), answers=tuple(answers), related=related)
 
-    def story_closeness(
-        self, question: str, pool: list[tuple[SentenceRef, Hit]] | None = None
-    ) -> tuple[float, float] | None:
-        """How close the best candidates (`pool`, ranked when not given) come to the question in
-        meaning: fusion.closest's (story, sentence) cosines, or None when this index answers lexically."""
-        close = self.closeness(question)
-        if close is None:
-            return None
-        if pool is None:
-            pool = self._rank(question, self._query(question), self.policy.silence_depth, describe=False)
-        docs = [hit.doc for _, hit in pool[: self.policy.silence_depth]]
-        return fusion.closest(close, docs, self.refs.article_of)
-
-    def _far_in_meaning(self, question: str, pool: list[tuple[SentenceRef, Hit]]) -> bool:
-        """Whether none of the best candidates is close enough in meaning to the question."""
-        if not self.policy.silent_by_meaning:
-            return False
-        found = self.story_closeness(question, pool)
-        return found is not None and fusion.far(found, self.policy.min_story_cosine, self.policy.min_sentence_cosine)
+    def _held(self, doc: int, query: Query) -> frozenset[str]:
+        """The question terms sentence `doc` holds itself, by its context or by root."""
+        found = self.evidence(doc, query)
+        return found.own | found.context | found.rooted
 
     def _first_answering(self, question: str, query: Query, pool: list[tuple[SentenceRef, Hit]]) -> int | None:
         """The best candidate that answers: the first one, or when it lacks only the number or score
@@ -379,7 +346,7 @@ class NewsIndex:
         return None
 
     def _answers_by_story(
-        self, question: str, query: Query, pool: list[tuple[SentenceRef, Hit]], top_k: int
+        self, question: str, query: Query, pool: list[tuple[SentenceRef, Hit]], top_k: int, relative: float | None = None
     ) -> list[Answer]:
         """The best sentence of each story, near-duplicates from other outlets named, not quoted again."""
         window = pool[:DUPLICATE_WINDOW]
@@ -388,7 +355,8 @@ class NewsIndex:
         answers = []
         for lead, copies in assemble.group_duplicates(window, terms_of):
             ref, hit = window[lead]
-            if answers and (hit.score < self.policy.min_relative_score * best or not self._answers(question, query, (ref, hit))):
+            floor = self.policy.min_relative_score if relative is None else relative
+            if answers and (hit.score < floor * best or not self._answers(question, query, (ref, hit))):
                 continue
             others = assemble.other_outlets(ref.article, [window[c][0].article for c in copies])
             matched = self.sentences.describe(query, hit).matched

@@ -75,6 +75,13 @@ class AnswerPolicy:
     min_sentence_cosine: float = _FIT.get("min_sentence_cosine", 0.0)
     meaning_min_coverage: float = _FIT.get("min_coverage_with_meaning", 0.4)
     silence_depth: int = 5
+    # A follow-up («كم طولها؟») prefers the story the previous answer came from: its sentences (and
+    # those of its near-duplicates) score this much more (×1.5), so another story on the same topic
+    # wins only when it is clearly better.
+    prefer_boost: float = 0.5
+    # ...and the previous turn's topic words weigh this share of the question's own (in BM25 and in
+    # coverage): they say what the question is about, its own words what it asks.
+    topic_weight: float = 0.5
 
     @property
     def silent_by_meaning(self) -> bool:
@@ -142,9 +149,12 @@ class SentenceRefs(Sequence[SentenceRef]):
         return ref
 
 
-    def span(self, article: int) -> range:
-        """The sentence numbers of the article at position `article`."""
-        return range(self._starts[article], self._starts[article + 1])
+    def docs_of(self, position: int) -> range:
+        """The sentence numbers of the article at `position` in `articles`."""
+        return range(self._starts[position], self._starts[position + 1])
+
+    # The same range, by the name the meaning fusion (issue 19) calls it.
+    span = docs_of
 
     def article_of(self, i: int) -> int:
         """The position in `articles` of the article sentence `i` belongs to."""

@@ -4,7 +4,7 @@ The sidecar may give `title`, `url`, `source`, `published` (ISO 8601) and `relat
 (a list of {"title", "url"}); links there come first, headlines found in the text follow.
 
 An article's id is its path below the folder it was found in, without `.txt` (`000_09970cd0ffa0422f`,
-`a/news`), so two folders' `news.txt` never collide. Every read is bounded, and only regular files
+`a/news`); storage makes it unique when another text holds it (bot/storage/articles.py, free_id). Every read is bounded, and only regular files
 are read: a FIFO or a device named `.txt` would otherwise hang the reader.
 """
 
@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from retrieval.text.article import Article, RelatedLink, parse_text
 
@@ -28,6 +31,10 @@ MAX_SOURCE_CHARS = 100
 MAX_ARTICLE_FILE_BYTES = 5_000_000
 MAX_SIDECAR_BYTES = 1_000_000
 _SIDECAR_TEXT_FIELDS = ("title", "url", "source", "published")
+# Real article addresses stay far below this; a longer "URL" is a payload, not a link.
+MAX_URL_CHARS = 2_000
+# Whitespace and control characters: a browser strips them (so "java\tscript:" runs), a link never has them.
+_NOT_IN_URL = re.compile(r"[\s\x00-\x1f\x7f]")
 
 
 def parse_published(value: Any) -> datetime | None:
@@ -44,7 +51,7 @@ def build_article(article_id: str, text: str, meta: dict[str, Any] | None = None
     meta = meta or {}
     parsed = parse_text(text)
     links = [
-        RelatedLink(title=clip(str(item["title"]).strip(), MAX_GIVEN_TITLE_CHARS), url=item.get("url") or None)
+        RelatedLink(title=clip(str(item["title"]).strip(), MAX_GIVEN_TITLE_CHARS), url=web_url(item.get("url")))
         for item in meta.get("related") or []
         if isinstance(item, dict) and str(item.get("title") or "").strip()
     ]
@@ -59,9 +66,22 @@ def build_article(article_id: str, text: str, meta: dict[str, Any] | None = None
         sentences=parsed.sentences,
         related=tuple(links),
         source=clip(source, MAX_SOURCE_CHARS) if source else None,
-        url=meta.get("url") or None,
+        url=web_url(meta.get("url")),
         published=parse_published(meta.get("published")),
     )
+
+
+def web_url(value: Any) -> str | None:
+    """`value` if it is an http(s) URL with a host, else None: a link is shown in every push and
+    /latest, and `javascript:`, `data:` or `file:` there would be a trap for whoever taps it."""
+    url = str(value or "").strip()
+    if not url or len(url) > MAX_URL_CHARS or _NOT_IN_URL.search(url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # a malformed IPv6 host
+        return None
+    return url if parts.scheme.lower() in ("http", "https") and parts.hostname else None
 
 
 def clip(text: str, limit: int) -> str:
@@ -124,10 +144,15 @@ def article_id(path: Path, root: Path | None = None) -> str:
     return display_name(relative.with_suffix("").as_posix())
 
 
-def load_article_file(path: Path, root: Path | None = None) -> Article:
+def utf8(data: bytes) -> str:
+    return data.decode("utf-8-sig")
+
+
+def load_article_file(path: Path, root: Path | None = None, decode: Callable[[bytes], str] = utf8) -> Article:
     """Read one `.txt` article and its sidecar; its id is its path below `root` (see article_id).
-    Raises OSError/ValueError on unreadable input."""
-    text = read_bounded(path, MAX_ARTICLE_FILE_BYTES).decode("utf-8-sig")
+    `decode` turns its bytes into text (`newsbot ingest` detects the charset: bot/intake/charset.py).
+    Raises OSError/ValueError on unreadable input, and what `decode` raises."""
+    text = decode(read_bounded(path, MAX_ARTICLE_FILE_BYTES))
     meta = _sidecar(path.with_suffix(".json"))
     return build_article(article_id(path, root), text, meta)
 
