@@ -39,7 +39,8 @@ def closeness(meaning: StoryVectors, vector: np.ndarray, refs: SentenceRefs, dep
         row = meaning.sentence(ref.article.id, ref.position)
         return None if row is None else float(row @ vector)
 
-    return Closeness(meaning.cosines(vector), sentence, meaning.nearest(vector, depth)[0])
+    stories = meaning.cosines(vector)  # the one matrix-vector product of the question
+    return Closeness(stories, sentence, meaning.nearest_of(stories, depth)[0])
 
 
 def _minmax(values: np.ndarray) -> np.ndarray:
