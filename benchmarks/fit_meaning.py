@@ -211,6 +211,7 @@ def main() -> int:
             "trained_on": ["arcd-train.json"] + (["benchmarks/data/news_train.jsonl"] if news is not None else []),
             "objective": round(score, 4),
             "policy": fitted,
+            "fitted": fitted,
         }, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         print(f"written to {FIT_FILE}")
     return 0

@@ -15,7 +15,7 @@ from retrieval.text.article import Article
 
 ENCODER = HashEncoder(dim=256)
 # Meaning off, and the context rerank too: a title's words would otherwise lift its sentences lexically.
-OFF = replace(AnswerPolicy(), story_weight=0.0, sentence_weight=0.0, min_story_cosine=0.0, context_weight=0.0,
+OFF = replace(AnswerPolicy(), meaning_model=None, story_weight=0.0, sentence_weight=0.0, min_story_cosine=0.0, context_weight=0.0,
               context_share=0.0, root_weight=0.0, root_share=0.0)
 
 
@@ -50,6 +50,14 @@ def test_the_story_closer_in_meaning_wins_a_lexical_tie() -> None:
     # Without the story weight the encoder changes nothing in the order.
     same = NewsIndex(TIED, policy=OFF, encoder=ENCODER, vectors=vectors_of(TIED))
     assert [r.article.id for r, _ in same.rank(question, 2)] == [r.article.id for r, _ in lexical.rank(question, 2)]
+
+
+def test_coefficients_fitted_for_another_model_leave_the_answers_lexical() -> None:
+    question = "كم العدد الذي قاله المسؤول عن حريق المستودع في مكة؟"
+    fitted_elsewhere = replace(OFF, story_weight=0.5, meaning_model="another-model")
+    index = NewsIndex(TIED, policy=fitted_elsewhere, encoder=ENCODER, vectors=vectors_of(TIED))
+    assert index.closeness(question) is None
+    assert index.rank(question, 1)[0][0].article.id == "a1"
 
 
 def test_an_article_without_a_vector_is_still_answered_lexically() -> None:

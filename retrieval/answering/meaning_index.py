@@ -65,9 +65,11 @@ class WithMeaning:
 
     def closeness(self, question: str) -> fusion.Closeness | None:
         """The question's cosines with the stories (and embedded sentences), or None when this index
-        answers lexically: no encoder, or no vector yet."""
+        answers lexically: no encoder, no vector yet, or an encoder the policy was not fitted for."""
         if self.meaning is None or self.encoder is None or not self.meaning.count:
             return None
+        if self.policy.meaning_model is not None and self.policy.meaning_model != self.encoder.name:
+            return None  # coefficients fitted for another model's cosines
         cached = self._close
         if cached is not None and cached[0] == question:
             return cached[1]

@@ -13,13 +13,15 @@ from typing import overload
 from retrieval.text.article import Article, RelatedLink
 
 
-def _fitted() -> dict[str, float]:
-    """Meaning's coefficients, as benchmarks/fit_meaning.py wrote them (with where they came from)."""
-    text = resources.files("retrieval.resources").joinpath("meaning_fit.json").read_text("utf-8")
-    return {k: float(v) for k, v in json.loads(text)["policy"].items()}
+def _fitted() -> tuple[dict[str, float], str | None]:
+    """Meaning's coefficients as benchmarks/fit_meaning.py wrote them (with where they came from), and
+    the encoder they were fitted for."""
+    found = json.loads(resources.files("retrieval.resources").joinpath("meaning_fit.json").read_text("utf-8"))
+    model = found.get("model")
+    return {k: float(v) for k, v in found["policy"].items()}, model.split("/")[0] if model else None
 
 
-_FIT = _fitted()
+_FIT, _FIT_MODEL = _fitted()
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,10 @@ class AnswerPolicy:
     # candidate's score gains story_weight (sentence_weight) × the pool's BM25 spread × its story's
     # (sentence's) min-max normalised cosine (answering/fusion.py).
     story_depth: int = 10
+    # The encoder the coefficients below were fitted for (their cosines are that model's): with
+    # another one (the test suite's hash encoder) the index answers lexically, unless a policy names
+    # it here (None: whichever encoder the index has).
+    meaning_model: str | None = _FIT_MODEL
     story_weight: float = _FIT.get("story_weight", 0.0)
     sentence_weight: float = _FIT.get("sentence_weight", 0.0)
     # Abstain when none of the silence_depth best candidates is close to the question: no embedded
