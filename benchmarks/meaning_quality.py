@@ -28,8 +28,9 @@ from retrieval.answering import evaluate  # noqa: E402
 FITTED = AnswerPolicy()
 STAGES = [
     ("lexical (no encoder)", None),
-    ("+ story: nearest stories join, story cosine fused", dict(sentence_weight=0.0, min_story_cosine=0.0)),
-    ("+ silence: no close story, no answer", dict(sentence_weight=0.0)),
+    ("+ story: nearest stories join, story cosine fused",
+     dict(sentence_weight=0.0, min_story_cosine=0.0, min_sentence_cosine=0.0)),
+    ("+ silence: no close candidate (sentence where embedded, else story), no answer", dict(sentence_weight=0.0)),
     ("+ sentence rerank (shipped)", {}),
 ]
 
@@ -103,9 +104,9 @@ def main() -> int:
     if args.latency and news is not None:
         latency(news)
     if args.curve:
-        print("## silence threshold (min_story_cosine) at the fitted weights")
-        for th in (0.0, 0.76, 0.78, 0.8, 0.81, 0.82, 0.83, 0.84, 0.85, 0.86, 0.88):
-            policy = replace(FITTED, min_story_cosine=th)
+        print("## silence thresholds (story th, sentence th + 0.04) at the fitted weights")
+        for th in (0.0, 0.78, 0.8, 0.81, 0.82, 0.83, 0.84, 0.85, 0.86):
+            policy = replace(FITTED, min_story_cosine=th, min_sentence_cosine=th + 0.04 if th else 0.0)
             cells = []
             for path, articles, questions, vectors in pools:
                 m = squad_line(articles, questions, vectors, enc, policy)

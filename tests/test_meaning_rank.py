@@ -15,7 +15,7 @@ from retrieval.text.article import Article
 
 ENCODER = HashEncoder(dim=256)
 # Meaning off, and the context rerank too: a title's words would otherwise lift its sentences lexically.
-OFF = replace(AnswerPolicy(), story_weight=0.0, sentence_weight=0.0, min_story_cosine=0.0, context_weight=0.0,
+OFF = replace(AnswerPolicy(), meaning_model=None, story_weight=0.0, sentence_weight=0.0, min_story_cosine=0.0, context_weight=0.0,
               context_share=0.0, root_weight=0.0, root_share=0.0)
 
 
@@ -52,6 +52,14 @@ def test_the_story_closer_in_meaning_wins_a_lexical_tie() -> None:
     assert [r.article.id for r, _ in same.rank(question, 2)] == [r.article.id for r, _ in lexical.rank(question, 2)]
 
 
+def test_coefficients_fitted_for_another_model_leave_the_answers_lexical() -> None:
+    question = "كم العدد الذي قاله المسؤول عن حريق المستودع في مكة؟"
+    fitted_elsewhere = replace(OFF, story_weight=0.5, meaning_model="another-model")
+    index = NewsIndex(TIED, policy=fitted_elsewhere, encoder=ENCODER, vectors=vectors_of(TIED))
+    assert index.closeness(question) is None
+    assert index.rank(question, 1)[0][0].article.id == "a1"
+
+
 def test_an_article_without_a_vector_is_still_answered_lexically() -> None:
     question = "كم العدد الذي قاله المسؤول عن حريق المستودع في مكة؟"
     index = NewsIndex(TIED, policy=replace(OFF, story_weight=0.5), encoder=ENCODER, vectors={})
@@ -82,14 +90,31 @@ def test_silence_when_no_candidate_story_is_close() -> None:
     vectors = vectors_of(TIED)
     answered = NewsIndex(TIED, policy=OFF, encoder=ENCODER, vectors=vectors)
     assert answered.ask(question).answered
-    closeness = answered.story_closeness(question)
-    assert closeness is not None and 0.0 <= closeness < 1.0
-    strict = NewsIndex(TIED, policy=replace(OFF, min_story_cosine=closeness + 0.01), encoder=ENCODER, vectors=vectors)
+    found = answered.story_closeness(question)
+    assert found is not None
+    story, sentence = found
+    assert 0.0 <= story < 1.0 and sentence == -1.0  # no sentence vectors: the stories decide
+    strict = NewsIndex(TIED, policy=replace(OFF, min_story_cosine=story + 0.01), encoder=ENCODER, vectors=vectors)
     assert not strict.ask(question).answered
-    lenient = NewsIndex(TIED, policy=replace(OFF, min_story_cosine=closeness - 0.01), encoder=ENCODER, vectors=vectors)
+    lenient = NewsIndex(TIED, policy=replace(OFF, min_story_cosine=story - 0.01), encoder=ENCODER, vectors=vectors)
     assert lenient.ask(question).answered
-    # Lexical (no encoder): the threshold is never read.
+    # Lexical (no encoder): the thresholds are never read.
     assert NewsIndex(TIED, policy=replace(OFF, min_story_cosine=0.99)).ask(question).answered
+
+
+def test_an_embedded_sentence_is_judged_by_its_own_closeness() -> None:
+    question = "كم العدد الذي قاله المسؤول يوم الأحد؟"
+    vectors = vectors_of(TIED, sentences=True)
+    index = NewsIndex(TIED, policy=OFF, encoder=ENCODER, vectors=vectors)
+    found = index.story_closeness(question)
+    assert found is not None
+    story, sentence = found
+    assert story == -1.0 and 0.0 < sentence <= 1.0  # every candidate has its sentence vector
+    # A story threshold no title reaches does not silence it: the sentence is close enough.
+    both = replace(OFF, min_story_cosine=0.99, min_sentence_cosine=sentence - 0.01)
+    assert NewsIndex(TIED, policy=both, encoder=ENCODER, vectors=vectors).ask(question).answered
+    above = replace(both, min_sentence_cosine=sentence + 0.01)
+    assert not NewsIndex(TIED, policy=above, encoder=ENCODER, vectors=vectors).ask(question).answered
 
 
 def test_sentence_vectors_rerank_where_they_exist() -> None:

@@ -39,7 +39,8 @@ def closeness(meaning: StoryVectors, vector: np.ndarray, refs: SentenceRefs, dep
         row = meaning.sentence(ref.article.id, ref.position)
         return None if row is None else float(row @ vector)
 
-    return Closeness(meaning.cosines(vector), sentence, meaning.nearest(vector, depth)[0])
+    stories = meaning.cosines(vector)  # the one matrix-vector product of the question
+    return Closeness(stories, sentence, meaning.nearest_of(stories, depth)[0])
 
 
 def _minmax(values: np.ndarray) -> np.ndarray:
@@ -49,16 +50,22 @@ def _minmax(values: np.ndarray) -> np.ndarray:
     return (values - low) / (high - low)
 
 
+def spread_of(hits: list[Hit]) -> float:
+    """The BM25 spread the bonuses are scaled to: best minus worst of BM25's own candidates (those
+    the nearest stories add, often scoring near 0, would widen it and with it every bonus)."""
+    if not hits:
+        return 1.0
+    scores = [h.score for h in hits]
+    return (max(scores) - min(scores)) or max(scores) or 1.0
+
+
 def fused(
-    hits: list[Hit], close: Closeness, article_of: Callable[[int], int], story_weight: float, sentence_weight: float
+    hits: list[Hit], close: Closeness, article_of: Callable[[int], int], story_weight: float, sentence_weight: float,
+    spread: float,
 ) -> list[Hit]:
     """`hits` rescored with their story's and sentence's closeness, best first (see the module doc)."""
     if len(hits) < 2 or (story_weight <= 0 and sentence_weight <= 0):
         return hits
-    scores = np.array([h.score for h in hits])
-    spread = float(scores.max() - scores.min())
-    if spread <= 0:
-        spread = float(scores.max()) or 1.0
     bonus = np.zeros(len(hits))
     if story_weight > 0:
         bonus += story_weight * _minmax(close.stories[[article_of(h.doc) for h in hits]])
@@ -83,7 +90,7 @@ def with_nearest_stories(
     held = {h.doc for h in hits}
     ids = sentences.vocab.ids
     terms = [i for t in query.terms if (i := ids.get(t)) is not None]
-    docs = sorted(d for p in close.nearest for d in refs.span(int(p)) if d not in held)
+    docs = sorted(d for p in close.nearest for d in refs.docs_of(int(p)) if d not in held)
     if not terms or not docs:
         return hits
     found = np.array(docs, dtype=np.int64)
@@ -92,6 +99,24 @@ def with_nearest_stories(
     return sorted([*hits, *more], key=lambda h: (-h.score, h.doc))
 
 
-def nearest_story(close: Closeness, positions: list[int]) -> float:
-    """The highest story cosine among the articles at `positions` (the best candidates' stories)."""
-    return max((float(close.stories[p]) for p in positions), default=0.0)
+def closest(close: Closeness, docs: list[int], article_of: Callable[[int], int]) -> tuple[float, float]:
+    """How close the best candidates `docs` come to the question: the highest sentence cosine among
+    those whose sentence was embedded, and the highest story cosine among the others (-1.0 when there
+    is no such candidate). A sentence's own cosine, where it exists, separates answerable questions
+    from unanswerable ones better than its story's (ARCD-train AUC 0.93 against 0.84), and is the only
+    one that works where a title is not prose (XQuAD's are English page names)."""
+    sentence = story = -1.0
+    for doc in docs:
+        own = close.sentence(doc)
+        if own is not None:
+            sentence = max(sentence, own)
+        else:
+            story = max(story, float(close.stories[article_of(doc)]))
+    return story, sentence
+
+
+def far(found: tuple[float, float], min_story: float, min_sentence: float) -> bool:
+    """Whether no candidate is close enough: no embedded sentence has min_sentence, and no other
+    candidate's story has min_story (`found`: closest's (story, sentence))."""
+    story, sentence = found
+    return story < min_story and sentence < min_sentence

@@ -65,9 +65,11 @@ class WithMeaning:
 
     def closeness(self, question: str) -> fusion.Closeness | None:
         """The question's cosines with the stories (and embedded sentences), or None when this index
-        answers lexically: no encoder, or no vector yet."""
+        answers lexically: no encoder, no vector yet, or an encoder the policy was not fitted for."""
         if self.meaning is None or self.encoder is None or not self.meaning.count:
             return None
+        if self.policy.meaning_model is not None and self.policy.meaning_model != self.encoder.name:
+            return None  # coefficients fitted for another model's cosines
         cached = self._close
         if cached is not None and cached[0] == question:
             return cached[1]
@@ -75,20 +77,22 @@ class WithMeaning:
         self._close = (question, close)
         return close
 
-    def story_closeness(self, question: str, pool: list[tuple[SentenceRef, Hit]] | None = None) -> float | None:
-        """The highest cosine between the question and the stories of its best candidates (`pool`,
-        ranked when not given), or None when this index answers lexically."""
+    def story_closeness(
+        self, question: str, pool: list[tuple[SentenceRef, Hit]] | None = None
+    ) -> tuple[float, float] | None:
+        """How close the best candidates (`pool`, ranked when not given) come to the question in
+        meaning: fusion.closest's (story, sentence) cosines, or None when this index answers lexically."""
         close = self.closeness(question)
         if close is None:
             return None
         if pool is None:
             pool = self._rank(question, self._query(question), self.policy.silence_depth, describe=False)
-        positions = [self.refs.article_of(hit.doc) for _, hit in pool[: self.policy.silence_depth]]
-        return fusion.nearest_story(close, positions)
+        docs = [hit.doc for _, hit in pool[: self.policy.silence_depth]]
+        return fusion.closest(close, docs, self.refs.article_of)
 
     def _far_in_meaning(self, question: str, pool: list[tuple[SentenceRef, Hit]]) -> bool:
-        """Whether no story among the best candidates' is close enough in meaning to the question."""
-        if self.policy.min_story_cosine <= 0:
+        """Whether none of the best candidates is close enough in meaning to the question."""
+        if not self.policy.silent_by_meaning:
             return False
         found = self.story_closeness(question, pool)
-        return found is not None and found < self.policy.min_story_cosine
+        return found is not None and fusion.far(found, self.policy.min_story_cosine, self.policy.min_sentence_cosine)

@@ -234,6 +234,7 @@ class NewsIndex(WithMeaning, InContext):
         """`first`: the BM25 candidates when the caller scored them (a follow-up's)."""
         hits = self.sentences.search(query, max(n, self.policy.pool)) if first is None else first
         close = self.closeness(question)
+        spread = fusion.spread_of(hits) if close is not None else 1.0
         if close is not None:
             hits = fusion.with_nearest_stories(hits, query, close, self.sentences, self.refs)
         depth = max(n, self.policy.context_depth) if n < self.policy.pool else self.policy.context_depth
@@ -241,7 +242,7 @@ class NewsIndex(WithMeaning, InContext):
         hits = rerank.with_context(hits, query, lambda doc: self.evidence(doc, query), weights, depth)
         if close is not None:
             article_of = self.refs.article_of
-            hits = fusion.fused(hits, close, article_of, self.policy.story_weight, self.policy.sentence_weight)
+            hits = fusion.fused(hits, close, article_of, self.policy.story_weight, self.policy.sentence_weight, spread)
         kind = answer_type(question)
         if kind is not None and self.policy.answer_type_boost:
             hits = self._boost_answer_type(hits, kind, query)
@@ -266,7 +267,7 @@ class NewsIndex(WithMeaning, InContext):
 
     def _floor(self, question: str) -> float:
         """The coverage an answer needs: lower when meaning's silence checks the story too."""
-        with_meaning = self.policy.min_story_cosine > 0 and self.closeness(question) is not None
+        with_meaning = self.policy.silent_by_meaning and self.closeness(question) is not None
         return self.policy.meaning_min_coverage if with_meaning else self.policy.min_coverage
 
     def _answers(self, question: str, query: Query, candidate: tuple[SentenceRef, Hit]) -> bool:

@@ -121,7 +121,11 @@ class StoryVectors:
 
     def nearest(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """The positions of the k stories closest to `query`, best first, and their cosines."""
-        scores = self.cosines(query)
+        return self.nearest_of(self.cosines(query), k)
+
+    @staticmethod
+    def nearest_of(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """`nearest` from cosines already computed (`cosines`), without a second product."""
         k = min(k, scores.shape[0])
         if k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
