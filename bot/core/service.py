@@ -56,9 +56,10 @@ class NewsService(Conversing):
         # The last index refresh's error, None once one succeeds (for /healthz): a worker whose index
         # cannot follow the database answers from stale news.
         self.refresh_error: str | None = None
-        # Where the count of pushes waiting starts (bot/telegram/delivery.py, count_waiting): every
-        # article push below this row is final.
-        self.waiting_from_row = 0
+        # The low-water mark of article pushes (bot/telegram/delivery.py, count_waiting): every push
+        # of an article below this row is final, so the count of pushes waiting and each delivery
+        # run's claims start here. None until the first count after a start derives it.
+        self.waiting_from_row: int | None = None
         self.storage = storage
         self.alerts = alerts or TopicAlerts(storage, [])
         self.feeds = feeds or FeedAdmin(storage, settings, [])

@@ -19,15 +19,16 @@ class ChatStore(Database):
 
     async def subscribe(self, chat_id: int) -> bool:
         """Subscribe `chat_id` to articles ingested from now on; False if it already was."""
-        added = await self._transaction(
-            [
-                (
-                    "INSERT INTO subscriptions (chat_id, since_article, created)"
-                    " VALUES (?, (SELECT coalesce(max(id), 0) FROM articles), ?) ON CONFLICT DO NOTHING",
-                    (chat_id, utc_now()),
-                )
-            ]
-        )
+        # Exclusive, like storing an article: no article is stored between reading the newest row and
+        # committing. Else (PostgreSQL, read committed) an article committed meanwhile would be owed to
+        # this chat and yet lie below the delivery low-water mark another worker just moved past it
+        # (bot/telegram/delivery.py, count_waiting), and never be pushed.
+        async with self._writing(exclusive=True) as tx:
+            added = await tx.execute(
+                "INSERT INTO subscriptions (chat_id, since_article, created)"
+                " VALUES (?, (SELECT coalesce(max(id), 0) FROM articles), ?) ON CONFLICT DO NOTHING",
+                (chat_id, utc_now()),
+            )
         return added > 0
 
     async def unsubscribe(self, chat_id: int) -> bool:

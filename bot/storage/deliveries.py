@@ -27,6 +27,8 @@ BLOCKED = "blocked"
 FINAL_STATUSES = (SENT, FAILED, BLOCKED)
 
 _NOT_FINAL = f"NOT IN ({', '.join('?' * len(FINAL_STATUSES))})"
+# No article row is above this (SQLite's and PostgreSQL's largest 64-bit integer).
+_NO_ROW_ABOVE = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -49,18 +51,26 @@ def _claimable(alias: str) -> str:
 
 class DeliveryStore(Database):
     def _owed(
-        self, max_age_days: float | None, now: datetime | None, claims: str, upto_row: int | None = None
+        self, max_age_days: float | None, now: datetime | None, claims: tuple[str, tuple[Any, ...]] = ("TRUE", ()),
+        upto_row: int | None = None, from_row: int = 0,
     ) -> tuple[str, tuple[Any, ...]]:
-        """FROM … WHERE of the owed pairs: articles newer than the subscription, not finally recorded,
-        not older than `max_age_days` (an archive ingested late is not news to push), and `claims`;
-        with `upto_row`, only articles up to that row (those the worker's index already holds)."""
+        """FROM … WHERE of the owed pairs, with its parameters: articles newer than the subscription,
+        not finally recorded, not older than `max_age_days` (an archive ingested late is not news to
+        push), and the condition `claims` (SQL, params) on a pair not final; only articles from row
+        `from_row` on, and with `upto_row`, up to that row (those the worker's index already holds).
+
+        The database walks every (article, chat) pair from `from_row` on, delivered or not (an owed
+        pair is a missing row), so `from_row` is what keeps a search short. The deliveries are bounded
+        by the same rows (it changes no result: they join on the article): else PostgreSQL may read
+        and hash every delivery ever recorded to join a few recent articles against them."""
         condition, young_params = young(max_age_days, now)
-        bound, bound_params = ("", ()) if upto_row is None else (" AND a.id <= ?", (upto_row,))
+        rows, row_params = "BETWEEN ? AND ?", (from_row, upto_row if upto_row is not None else _NO_ROW_ABOVE)
         return (
             " FROM subscriptions s JOIN articles a ON a.id > s.since_article"
-            " LEFT JOIN deliveries d ON d.article = a.id AND d.chat_id = s.chat_id"
-            f" WHERE (d.status IS NULL OR (d.status {_NOT_FINAL} AND {claims})) AND {condition}{bound}",
-            (*FINAL_STATUSES, *young_params, *bound_params),
+            f" LEFT JOIN deliveries d ON d.article = a.id AND d.chat_id = s.chat_id AND d.article {rows}"
+            f" WHERE (d.status IS NULL OR (d.status {_NOT_FINAL} AND {claims[0]})) AND {condition}"
+            f" AND a.id {rows}",
+            (*row_params, *FINAL_STATUSES, *claims[1], *young_params, *row_params),
         )
 
     async def pending_deliveries(
@@ -72,22 +82,21 @@ class DeliveryStore(Database):
         worker: str | None = None,
         since: datetime | None = None,
         upto_row: int | None = None,
+        from_row: int = 0,
     ) -> list[Delivery]:
         """(article, chat) pairs still owed, ordered by article then chat (the order a broadcast goes).
         With `worker`, only those it may claim (see claim_deliveries; `since` is its run's start);
-        with `upto_row`, only those of articles up to that row."""
-        claims, claim_params = "TRUE", tuple[str, ...]()
+        only those of articles from row `from_row` (see claim_deliveries) and, with `upto_row`, up to
+        that row."""
+        claims: tuple[str, tuple[Any, ...]] = ("TRUE", ())
         if worker is not None:
-            claims = _claimable("d")
             moment = now or datetime.now(timezone.utc)
-            claim_params = (_time(moment), worker, _time(since or moment))
-        owed, params = self._owed(max_age_days, now, claims, upto_row)
-        # The claim parameters come first: _NOT_FINAL's come before them in the text, so splice them in.
-        finals, rest = params[: len(FINAL_STATUSES)], params[len(FINAL_STATUSES):]
+            claims = (_claimable("d"), (_time(moment), worker, _time(since or moment)))
+        owed, params = self._owed(max_age_days, now, claims, upto_row, from_row)
         rows = await self._fetchall(
             "SELECT a.id, s.chat_id, coalesce(d.attempts, 0)" + owed + " ORDER BY a.id, s.chat_id"
             + (" LIMIT ?" if limit is not None else ""),
-            (*finals, *claim_params, *rest, *(() if limit is None else (limit,))),
+            (*params, *(() if limit is None else (limit,))),
         )
         return [Delivery(article_row=r[0], chat_id=r[1], attempts=r[2]) for r in rows]
 
@@ -98,11 +107,10 @@ class DeliveryStore(Database):
         `from_row` up to (not including) `upto_row`, counted up to `cap`; and the lowest article row
         among them (None if none). Every pair of an article below the lowest is final, so the next
         count can start there: a long-running bot counts only its recent articles' pairs."""
-        owed, params = self._owed(max_age_days, None, "TRUE")
-        below, upto = (" AND a.id < ?", (upto_row,)) if upto_row is not None else ("", ())
+        owed, params = self._owed(max_age_days, None, upto_row=None if upto_row is None else upto_row - 1,
+                                  from_row=from_row)
         row = await self._fetchone(
-            f"SELECT count(*), min(article) FROM (SELECT a.id AS article{owed} AND a.id >= ?{below} LIMIT ?) AS owed",
-            (*params, from_row, *upto, cap))
+            f"SELECT count(*), min(article) FROM (SELECT a.id AS article{owed} LIMIT ?) AS owed", (*params, cap))
         return (int(row[0]), row[1]) if row else (0, None)
 
     async def claim_deliveries(
@@ -116,6 +124,7 @@ class DeliveryStore(Database):
         max_age_days: float | None = None,
         now: datetime | None = None,
         upto_row: int | None = None,
+        from_row: int = 0,
     ) -> list[Delivery]:
         """Claim up to `limit` owed pairs for `worker` until `lease_seconds` from now, in broadcast order.
 
@@ -126,22 +135,26 @@ class DeliveryStore(Database):
         a broadcast costs a short index walk per batch instead of a scan of every pair.
         `upto_row`: only articles up to that row, the last one the worker's index holds, so that a
         subscriber who asks about a push gets the answer.
+        `from_row`: only articles from that row on; the caller's low-water mark, below which every
+        pair is final (bot/telegram/delivery.py), so that a run's first claim does not walk every pair
+        ever delivered.
         """
         now = now or datetime.now(timezone.utc)
         moment, started, token = _time(now), _time(run_started), uuid.uuid4().hex
         until = _time(now + timedelta(seconds=lease_seconds))
-        owed, params = self._owed(max_age_days, now, _claimable("d"), upto_row)
-        finals, rest = params[: len(FINAL_STATUSES)], params[len(FINAL_STATUSES):]
+        # From the cursor or the mark, whichever is further: past the mark, a.id > after[0] holds.
+        owed, params = self._owed(max_age_days, now, (_claimable("d"), (moment, worker, started)), upto_row,
+                                  max(from_row, after[0]))
         await self._transaction(
             [(
                 "INSERT INTO deliveries (article, chat_id, status, attempts, at, claimed_by, claim, lease_until)"
                 " SELECT a.id, s.chat_id, ?, 0, ?, ?, ?, ?" + owed
-                + " AND a.id >= ? AND (a.id > ? OR s.chat_id > ?) ORDER BY a.id, s.chat_id LIMIT ?"
+                + " AND (a.id > ? OR s.chat_id > ?) ORDER BY a.id, s.chat_id LIMIT ?"
                 " ON CONFLICT (article, chat_id) DO UPDATE SET status = excluded.status, at = excluded.at,"
                 " claimed_by = excluded.claimed_by, claim = excluded.claim, lease_until = excluded.lease_until"
                 f" WHERE deliveries.status {_NOT_FINAL} AND {_claimable('deliveries')}",
-                (SENDING, moment, worker, token, until, *finals, moment, worker, started, *rest,
-                 after[0], after[0], after[1], limit,
+                (SENDING, moment, worker, token, until, *params,
+                 after[0], after[1], limit,
                  *FINAL_STATUSES, moment, worker, started),
             )]
         )

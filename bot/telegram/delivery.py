@@ -79,13 +79,18 @@ async def _claim_and_send(bot: Bot, service: NewsService, lanes: ChatLanes) -> D
     rendered: dict[int, list[str]] = {}
     lost_races = 0
     after = (0, 0)  # the last pair claimed: each claim searches past it
+    if service.waiting_from_row is None:
+        await count_waiting(service)  # the first run after a start learns where owed pushes begin
+    # Every pair of an article below the mark is final, so no claim needs to look there: the database
+    # walks every pair from where its search starts, and those below are all the pushes ever made.
+    mark = service.waiting_from_row or 0
     while not stopping.is_set():
         # Only articles the index holds (read anew at every claim: a refresh during a long broadcast
         # lets its new articles in), so whoever asks about a push gets the answer.
         upto = service.indexed_row
         batch = await storage.claim_deliveries(
             worker, lease, CLAIM_BATCH, run_started=started, after=after, max_age_days=settings.max_age_days,
-            upto_row=upto)
+            upto_row=upto, from_row=mark)
         if not batch and lanes.busy():
             # Only chats waiting out a flood limit are left: wait for them, looking for new claims
             # (an article just indexed) now and then.
@@ -97,7 +102,7 @@ async def _claim_and_send(bot: Bot, service: NewsService, lanes: ChatLanes) -> D
             # pairs behind `after` that another worker gave back).
             lost_races += 1
             owed = await storage.pending_deliveries(
-                1, settings.max_age_days, worker=worker, since=started, upto_row=upto)
+                1, settings.max_age_days, worker=worker, since=started, upto_row=upto, from_row=mark)
             if not owed or lost_races > MAX_LOST_RACES:
                 return run
             if (owed[0].article_row, owed[0].chat_id) < after:
@@ -159,14 +164,23 @@ WAITING_SLICE_PAIRS = 20_000
 
 
 async def count_waiting(service: NewsService) -> int:
-    """Set newsbot_pushes_waiting: the article pushes still owed. The count starts at the lowest
-    article that owed a push last time (`service.waiting_from_row`; all before it are final, and a
-    new pair only comes with a new article), so it reads the recent pairs, not the whole history."""
+    """Set newsbot_pushes_waiting: the article pushes still owed; and move the low-water mark
+    (`service.waiting_from_row`) to the lowest article that still owes one. The count starts at the
+    mark (0 after a start), so it reads the recent pairs, not the whole history.
+
+    Why every pair below the mark stays final: a final state (sent, failed, blocked) is never undone
+    and an article never grows young again; a claimed pair (another worker's, or one postponed) is
+    not final, so it holds the mark where it is; and a new pair comes only with a new article (above
+    the count's `top`) or a new subscription, which starts after the newest article stored when it
+    was made (ChatStore.subscribe takes the article writers' lock, so no article stored meanwhile
+    can slip below it)."""
     storage, max_age = service.storage, service.settings.max_age_days
     top = await storage.max_article_row()  # before the count: an article stored meanwhile is above it
     step = max(1, WAITING_SLICE_PAIRS // max(1, len(await storage.subscribers())))
-    count, lowest, row = 0, None, service.waiting_from_row
+    count, lowest, row = 0, None, service.waiting_from_row or 0
     while row <= top and count < WAITING_CAP:
+        if service.stopping.is_set():  # a long first count after a start: stop between two slices
+            return count
         found, low = await storage.owed_count(row, row + step, max_age, WAITING_CAP - count)
         count, lowest, row = count + found, lowest if lowest is not None else low, row + step
     if count < WAITING_CAP:  # a capped count's lowest row is not the lowest of all
