@@ -80,11 +80,12 @@ def main() -> int:
     ap.add_argument("--curve", action="store_true")
     ap.add_argument("--latency", action="store_true", help="time ask() on the 300 titles, the question embedded each time")
     ap.add_argument("-v", action="store_true")
+    ap.add_argument("--curve-only", action="store_true", help="skip the stage table")
     args = ap.parse_args()
     enc = encoder()
     pools = [(path, *squad(path, enc)) for path in args.squad]
     news = news_index(args.news, args.titles, enc, args.cache) if args.news else None
-    for name, changes in STAGES:
+    for name, changes in [] if args.curve_only else STAGES:
         print(f"## {name}", flush=True)
         policy = FITTED if changes is None else replace(FITTED, **changes)
         used = None if changes is None else enc
@@ -103,7 +104,7 @@ def main() -> int:
         enc.save()
     if args.latency and news is not None:
         latency(news)
-    if args.curve:
+    if args.curve or args.curve_only:
         print("## silence thresholds (story th, sentence th + 0.04) at the fitted weights")
         for th in (0.0, 0.78, 0.8, 0.81, 0.82, 0.83, 0.84, 0.85, 0.86):
             policy = replace(FITTED, min_story_cosine=th, min_sentence_cosine=th + 0.04 if th else 0.0)
