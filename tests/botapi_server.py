@@ -32,6 +32,7 @@ class BotAPIServer:
         self._message_id = 100
         self.send_delay = 0.0  # seconds each sendMessage takes: a slow Telegram
         self.admins: dict[int, set[int]] = {}  # getChatMember: each group's administrators
+        self.photo_refusals: dict[str, str] = {}  # sendPhoto: picture URL -> Telegram's 400 description
         # Flood limits: the next sendMessage to each chat here gets a 429 with this retry_after (once).
         self.flood: dict[int, int] = {}
         self.refused: list[tuple[float, int]] = []  # (time.monotonic(), chat) of each 429 given
@@ -54,6 +55,8 @@ class BotAPIServer:
                 except FloodLimited as flood:
                     status, body = 429, {"ok": False, "error_code": 429, "parameters": {"retry_after": flood.seconds},
                                          "description": f"Too Many Requests: retry after {flood.seconds}"}
+                except APIError as error:
+                    status, body = error.code, {"ok": False, "error_code": error.code, "description": error.description}
                 else:
                     status, body = 200, {"ok": True, "result": result}
                 payload = json.dumps(body).encode()
@@ -102,6 +105,16 @@ class BotAPIServer:
         if method == "getChatMember":
             user_id = int(params["user_id"])
             return chat_member(user_id, user_id in self.admins.get(int(params["chat_id"]), ()))
+        if method == "sendPhoto":
+            refusal = self.photo_refusals.get(str(params.get("photo")))
+            if refusal is not None:
+                raise APIError(400, refusal)
+            with self._lock:
+                self._message_id += 1
+                message_id = self._message_id
+            return {"message_id": message_id, "date": int(time.time()), "from": BOT,
+                    "chat": {"id": int(params["chat_id"]), "type": "private"}, "caption": params.get("caption", ""),
+                    "photo": [{"file_id": "AgAC-e2e", "file_unique_id": "AQAD-e2e", "width": 800, "height": 450}]}
         if method == "sendMessage":
             if self.send_delay:
                 time.sleep(self.send_delay)
@@ -117,6 +130,11 @@ class BotAPIServer:
         with self._lock:
             return [p for _, m, p in self.calls if m == "sendMessage"]
 
+    def calls_to(self, method: str) -> list[dict[str, Any]]:
+        """The parameters of every call of `method`, answered or refused, in arrival order."""
+        with self._lock:
+            return [p for _, m, p in self.calls if m == method]
+
     def sent_at(self) -> list[tuple[float, dict[str, Any]]]:
         """(time.monotonic(), params) of every sendMessage call, in arrival order."""
         with self._lock:
@@ -126,6 +144,15 @@ class BotAPIServer:
         """(caller, params) of every sendMessage, in arrival order."""
         with self._lock:
             return [(c, p) for c, (_, m, p) in zip(self.callers, self.calls) if m == "sendMessage"]
+
+
+class APIError(Exception):
+    """Raised by `answer` for a call the Bot API refuses: sent back as Telegram sends errors."""
+
+    def __init__(self, code: int, description: str) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
 
 
 def _decode(body: str, content_type: str) -> dict[str, Any]:

@@ -35,7 +35,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
     from bot.cli.stored import feeds_command
 
-    return feeds_command(settings)
+    return feeds_command(settings, args.opml)
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
@@ -68,10 +68,14 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("file")
     ev.add_argument("--negatives", action="store_true", help="SQuAD: also measure answers given with the topic removed")
     ev.set_defaults(func=cmd_eval)
-    ing = sub.add_parser("ingest", help="add article files, folders, feed URLs or article URLs to the database")
+    ing = sub.add_parser("ingest", help="add article files, folders, feed URLs or article URLs to the database;"
+                         " follow the feeds of FILE.opml")
     ing.add_argument("paths", nargs="+")
     ing.set_defaults(func=cmd_ingest)
-    sub.add_parser("feeds", help="list followed feeds with their status").set_defaults(func=cmd_feeds)
+    feeds = sub.add_parser("feeds", help="list followed feeds with their status")
+    feeds.add_argument("--opml", nargs="?", const="-", metavar="FILE",
+                       help="write the followed feeds as an OPML file instead (to FILE, or standard output)")
+    feeds.set_defaults(func=cmd_feeds)
     chat = sub.add_parser("chat", help="talk to the bot at the terminal (no Telegram)")
     chat.add_argument("--json", action="store_true", help="one JSON object per line typed (kind, answered, answers, topic)")
     chat.set_defaults(func=cmd_chat)

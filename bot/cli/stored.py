@@ -1,5 +1,6 @@
-"""`newsbot ingest`, `newsbot feeds` and `newsbot migrate-db`: filling the database, showing each
-feed's state, and moving a SQLite database to PostgreSQL."""
+"""`newsbot ingest`, `newsbot feeds` and `newsbot migrate-db`: filling the database (and following the
+feeds of an OPML file), showing each feed's state (or writing the feed list as OPML), and moving a
+SQLite database to PostgreSQL."""
 
 from __future__ import annotations
 
@@ -23,10 +24,43 @@ async def _ingest_all(settings: Settings, items: list[str]) -> IngestSummary:
         await storage.close()
 
 
+def is_opml(item: str) -> bool:
+    return item.lower().endswith(".opml") and not item.lower().startswith(("http://", "https://"))
+
+
+async def _import_opml(settings: Settings, path: str) -> tuple[str, bool]:
+    """Follow every feed of the OPML file at `path`: (the report line, whether all went well)."""
+    from bot.core.feed_admin import FeedAdmin
+    from bot.intake.opml import MAX_OPML_BYTES, OPMLError
+    from retrieval.text.files import read_bounded
+
+    try:
+        data = read_bounded(Path(path), MAX_OPML_BYTES)
+    except (OSError, ValueError) as exc:
+        return f"{path}: {exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}; nothing changed", False
+    async with await Storage.open(settings.database) as storage:
+        admin = await FeedAdmin.load(storage, settings)
+        try:
+            # The operator's own file, like NEWSBOT_FEEDS: its feeds may be on a private address.
+            result = await admin.import_opml(data, None, private_ok=True)
+        except OPMLError as exc:
+            return f"{path}: {exc}; nothing changed", False
+    return f"{path}: {result.line()}", not result.refused
+
+
 def ingest_command(settings: Settings, paths: list[str]) -> int:
-    summary = asyncio.run(_ingest_all(settings, paths))
+    """Articles, folders, pages and feeds are ingested; OPML files' feeds are followed from now on."""
+    status = 0
+    for path in (p for p in paths if is_opml(p)):
+        line, ok = asyncio.run(_import_opml(settings, path))
+        print(f"newsbot ingest: {line}")
+        status = status or (0 if ok else 1)
+    rest = [p for p in paths if not is_opml(p)]
+    if not rest:
+        return status
+    summary = asyncio.run(_ingest_all(settings, rest))
     print(f"newsbot ingest: {summary.line()}")
-    return 1 if summary.failed else 0
+    return 1 if summary.failed else status
 
 
 def _when(value: str | None) -> str:
@@ -71,11 +105,29 @@ def feeds_table(states: list[FeedState], configured: list[str]) -> str:
 
 async def _feeds(settings: Settings) -> str:
     async with await Storage.open(settings.database) as storage:
-        return feeds_table(await storage.feed_states(), list(settings.feeds))
+        # Followed: NEWSBOT_FEEDS and the feeds added from Telegram or an OPML import.
+        followed = list(dict.fromkeys([*settings.feeds, *await storage.added_feeds()]))
+        return feeds_table(await storage.feed_states(), followed)
 
 
-def feeds_command(settings: Settings) -> int:
-    print(asyncio.run(_feeds(settings)))
+async def _feeds_opml(settings: Settings) -> bytes:
+    from bot.core.feed_admin import FeedAdmin
+
+    async with await Storage.open(settings.database) as storage:
+        return await (await FeedAdmin.load(storage, settings)).export_opml()
+
+
+def feeds_command(settings: Settings, opml: str | None = None) -> int:
+    """The feeds' table; with `opml`, the followed feeds as an OPML file instead ("-": standard output)."""
+    if opml is None:
+        print(asyncio.run(_feeds(settings)))
+        return 0
+    document = asyncio.run(_feeds_opml(settings))
+    if opml == "-":
+        sys.stdout.buffer.write(document)
+        sys.stdout.flush()
+    else:
+        Path(opml).write_bytes(document)
     return 0
 
 

@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 from enum import Enum
 
+from bot.intake.opml import OPMLFeed, parse_opml, write_opml
 from bot.settings import Settings
 from bot.storage import FeedState, Storage
 
 MAX_URL = 2000
+# Feeds of one OPML import checked at once: each check is one fetch of up to NEWSBOT_FETCH_TIMEOUT.
+IMPORT_CONCURRENCY = 4
 
 
 class FeedOutcome(Enum):
@@ -27,6 +31,21 @@ class FeedChange:
     title: str | None = None
     entries: int = 0
     reason: str | None = None
+
+
+@dataclass
+class OPMLImport:
+    """What an OPML import did, feed by feed."""
+
+    added: list[str] = field(default_factory=list)
+    followed: list[str] = field(default_factory=list)  # already followed (or listed twice)
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (url, why)
+
+    def line(self) -> str:
+        text = f"added {len(self.added)}, already followed {len(self.followed)}, refused {len(self.refused)}"
+        if self.refused:
+            text += ": " + "; ".join(f"{url[:200]} ({why})" for url, why in self.refused)
+        return text
 
 
 @dataclass(frozen=True)
@@ -55,7 +74,9 @@ class FeedAdmin:
         """Every feed to poll: NEWSBOT_FEEDS, then those added from Telegram."""
         return list(dict.fromkeys([*self.settings.feeds, *self.added]))
 
-    async def add(self, url: str, user_id: int | None) -> FeedChange:
+    async def add(self, url: str, user_id: int | None, *, private_ok: bool | None = None) -> FeedChange:
+        """Follow `url` once a fetch shows it is a feed. `private_ok` (default: NEWSBOT_ADMIN_PRIVATE_FEEDS)
+        lets it be on a private or loopback address: the operator's own command line may."""
         url = url.strip()
         if url in self.urls():
             return FeedChange(FeedOutcome.EXISTS)
@@ -66,14 +87,49 @@ class FeedAdmin:
         from bot.intake.fetch import FetchError
         from bot.intake.polling import check_feed
 
+        private_ok = self.settings.admin_private_feeds if private_ok is None else private_ok
         try:
-            feed = await check_feed(url, self.settings, private_ok=self.settings.admin_private_feeds)
+            feed = await check_feed(url, self.settings, private_ok=private_ok)
         except (FetchError, FeedError) as exc:
             return FeedChange(FeedOutcome.INVALID, reason=str(exc))
         if not await self.storage.add_feed(url, user_id):
             return FeedChange(FeedOutcome.EXISTS)
         self.added.append(url)
         return FeedChange(FeedOutcome.ADDED, title=feed.title or url, entries=len(feed.entries))
+
+    async def import_opml(
+        self, data: bytes, user_id: int | None, *, private_ok: bool | None = None
+    ) -> OPMLImport:
+        """Follow every feed an OPML document lists, each checked like /addfeed (a few at a time).
+        OPMLError, before anything changes, for a document that is malformed, hostile or too large."""
+        feeds = parse_opml(data)
+        gate = asyncio.Semaphore(IMPORT_CONCURRENCY)
+
+        async def one(feed: OPMLFeed) -> FeedChange:
+            async with gate:
+                return await self.add(feed.url, user_id, private_ok=private_ok)
+
+        result = OPMLImport()
+        unique: dict[str, OPMLFeed] = {}
+        for feed in feeds:
+            if feed.url.strip() in unique:
+                result.followed.append(feed.url)  # listed twice: followed through its first listing
+            else:
+                unique[feed.url.strip()] = feed
+        checked = await asyncio.gather(*(one(f) for f in unique.values()))
+        for feed, change in zip(unique.values(), checked):
+            if change.outcome is FeedOutcome.ADDED:
+                result.added.append(feed.url)
+            elif change.outcome is FeedOutcome.EXISTS:
+                result.followed.append(feed.url)
+            else:
+                result.refused.append((feed.url, change.reason or "refused"))
+        return result
+
+    async def export_opml(self) -> bytes:
+        """The feeds followed (NEWSBOT_FEEDS and those added), as an OPML document, named by their titles."""
+        titles = {state.url: state.title for state in await self.storage.feed_states()}
+        return write_opml([OPMLFeed(url, titles.get(url)) for url in await self.current_urls()])
 
     async def remove(self, url: str) -> FeedChange:
         url = url.strip()

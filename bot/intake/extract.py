@@ -21,7 +21,7 @@ import lxml.html
 import trafilatura
 
 from retrieval import Article
-from retrieval import build_article, parse_published, split_sentences
+from retrieval import build_article, image_url, parse_published, split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,7 @@ class PageContent:
     published: datetime | None
     sitename: str | None = None
     related: tuple[dict[str, str], ...] = field(default_factory=tuple)
+    image: str | None = None  # the lead picture the page names (og:image, twitter:image), absolute
 
 
 def normalize_url(url: str) -> str:
@@ -96,6 +97,24 @@ def _published(tree: Any) -> datetime | None:
         parsed = parse_published(value.strip())
         if parsed is not None:
             return parsed
+    return None
+
+
+# The lead picture, as the page names it for link previews; the first usable one wins.
+_IMAGE_META = (
+    '//meta[@property="og:image:secure_url" or @property="og:image" or @property="og:image:url"'
+    ' or @name="og:image" or @name="twitter:image" or @name="twitter:image:src"'
+    ' or @property="twitter:image"]/@content'
+)
+
+
+def _image(tree: Any, page_url: str) -> str | None:
+    """The page's lead picture, absolute, when it is an http(s) URL (whether its address may be used
+    is the fetcher's call: bot/intake/polling.py checks it like a link)."""
+    for value in tree.xpath(_IMAGE_META):
+        found = image_url(urljoin(page_url, value.strip())) if value.strip() else None
+        if found is not None:
+            return found
     return None
 
 
@@ -164,6 +183,7 @@ def extract_page(html: str, url: str) -> PageContent:
         published=published,
         sitename=sitename,
         related=_related(tree, url, canonical),
+        image=_image(tree, url),
     )
 
 
@@ -205,8 +225,10 @@ def build_page_article(
     entry_title: str | None = None,
     entry_summary: str | None = None,
     entry_published: datetime | None = None,
+    entry_image: str | None = None,
 ) -> Article:
-    """The Article for a feed entry or a page; the entry's summary stands in when the page has no body."""
+    """The Article for a feed entry or a page; the entry's summary stands in when the page has no body.
+    Its picture is the page's own, else the one the feed gave the entry."""
     text = _drop_title_lines(page.text, entry_title) if page is not None else ""
     url = page.url if page is not None else normalize_url(link)
     if not text:
@@ -223,6 +245,7 @@ def build_page_article(
         "source": source or (page.sitename if page is not None else None),
         "published": published.isoformat() if published else None,
         "related": list(page.related) if page is not None else [],
+        "image": (page.image if page is not None else None) or entry_image,
     }
     article = build_article(article_id_for(url), text, meta)
     if not article.sentences:

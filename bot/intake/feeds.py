@@ -10,6 +10,8 @@ from typing import Any
 
 import feedparser
 
+from retrieval import image_url
+
 from bot.intake.fetch import FetchResult
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,7 @@ class Entry:
     title: str | None
     summary: str | None
     published: datetime | None
+    image: str | None = None  # the picture the feed gives the entry: enclosure, media:content/thumbnail
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,26 @@ def _entry_time(entry: Any) -> datetime | None:
         value = entry.get(key)
         if value:
             return datetime.fromtimestamp(timegm(value), tz=timezone.utc)
+    return None
+
+
+def _is_image(item: Any) -> bool:
+    kind = str(item.get("type") or "").lower()
+    medium = str(item.get("medium") or "").lower()
+    return kind.startswith("image/") or medium == "image" or (not kind and not medium)
+
+
+def _entry_image(entry: Any) -> str | None:
+    """The entry's picture: an image enclosure, then media:content, then media:thumbnail (a media
+    element that says nothing of its type is taken for a picture, as feed readers do; an enclosure
+    must say image/*: most enclosures are podcasts)."""
+    enclosures = [e.get("href") for e in entry.get("enclosures") or () if str(e.get("type") or "").lower().startswith("image/")]
+    contents = [m.get("url") for m in entry.get("media_content") or () if _is_image(m)]
+    thumbnails = [t.get("url") for t in entry.get("media_thumbnail") or ()]
+    for candidate in (*enclosures, *contents, *thumbnails):
+        found = image_url(candidate)
+        if found is not None:
+            return found
     return None
 
 
@@ -75,6 +98,7 @@ def parse_feed(result: FetchResult) -> Feed | None:
                 title=(item.get("title") or "").strip() or None,
                 summary=item.get("summary") or None,
                 published=_entry_time(item),
+                image=_entry_image(item),
             )
         )
     if malformed:

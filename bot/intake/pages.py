@@ -33,6 +33,7 @@ def build_fetched_page(
     entry_title: str | None,
     entry_summary: str | None,
     entry_published: datetime | None,
+    entry_image: str | None = None,
 ) -> tuple[Article, str]:
     """The article in a fetched page (its entry's summary standing in for a page with no body) and its
     fingerprint; runs in the worker. Raises what decoding and extraction raise (DecodeError,
@@ -45,6 +46,7 @@ def build_fetched_page(
         entry_title=entry_title,
         entry_summary=entry_summary,
         entry_published=entry_published,
+        entry_image=entry_image,
     )
     return article, article.fingerprint
 
@@ -68,11 +70,12 @@ async def build_page(
     entry_title: str | None = None,
     entry_summary: str | None = None,
     entry_published: datetime | None = None,
+    entry_image: str | None = None,
 ) -> tuple[Article, str]:
     """`build_fetched_page` in the page worker, within `timeout` seconds, else PageBuildError."""
     try:
         built: tuple[Article, str] = await _pool.run(
-            "page", result, link, source, entry_title, entry_summary, entry_published, timeout=timeout
+            "page", result, link, source, entry_title, entry_summary, entry_published, entry_image, timeout=timeout
         )
     except WorkerTimeoutError:
         raise PageBuildError(f"no article built from the page within {timeout:g} s") from None

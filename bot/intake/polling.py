@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import httpx
@@ -58,10 +59,11 @@ async def _entry_article(
     client: httpx.AsyncClient, entry: Entry, source: str | None, settings: Settings, policy: AddressPolicy
 ) -> tuple[Article, str]:
     """Fetch one entry's page and build its article (with its fingerprint) in the page worker; a page
-    that fails outright keeps its error, one with no body falls back to the entry's summary."""
+    that fails outright keeps its error, one with no body falls back to the entry's summary. The
+    picture the page or the entry names is then held to the feed's SSRF guard (vetted_image)."""
     result = await fetch(client, entry.link, max_bytes=settings.fetch_max_bytes, timeout=settings.fetch_timeout,
                          policy=policy)
-    return await build_page(
+    article, digest = await build_page(
         result,
         link=entry.link,
         source=source,
@@ -69,7 +71,25 @@ async def _entry_article(
         entry_title=entry.title,
         entry_summary=entry.summary,
         entry_published=entry.published,
+        entry_image=entry.image,
     )
+    return await vetted_image(article, policy, settings), digest
+
+
+async def vetted_image(article: Article, policy: AddressPolicy, settings: Settings) -> Article:
+    """`article` without its picture unless the picture's URL passes the SSRF guard that its page's
+    links do: http(s), and a private or loopback address only from a feed or page on one itself.
+    Telegram fetches the picture, not us; but a public feed must not make the bot hand out (or a
+    later fetch follow) an address inside the network it runs in."""
+    if article.image is None:
+        return article
+    try:
+        async with asyncio.timeout(settings.fetch_timeout):
+            await policy.check(article.image)
+    except (FetchError, TimeoutError) as exc:
+        log.info("picture of %s dropped: %s", article.url, str(exc) or "no address in time")
+        return replace(article, image=None)
+    return article
 
 
 async def _store(
@@ -292,5 +312,7 @@ async def ingest_url(storage: Storage, url: str, settings: Settings) -> IngestSu
             log.warning("%s: %s", url, exc)
             summary.failed.append((url, str(exc)))
             return summary
-        await _store(storage, built, None, summary, url, settings)
+        article, digest = built  # the fingerprint is the title's and sentences', not the picture's
+        article = await vetted_image(article, await AddressPolicy.for_origin(url, settings.fetch_timeout), settings)
+        await _store(storage, (article, digest), None, summary, url, settings)
         return summary

@@ -90,7 +90,7 @@ class ArticleStore(Database):
             )
             row_id = await tx.insert_id(
                 "INSERT INTO articles (article_id, title, source, url, canonical_url, content_hash,"
-                " published, ingested_at, feed_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " published, ingested_at, feed_url, image_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     article.id,
                     article.title,
@@ -101,6 +101,7 @@ class ArticleStore(Database):
                     _published_text(article.published),
                     now,
                     feed_url,
+                    article.image,
                 ),
             )
             await tx.executemany(
@@ -175,10 +176,10 @@ class ArticleStore(Database):
                 ids.add(article.id)
                 hashes.add(digest)
                 row = await tx.insert_id(
-                    "INSERT INTO articles (article_id, title, source, url, content_hash, published, ingested_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO articles (article_id, title, source, url, content_hash, published, ingested_at,"
+                    " image_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (article.id, article.title, article.source, article.url, digest,
-                     _published_text(article.published), now),
+                     _published_text(article.published), now, article.image),
                 )
                 stored.append((row, article))
                 sentences += [(row, i, s) for i, s in enumerate(article.sentences)]
@@ -215,7 +216,9 @@ class ArticleStore(Database):
 
     async def _load(self, where: str, params: Sequence[Any], order: str = "a.id") -> list[tuple[int, Article]]:
         heads = await self._fetchall(
-            f"SELECT a.id, a.article_id, a.title, a.source, a.url, a.published FROM articles a"
+            # A picture Telegram refused is not offered again: the article is pushed as text.
+            f"SELECT a.id, a.article_id, a.title, a.source, a.url, a.published,"
+            f" CASE WHEN a.image_refused IS NULL THEN a.image_url END FROM articles a"
             f" WHERE {where} ORDER BY {order}",
             params,
         )
@@ -246,9 +249,10 @@ class ArticleStore(Database):
                     source=source,
                     url=url,
                     published=parse_published(published),
+                    image=image,
                 ),
             )
-            for row, article_id, title, source, url, published in heads
+            for row, article_id, title, source, url, published, image in heads
         ]
 
     async def all_articles(
@@ -286,6 +290,12 @@ class ArticleStore(Database):
         if not rows:
             return []
         return await self._load(f"a.id IN ({','.join('?' * len(rows))})", list(rows))
+
+    async def refuse_image(self, url: str, reason: str) -> None:
+        """Telegram refused the picture at `url`: every article naming it is pushed as text from now on,
+        to every chat. (Rare, so a scan: no index on image_url for every article's sake.)"""
+        await self._transaction([(
+            "UPDATE articles SET image_refused = ? WHERE image_url = ? AND image_refused IS NULL", (reason[:500], url))])
 
     async def article(self, row_id: int) -> Article | None:
         found = await self._load("a.id = ?", (row_id,))

@@ -164,7 +164,13 @@ MIGRATIONS: list[str] = [
         added_at TEXT NOT NULL
     );
     """,
-    # 8: article embeddings (issue 19): per article, the encoder and recipe that made them (`model`,
+    # 8: the story's picture (issue 18): the lead image's URL the page or feed named, and Telegram's
+    # reason once it refused that picture (the article is then pushed as text, never tried again).
+    """
+    ALTER TABLE articles ADD COLUMN image_url TEXT;
+    ALTER TABLE articles ADD COLUMN image_refused TEXT;
+    """,
+    # 9: article embeddings (issue 19): per article, the encoder and recipe that made them (`model`,
     # retrieval.meaning.vectors.model_key), its story vector and (for the newest days) one vector per
     # body sentence, as float16 bytes; NULL sentences: not embedded. Vectors under another model are stale.
     """
@@ -332,7 +338,12 @@ PG_MIGRATIONS: list[str] = [
         added_at TEXT NOT NULL
     );
     """,
-    # 8: article embeddings (issue 19).
+    # 8: the story's picture (issue 18).
+    """
+    ALTER TABLE articles ADD COLUMN image_url TEXT;
+    ALTER TABLE articles ADD COLUMN image_refused TEXT;
+    """,
+    # 9: article embeddings (issue 19).
     """
     CREATE TABLE article_vectors (
         article BIGINT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,

@@ -21,6 +21,7 @@ from bot.core.service import NewsService
 from bot.storage import BLOCKED, FAILED, SENDING, SENT, TopicPush
 from bot.telegram import render_subscriptions as render
 from bot.telegram.lanes import ChatLanes
+from bot.telegram.render import as_photo
 from bot.telegram.sending import Pushed, push
 
 log = logging.getLogger(__name__)
@@ -95,14 +96,22 @@ async def _send(
             items.append(render.Alert(article, owed.sentence, service.alerts.terms(owed.topic),
                                       topic.text if topic else None))
     pieces = render.render_alerts(items)
+    # One article's alert carries its picture when the alert fits a caption (a bundle is several stories).
+    photo = as_photo(pieces, items[0].article.image) if len(items) == 1 else None
     bundle = group[0].article_row
+
+    async def photo_refused(reason: str) -> None:
+        if photo is not None:
+            await storage.refuse_image(photo.url, reason)
+
     await storage.record_topic_pushes(group, SENDING, bundle)
 
     async def aside(wait: float) -> None:
         step_aside()
 
     outcome, detail = (Pushed.SENT, None) if not pieces else await push(
-        bot, chat_id, pieces, max(p.attempts for p in group), stopping=service.stopping, before_wait=aside)
+        bot, chat_id, pieces, max(p.attempts for p in group), stopping=service.stopping, before_wait=aside,
+        photo=photo, photo_refused=photo_refused)
     if pieces:
         service.metrics.pushed("alert", outcome.value)
     if outcome is Pushed.BLOCKED:

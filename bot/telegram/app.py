@@ -20,7 +20,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.core.service import NewsService
 from bot.settings import Settings, SettingsError
-from bot.telegram import admin_handlers, handlers, subscription_handlers
+from bot.telegram import admin_handlers, handlers, render_admin, subscription_handlers
 from bot.telegram.context import CONTEXT_TYPES, SERVICE_KEY, attach_service
 from bot.telegram.jobs import DELIVERY_JOB, REFRESH_JOB, delivery_job, feeds_job, purge_job, refresh_job
 from bot.telegram.monitoring import start_monitoring, stop_monitoring
@@ -155,6 +155,8 @@ def register_handlers(application: Application) -> None:
     )
     application.add_handler(CallbackQueryHandler(subscription_handlers.on_plan_button, pattern=f"^{CALLBACK_PLAN}"))
     application.add_handler(
+        CallbackQueryHandler(admin_handlers.on_feeds_opml, pattern=f"^{render_admin.CALLBACK_FEEDS_OPML}$"))
+    application.add_handler(
         CallbackQueryHandler(handlers.on_answer_button, pattern=f"^({CALLBACK_MORE}|{CALLBACK_SOURCE}):")
     )
     application.add_handler(CallbackQueryHandler(handlers.on_button))
@@ -169,6 +171,10 @@ def register_handlers(application: Application) -> None:
     application.add_handler(MessageHandler(text & private, handlers.on_private_text))
     # Group chatter not meant for the bot matches nothing and is left alone.
     application.add_handler(MessageHandler(text & groups & ADDRESSED_TO_BOT, handlers.on_group_text))
+    # Documents: an admin's OPML feed list (in private, or anywhere with /addfeed as the caption).
+    application.add_handler(MessageHandler(
+        new & filters.Document.ALL & (private | filters.CaptionRegex(admin_handlers.ADDFEED_CAPTION)),
+        admin_handlers.on_document))
     # In groups people share photos and stickers with each other all the time: quiet there.
     application.add_handler(MessageHandler(new & NON_TEXT & private, handlers.on_non_text))
     application.add_error_handler(handlers.on_error)

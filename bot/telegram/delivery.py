@@ -28,12 +28,16 @@ from telegram import Bot
 from bot.core.service import NewsService
 from bot.storage import FAILED, SENT, Delivery
 from bot.telegram import render
+from bot.telegram.render import PhotoPost
 from bot.telegram.alerts import deliver_topic_pushes
 from bot.telegram.digests import deliver_digests
 from bot.telegram.lanes import ChatLanes
 from bot.telegram.sending import Pushed, push
 
 log = logging.getLogger(__name__)
+
+# An article's push, rendered once per run: the text pieces, and the photo variant when it has a picture.
+Rendered = tuple[list[str], PhotoPost | None]
 
 # Deliveries claimed at a time: few, so that a worker that dies strands few until its lease runs out.
 CLAIM_BATCH = 10
@@ -76,7 +80,7 @@ async def _claim_and_send(bot: Bot, service: NewsService, lanes: ChatLanes) -> D
     worker, lease = settings.worker, settings.delivery_lease_seconds
     run = DeliveryRun()
     started = datetime.now(timezone.utc)
-    rendered: dict[int, list[str]] = {}
+    rendered: dict[int, Rendered] = {}
     lost_races = 0
     after = (0, 0)  # the last pair claimed: each claim searches past it
     if service.waiting_from_row is None:
@@ -118,7 +122,7 @@ async def _claim_and_send(bot: Bot, service: NewsService, lanes: ChatLanes) -> D
 
 
 async def _deliver_one(
-    bot: Bot, service: NewsService, delivery: Delivery, rendered: dict[int, list[str]], run: DeliveryRun,
+    bot: Bot, service: NewsService, delivery: Delivery, rendered: dict[int, Rendered], run: DeliveryRun,
     step_aside: Callable[[], None],
 ) -> None:
     """Send one claimed delivery and record how it went; `step_aside()` before a flood wait."""
@@ -131,14 +135,22 @@ async def _deliver_one(
         return
     if row not in rendered:
         article = await storage.article(row)
-        rendered[row] = render.render_push(article) if article else []
+        rendered[row] = (render.render_push(article), render.push_photo(article)) if article else ([], None)
+    pieces, photo = rendered[row]
 
     async def keep_claims(wait: float) -> None:
         step_aside()  # only this chat waits: the run goes on with the others
         await storage.extend_claims(worker, wait + lease)
 
+    async def photo_refused(reason: str) -> None:
+        # Refused for one chat is refused for all: the rest of this run, and every later one, send text.
+        rendered[row] = (pieces, None)
+        if photo is not None:
+            await storage.refuse_image(photo.url, reason)
+
     outcome, detail = await push(
-        bot, chat, rendered[row], delivery.attempts, stopping=service.stopping, before_wait=keep_claims)
+        bot, chat, pieces, delivery.attempts, stopping=service.stopping, before_wait=keep_claims,
+        photo=photo, photo_refused=photo_refused)
     if outcome is Pushed.BLOCKED:
         # Blocked, kicked or deleted: nobody to push to, and nothing to keep about the chat.
         await service.forget_chat(chat)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -32,6 +33,10 @@ PUSH_SENTENCES = 2
 SHOWN_TITLE_CHARS = 200
 PUSH_EXCERPT_CHARS = 800
 QUOTE_CHARS = 1000
+# Telegram's limit on a photo's caption, after entity parsing; a shorter excerpt than this is not
+# worth showing under a picture.
+MAX_CAPTION = 1024
+MIN_CAPTION_EXCERPT = 60
 
 # No "<" inside: a stray one cannot make every later "<" rescan the text to its end.
 _TAG = re.compile(r"<[^<>]+>")
@@ -189,6 +194,52 @@ def render_push(article: Article) -> list[str]:
         excerpt = clip(" ".join(article.sentences[:PUSH_SENTENCES]), PUSH_EXCERPT_CHARS)
         blocks.append(f"<blockquote>{esc(excerpt)}</blockquote>")
     return split_blocks(blocks)
+
+
+@dataclass(frozen=True)
+class PhotoPost:
+    """A push sent as a picture (sendPhoto, by URL) with the push's HTML as its caption."""
+
+    url: str
+    caption: str
+
+
+def visible_length(fragment: str) -> int:
+    """How long Telegram counts an HTML fragment once its entities are parsed (UTF-16 units)."""
+    return tg_length(strip_tags(fragment))
+
+
+def push_photo(article: Article) -> PhotoPost | None:
+    """The push of an article that has a picture, as a photo with the push as caption, within
+    Telegram's 1,024-character caption limit: the excerpt (already a teaser, cut with «…») is
+    shortened to fit. When the header, title and link alone do not fit, None: the picture is skipped
+    and the push goes as text. Never a second message: a push is one message, the unit the delivery
+    log records as sent (a crash between two would re-send the picture)."""
+    if not article.image or not article.image.startswith(("http://", "https://")):
+        return None
+    caption = "\n\n".join([f"🆕 {texts.NEW_ARTICLE}", "\n".join(article_lines(article))])
+    room = MAX_CAPTION - visible_length(caption) - 2  # the blank line before the excerpt
+    if room < 0:
+        return None
+    if article.sentences and room >= MIN_CAPTION_EXCERPT:
+        text = " ".join(article.sentences[:PUSH_SENTENCES])
+        limit = min(PUSH_EXCERPT_CHARS, room)
+        # clip() counts characters, Telegram UTF-16 units: shrink until it fits (rarely more than once).
+        while limit >= MIN_CAPTION_EXCERPT:
+            excerpt = esc(clip(text, limit))
+            if tg_length(html.unescape(excerpt)) <= room:
+                caption += f"\n\n<blockquote>{excerpt}</blockquote>"
+                break
+            limit -= max(1, tg_length(html.unescape(excerpt)) - room)
+    return PhotoPost(article.image, caption)
+
+
+def as_photo(pieces: Sequence[str], image: str | None) -> PhotoPost | None:
+    """A one-message push (a topic alert) as a photo with that message as caption, when it has a
+    picture and fits Telegram's caption limit whole; otherwise None: the picture is skipped."""
+    if not image or not image.startswith(("http://", "https://")) or len(pieces) != 1:
+        return None
+    return PhotoPost(image, pieces[0]) if visible_length(pieces[0]) <= MAX_CAPTION else None
 
 
 def strip_tags(fragment: str) -> str:

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
 from bot.core.alerts import FollowOutcome, Followed
 from bot.core.channels import ChannelError, ChannelRequest
 from bot.core.digests import PlanError
-from bot.core.feed_admin import FeedChange, FeedOutcome, FeedStatus
+from bot.core.feed_admin import FeedChange, FeedOutcome, FeedStatus, OPMLImport
 from bot.core.results import Plan
 from bot.telegram import texts
 from bot.telegram.render import esc, split_blocks
 from bot.telegram.render_subscriptions import render_followed, render_plan, render_plan_error
 
 ERROR_CHARS = 200
+CALLBACK_FEEDS_OPML = "feeds_opml"
 
 
 def render_feed_change(change: FeedChange | None) -> str:
@@ -54,6 +57,26 @@ def render_feeds(statuses: Sequence[FeedStatus] | None) -> list[str]:
         lines.append(esc(f"{health} · {texts.FEED_ARTICLES.format(count=state.articles if state else 0)} · {origin}"))
         blocks.append("\n".join(lines))
     return split_blocks(blocks)
+
+
+# An import's refusals listed one per line, at most this many (a 5,000-feed file is one message).
+MAX_REFUSALS_SHOWN = 20
+
+
+def render_opml_import(result: OPMLImport | None) -> list[str]:
+    if result is None:
+        return [esc(texts.ADMINS_ONLY)]
+    lines = [esc(texts.OPML_IMPORTED.format(
+        added=len(result.added), followed=len(result.followed), refused=len(result.refused)))]
+    for url, why in result.refused[:MAX_REFUSALS_SHOWN]:
+        lines.append(esc(texts.OPML_REFUSED_LINE.format(url=url[:ERROR_CHARS], why=why[:ERROR_CHARS])))
+    if len(result.refused) > MAX_REFUSALS_SHOWN:
+        lines.append(esc(texts.OPML_MORE_REFUSED.format(count=len(result.refused) - MAX_REFUSALS_SHOWN)))
+    return split_blocks(["\n".join(lines)])
+
+
+def feeds_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(texts.BUTTON_FEEDS_OPML, callback_data=CALLBACK_FEEDS_OPML)]])
 
 
 def render_channel_error(error: ChannelError) -> str:

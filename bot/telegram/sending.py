@@ -20,6 +20,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot.logs import redact
 from bot.telegram import render
 from bot.telegram.ratelimit import ChatRateLimiter, Flood, retry_seconds
+from bot.telegram.render import PhotoPost
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,15 @@ SendFunction = Callable[..., Awaitable[Any]]
 
 # Telegram's descriptions for an HTML message it cannot take (see core.telegram.org/bots/api).
 _MARKUP_REFUSALS = ("can't parse entities", "message is too long", "text is too long")
+
+
+# Telegram's descriptions for a picture it cannot use, whichever chat it goes to: a URL it cannot
+# fetch, a page that is not an image, a file too large or of a shape it does not take.
+_PHOTO_REFUSALS = (
+    "wrong type of the web page content", "failed to get http url content", "wrong file identifier",
+    "http url specified", "wrong remote file", "photo_invalid", "image_process_failed", "photo_save_file",
+    "file is too big", "photo_ext_invalid", "wrong http url",
+)
 
 
 def refused_markup(exc: BadRequest) -> bool:
@@ -61,6 +71,9 @@ MAX_ATTEMPTS = 8
 # the push is postponed to the next run, so one chat's limit never holds the delivery lock for long.
 MAX_FLOOD_WAITS = 3
 MAX_FLOOD_WAIT_SECONDS = 30.0
+# A push whose picture could not be sent in this many runs (network trouble, timeouts while Telegram
+# fetches it) goes as text from then on: the picture must not cost the reader the news.
+MAX_PHOTO_ATTEMPTS = 2
 
 
 class Stopping(Exception):
@@ -85,10 +98,11 @@ async def _pause(seconds: float, stopping: asyncio.Event) -> None:
 
 async def send_with_retries(
     bot: Bot, chat_id: int, text: str, *, stopping: asyncio.Event,
-    before_wait: Callable[[float], Awaitable[None]] | None = None, **kwargs: Any,
+    before_wait: Callable[[float], Awaitable[None]] | None = None, photo: str | None = None, **kwargs: Any,
 ) -> None:
-    """Send one message; RetryAfter waits as told (within the flood budget), network errors back off.
-    Other errors, a RetryAfter past the budget and the last network error propagate.
+    """Send one message (with `photo`: that picture, `text` its caption); RetryAfter waits as told
+    (within the flood budget), network errors back off. Other errors, a RetryAfter past the budget and
+    the last network error propagate.
     `before_wait(seconds)` runs before each flood wait (a run of pushes steps this chat aside, and keeps
     its delivery claims alive through the wait)."""
     kwargs.setdefault("parse_mode", ParseMode.HTML)  # whatever the Application's defaults say
@@ -98,7 +112,10 @@ async def send_with_retries(
         if stopping.is_set():
             raise Stopping
         try:
-            await bot.send_message(chat_id, text, **kwargs)
+            if photo is not None:
+                await bot.send_photo(chat_id, photo, caption=text, **kwargs)
+            else:
+                await bot.send_message(chat_id, text, **kwargs)
             return
         except RetryAfter as exc:
             wait = retry_seconds(exc)
@@ -136,16 +153,44 @@ def worth_retrying(exc: TelegramError) -> bool:
     return isinstance(exc, RetryAfter) or (isinstance(exc, NetworkError) and not isinstance(exc, BadRequest))
 
 
+def refused_photo(exc: BadRequest) -> bool:
+    """Telegram could not use the picture itself (so no chat will get it): not a chat's problem."""
+    return any(part in exc.message.lower() for part in _PHOTO_REFUSALS)
+
+
+async def _send_photo_or_text(
+    sender: SendFunction, chat_id: int, pieces: Sequence[str], photo: PhotoPost,
+    photo_refused: Callable[[str], Awaitable[None]] | None,
+) -> None:
+    """The push as a picture with its caption; if Telegram refuses the picture (or the caption), the
+    text push instead, in the same attempt. A refusal of the picture itself is reported through
+    `photo_refused`, so the article is never offered with it again."""
+    try:
+        await sender(photo.caption, photo=photo.url)
+        return
+    except BadRequest as exc:
+        log.warning("Telegram refused a picture for chat %s (%s): sending the text", chat_id, exc.message)
+        if refused_photo(exc) and photo_refused is not None:
+            await photo_refused(exc.message)
+    await send_pieces(sender, pieces)
+
+
 async def push(
     bot: Bot, chat_id: int, pieces: Sequence[str], attempts: int, *, stopping: asyncio.Event,
     before_wait: Callable[[float], Awaitable[None]] | None = None,
+    photo: PhotoPost | None = None, photo_refused: Callable[[str], Awaitable[None]] | None = None,
 ) -> tuple[Pushed, str | None]:
     """Send one push (article, alert or digest) that has been tried `attempts` times before this one;
-    what came of it, with the error's text (token redacted: it is kept in the database)."""
+    what came of it, with the error's text (token redacted: it is kept in the database).
+    With `photo`, the push is that picture with its caption, falling back to `pieces` as text (at once
+    when Telegram refuses the picture; after MAX_PHOTO_ATTEMPTS runs when it cannot be sent)."""
     try:
         sender = partial(send_with_retries, bot, chat_id, stopping=stopping, before_wait=before_wait,
                          **push_arguments(bot))
-        await send_pieces(sender, pieces)
+        if photo is not None and attempts < MAX_PHOTO_ATTEMPTS:
+            await _send_photo_or_text(sender, chat_id, pieces, photo, photo_refused)
+        else:
+            await send_pieces(sender, pieces)
     except Stopping:
         return Pushed.POSTPONED, "stopping"  # its send had not begun: the next start sends it
     except Forbidden as exc:

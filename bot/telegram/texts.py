@@ -31,7 +31,8 @@ HELP_HTML = (
 )
 HELP_ADMIN_HTML = (
     "\n\n<b>للمشرفين:</b>\n/stats — إحصاءات البوت\n"
-    "/feeds — الخلاصات وحالتها\n/addfeed رابط — أضف خلاصة\n/removefeed رابط — أزل خلاصة\n"
+    "/feeds — الخلاصات وحالتها (وملف OPML بها)\n/addfeed رابط — أضف خلاصة (أو أرسل ملف OPML لإضافة خلاصاته كلها)\n"
+    "/removefeed رابط — أزل خلاصة\n"
     "/channel @قناة all|topic موضوع|digest|off — النشر في قناة أنا مشرف فيها"
 )
 ADMINS_ONLY = "هذا الأمر متاح للمشرفين فقط."
@@ -127,7 +128,7 @@ def hours_text(n: int) -> str:
     return f"{n} ساعات" if n <= 10 else f"{n} ساعة"
 
 # Feeds managed from Telegram (admins: /addfeed, /feeds, /removefeed).
-ADDFEED_USAGE = "اكتب رابط الخلاصة بعد الأمر، مثلًا: /addfeed https://example.com/rss.xml"
+ADDFEED_USAGE = "اكتب رابط الخلاصة بعد الأمر، مثلًا: /addfeed https://example.com/rss.xml — أو أرسل ملف OPML لإضافة كل خلاصاته."
 FEED_ADDED = "أضفت الخلاصة «{title}» ({entries} خبرًا فيها الآن). سأجلبها مع الخلاصات الأخرى دون إعادة تشغيل."
 FEED_EXISTS = "هذه الخلاصة متابعة بالفعل."
 FEED_INVALID = "لم أستطع استعمال هذا الرابط خلاصةً للأخبار: {reason}"
@@ -143,6 +144,13 @@ FEED_NEVER = "⏳ لم تُجلب بعد"
 FEED_ARTICLES = "{count} خبرًا مخزنًا"
 FEED_FROM_SETTINGS = "من الإعدادات"
 FEED_FROM_CHAT = "أضيفت من تيليجرام"
+BUTTON_FEEDS_OPML = "📄 القائمة بصيغة OPML"
+FEEDS_OPML_CAPTION = "الخلاصات المتابعة بصيغة OPML: يستوردها أي قارئ خلاصات، وتعيدها إليّ ملفًّا."
+OPML_IMPORTED = "استوردت ملف OPML. خلاصات أضفتها: {added} · متابَعة من قبل: {followed} · مرفوضة: {refused}"
+OPML_REFUSED_LINE = "• {url} — {why}"
+OPML_MORE_REFUSED = "… و{count} غيرها."
+OPML_INVALID = "لم أستطع قراءة ملف OPML هذا، ولم أغيّر شيئًا: {reason}"
+OPML_TOO_LARGE = "ملف OPML هذا أكبر من {kb} كيلوبايت، ولم أغيّر شيئًا."
 
 # Channels (admins: /channel).
 CHANNEL_USAGE = (

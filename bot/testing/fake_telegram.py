@@ -21,6 +21,7 @@ FAKE_TOKEN = "123456789:HARNESS-fake-token-0123456789abcdef"
 BOT_ID = 123456789
 BOT_USERNAME = "newsbot_harness_bot"
 MAX_TEXT = 4096
+MAX_CAPTION = 1024
 _ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "blockquote",
                  "tg-spoiler", "span", "tg-emoji"}
 
@@ -92,8 +93,8 @@ class _TelegramHTML(HTMLParser):
         self.text.append(data)
 
 
-def check_html(text: str) -> str | None:
-    """Telegram's complaint about an HTML message, or None if it would be accepted."""
+def check_html(text: str, limit: int = MAX_TEXT, caption: bool = False) -> str | None:
+    """Telegram's complaint about an HTML message (or a photo's caption), or None if it would be accepted."""
     if re.search(r"&(?![a-zA-Z]+;|#\d+;|#x[0-9a-fA-F]+;)", text):
         return "Bad Request: can't parse entities: unescaped &"
     parser = _TelegramHTML()
@@ -102,9 +103,9 @@ def check_html(text: str) -> str | None:
     if parser.error or parser.stack:
         return f"Bad Request: can't parse entities: {parser.error or 'unclosed tag'}"
     visible = "".join(parser.text)
-    if len(visible.encode("utf-16-le")) // 2 > MAX_TEXT:
-        return "Bad Request: message is too long"
-    if not visible.strip():
+    if len(visible.encode("utf-16-le")) // 2 > limit:
+        return "Bad Request: message caption is too long" if caption else "Bad Request: message is too long"
+    if not visible.strip() and not caption:
         return "Bad Request: message text is empty"
     return None
 
@@ -120,6 +121,10 @@ class FakeRequest(BaseRequest):
         # Chats getChat knows, by @username and by id, with the bot's status there (getChatMember).
         self.chats: dict[str, dict[str, Any]] = {}
         self.bot_status: dict[int, dict[str, Any]] = {}
+        # sendPhoto: picture URLs Telegram refuses, with its 400 description.
+        self.photo_refusals: dict[str, str] = {}
+        # Files users sent, by file_id: getFile describes them, the file URL serves their bytes.
+        self.files: dict[str, bytes] = {}
 
     def add_channel(self, username: str, chat_id: int, title: str, *, bot_status: str = "administrator",
                     can_post: bool = True, chat_type: str = "channel") -> None:
@@ -156,6 +161,10 @@ class FakeRequest(BaseRequest):
         """Messages the bot sent (successfully), to one chat or all."""
         return [c for c in self.calls if c.ok and c.method == "sendMessage" and (chat_id is None or c.chat_id == chat_id)]
 
+    def photos(self, chat_id: int | None = None) -> list[Call]:
+        """Pictures the bot sent (successfully), to one chat or all."""
+        return [c for c in self.calls if c.ok and c.method == "sendPhoto" and (chat_id is None or c.chat_id == chat_id)]
+
     def _failure_for(self, method: str, chat_id: int | None) -> Failure | None:
         for failure in self.failures:
             if failure.method == method and (failure.chat_id is None or failure.chat_id == chat_id):
@@ -170,7 +179,13 @@ class FakeRequest(BaseRequest):
         self, url: str, method: str, request_data: RequestData | None = None, **timeouts: Any
     ) -> tuple[int, bytes]:
         endpoint = url.rsplit("/", 1)[-1]
+        if "/file/bot" in url:  # a file download (File.download_*): its bytes, not a JSON answer
+            self.calls.append(Call("download", {"file_id": endpoint}))
+            return (200, self.files[endpoint]) if endpoint in self.files else (404, b"Not Found")
         params = dict(request_data.parameters) if request_data else {}
+        if request_data is not None and request_data.contains_files:
+            # An upload (sendDocument): the file's name and bytes, under the parameter's name.
+            params["files"] = {key: (value[0], value[1]) for key, value in (request_data.multipart_data or {}).items()}
         call = Call(endpoint, params)
         hold = self._holds.get(call.chat_id) if call.chat_id is not None else None
         if hold is not None:
@@ -188,11 +203,16 @@ class FakeRequest(BaseRequest):
             if failure.kind == "timeout":
                 raise TimedOut("simulated timeout")
             return _error(failure)
+        problem = None
         if endpoint in ("sendMessage", "editMessageText") and params.get("parse_mode") == "HTML":
             problem = check_html(str(params.get("text", "")))
-            if problem:
-                call.ok = False
-                return 400, json.dumps({"ok": False, "error_code": 400, "description": problem}).encode()
+        elif endpoint == "sendPhoto":
+            problem = self.photo_refusals.get(str(params.get("photo")))
+            if problem is None and params.get("parse_mode") == "HTML":
+                problem = check_html(str(params.get("caption", "")), MAX_CAPTION, caption=True)
+        if problem:
+            call.ok = False
+            return 400, json.dumps({"ok": False, "error_code": 400, "description": problem}).encode()
         return 200, json.dumps({"ok": True, "result": self._result(endpoint, params)}).encode()
 
     def _knows(self, endpoint: str, params: dict[str, Any]) -> bool:
@@ -209,12 +229,16 @@ class FakeRequest(BaseRequest):
             return []
         if endpoint == "getChat":
             return self.chats[str(params.get("chat_id"))]
+        if endpoint == "getFile":
+            file_id = str(params["file_id"])
+            return {"file_id": file_id, "file_unique_id": f"u-{file_id}", "file_size": len(self.files.get(file_id, b"")),
+                    "file_path": f"documents/{file_id}"}
         if endpoint == "getChatMember":
             user, chat = int(params["user_id"]), int(params["chat_id"])
             if user == BOT_ID and chat in self.bot_status:  # the bot's own rights in a channel
                 return _member(self.bot_status[chat])
             return chat_member(user, user in self.admins.get(chat, ()))
-        if endpoint in ("sendMessage", "editMessageText", "editMessageReplyMarkup"):
+        if endpoint in ("sendMessage", "sendPhoto", "sendDocument", "editMessageText", "editMessageReplyMarkup"):
             chat_id = params.get("chat_id", 0)
             message: dict[str, Any] = {
                 "message_id": params.get("message_id") or next(self._message_ids),
@@ -224,6 +248,11 @@ class FakeRequest(BaseRequest):
             }
             if "text" in params:
                 message["text"] = params["text"]
+            if endpoint == "sendPhoto":
+                message["photo"] = [{"file_id": "AgAC-photo", "file_unique_id": "AQAD-photo", "width": 800, "height": 450}]
+                message["caption"] = params.get("caption", "")
+            if endpoint == "sendDocument":
+                message["document"] = {"file_id": "BQAC-doc", "file_unique_id": "AgAD-doc"}
             if "reply_markup" in params:
                 markup = params["reply_markup"]
                 message["reply_markup"] = json.loads(markup) if isinstance(markup, str) else markup

@@ -101,6 +101,23 @@ class Harness:
         photo = [{"file_id": "AgACAgIAAxk", "file_unique_id": "AQAD", "width": 90, "height": 90}]
         return await self._run({"message": self.message(chat_id, photo=photo)}, chat_id)
 
+    async def send_document(self, data: bytes, file_name: str, chat_id: int = 1001, *, caption: str | None = None,
+                            chat_type: str = "private", user_id: int | None = None, file_size: int | None = None,
+                            mime_type: str = "text/x-opml") -> list[Call]:
+        """A file from a user (its bytes served to getFile and the download); `file_size` as Telegram
+        reports it (default: the real size)."""
+        file_id = f"BQAC-{next(self._ids)}"
+        self.request.files[file_id] = data
+        document = {"file_id": file_id, "file_unique_id": f"u-{file_id}", "file_name": file_name,
+                    "mime_type": mime_type, "file_size": len(data) if file_size is None else file_size}
+        extra: dict[str, Any] = {"document": document}
+        if caption is not None:
+            extra["caption"] = caption
+            if caption.startswith("/"):
+                extra["caption_entities"] = [{"type": "bot_command", "offset": 0, "length": len(caption.split()[0])}]
+        message = self.message(chat_id, chat_type=chat_type, user_id=user_id, **extra)
+        return await self._run({"message": message}, chat_id)
+
     async def send_voice(self, chat_id: int = 1001) -> list[Call]:
         voice = {"file_id": "AwACAgIAAxk", "file_unique_id": "AgAE", "duration": 3}
         return await self._run({"message": self.message(chat_id, voice=voice)}, chat_id)

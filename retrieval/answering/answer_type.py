@@ -13,6 +13,7 @@ from enum import Enum
 
 from retrieval.analysis.analyzer import term, words as normalized_words
 from retrieval.analysis.normalize import normalize
+from retrieval.analysis.stopwords import bare_question_word
 
 
 class AnswerType(Enum):
@@ -37,7 +38,8 @@ def _normalized(words: str) -> set[str]:
 _DIALECT_WHO = {"مين", "منو", "مينو", "شكون"}  # unlike "من", never the preposition "from"
 _WHO = {"من", *_DIALECT_WHO}
 _WHEN = _normalized("متى امتى إمتى ايمتى إيمتى امتا إيمتا متين وقتاش فوقاش")
-_HOW_MANY = _normalized("كم كام قديش اديش قداش شقد شكد اشحال شحال")
+# بكم/بكام: "for how much" asks for a price, a number as كم does.
+_HOW_MANY = _normalized("كم كام قديش اديش قداش شقد شكد اشحال شحال بكم بكام")
 # "ما عدد ..." / "ما آخر حصيلة ..." ask for a number as "كم" does.
 _COUNT_NOUNS = {"عدد", "حصيله", "اجمالي", "مجموع"}
 _WHEN_NOUNS = {"عام", "سنه", "تاريخ", "يوم", "شهر"}
@@ -69,7 +71,8 @@ _YEAR_WORDS = _normalized("عام العام لعام بعام وعام عامي
 
 
 def answer_type(question: str) -> AnswerType | None:
-    words = normalized_words(question)
+    # A follow-up's question word carries its conjunction («ومين؟», «فمتى؟», «وبكم؟»): read it bare.
+    words = [bare_question_word(w) or w for w in normalized_words(question)]
     if not words:
         return None
     if words[0] in _WHO or (words[0] in {"و"} and len(words) > 1 and words[1] in _WHO):

@@ -60,6 +60,8 @@ class Article:
     url: str | None = None
     published: datetime | None = None
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    # The story's lead picture (an http(s) URL the page or feed named), shown with a push; not text.
+    image: str | None = None
 
     @property
     def fingerprint(self) -> str:

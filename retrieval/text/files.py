@@ -1,7 +1,8 @@
 """Reading articles from a seeds folder: `NAME.txt` plus an optional `NAME.json` sidecar.
 
-The sidecar may give `title`, `url`, `source`, `published` (ISO 8601) and `related`
-(a list of {"title", "url"}); links there come first, headlines found in the text follow.
+The sidecar may give `title`, `url`, `source`, `published` (ISO 8601), `image` (the story's picture,
+an http(s) URL) and `related` (a list of {"title", "url"}); links there come first, headlines found in
+the text follow.
 
 An article's id is its path below the folder it was found in, without `.txt` (`000_09970cd0ffa0422f`,
 `a/news`); storage makes it unique when another text holds it (bot/storage/articles.py, free_id). Every read is bounded, and only regular files
@@ -30,7 +31,7 @@ MAX_SOURCE_CHARS = 100
 # No article text comes near this; a larger file is not an article (a log, a dump, a disk image).
 MAX_ARTICLE_FILE_BYTES = 5_000_000
 MAX_SIDECAR_BYTES = 1_000_000
-_SIDECAR_TEXT_FIELDS = ("title", "url", "source", "published")
+_SIDECAR_TEXT_FIELDS = ("title", "url", "source", "published", "image")
 # Real article addresses stay far below this; a longer "URL" is a payload, not a link.
 MAX_URL_CHARS = 2_000
 # Whitespace and control characters: a browser strips them (so "java\tscript:" runs), a link never has them.
@@ -68,6 +69,7 @@ def build_article(article_id: str, text: str, meta: dict[str, Any] | None = None
         source=clip(source, MAX_SOURCE_CHARS) if source else None,
         url=web_url(meta.get("url")),
         published=parse_published(meta.get("published")),
+        image=image_url(meta.get("image")),
     )
 
 
@@ -82,6 +84,11 @@ def web_url(value: Any) -> str | None:
     except ValueError:  # a malformed IPv6 host
         return None
     return url if parts.scheme.lower() in ("http", "https") and parts.hostname else None
+
+
+def image_url(value: Any) -> str | None:
+    """`value` as a picture's URL: the rule of links (Telegram takes a picture by URL over http(s) only)."""
+    return web_url(value)
 
 
 def clip(text: str, limit: int) -> str:
