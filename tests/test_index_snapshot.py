@@ -181,7 +181,7 @@ async def test_questions_do_not_wait_for_a_refresh(tmp_path: Path) -> None:
         # The refresh ran in a thread; questions kept being answered from the previous index meanwhile.
         assert len(latencies) > 1
         # 1,000 articles are analysed in the worker process, and join as if analysed here.
-        assert service._analysis is not None
+        assert service._analysis.pool is not None
         for question in ["مزارعي القطن في أسوان", "كم بلغ إنتاج البصل في طنطا في الاجتماع رقم 1071؟"]:
             assert service.index.ask(question) == NewsIndex(service.index.articles).ask(question)
     finally:
@@ -193,12 +193,12 @@ async def test_a_dead_analysis_worker_costs_no_articles(tmp_path: Path) -> None:
     await store(settings, range(10))
     service = await NewsService.start(settings)
     try:
-        workers = service._analysis_workers()
+        workers = service._analysis()
         workers.submit(os._exit, 1)  # the worker dies (as if killed): the pool is broken
         await store(settings, range(10, 210))  # another process's ingest
         assert len(await service.refresh()) == 200
         assert [a.id for a in service.index.articles] == [article(i).id for i in range(210)]
-        assert service._analysis is None  # a new worker is started next time
+        assert service._analysis.pool is None  # a new worker is started next time
     finally:
         await service.close()
 

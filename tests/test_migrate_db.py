@@ -10,21 +10,28 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+from retrieval.meaning.encoder import HashEncoder
+from retrieval.meaning.vectors import embed_articles, model_key, pack
+
 from bot.settings import PROJECT_ROOT
 from bot.storage import SENT, Storage
 from tests.test_bot_storage import make_article
 
 SECRET = "migr4te-Secret-pw"
+MODEL = model_key(HashEncoder())
 
 
 async def fill(path: Path) -> dict[str, object]:
     """A SQLite database with something in every table; what a copy must reproduce."""
     async with await Storage.open(path) as storage:
-        await storage.add_article(make_article(1, datetime(2026, 11, 1, tzinfo=timezone.utc)), feed_url="https://f.example/rss")
+        first = make_article(1, datetime(2026, 11, 1, tzinfo=timezone.utc))
+        await storage.add_article(first, feed_url="https://f.example/rss",
+                                  vectors=embed_articles(HashEncoder(), [first], sentences=True)[0], model=MODEL)
         await storage.remember_chat(-1001234567890, "supergroup", "مجموعة الأخبار")
         await storage.subscribe(-1001234567890)
         await storage.subscribe(42)
         rows = [await storage.add_article(make_article(n)) for n in (2, 3)]
+        await storage.store_vectors(MODEL, [(rows[0], embed_articles(HashEncoder(), [make_article(2)])[0])])
         await storage.record_delivery(rows[0], 42, SENT)
         await storage.log_query(42, "من فاز؟", True, 3.25)
         await storage.log_query(None, "سؤال", False, 1.5)
@@ -42,6 +49,8 @@ async def snapshot(storage: Storage) -> dict[str, object]:
         "counts": await storage.counts(),
         "feeds": await storage.feed_states(),
         "entry": await storage.feed_entry("https://f.example/rss", "entry-1"),
+        "vectors": {row: (pack(v.story), None if v.sentences is None else pack(v.sentences))
+                    for row, v in (await storage.article_vectors(MODEL)).items()},
     }
 
 
@@ -69,9 +78,10 @@ def test_migrate_db_copies_everything_and_keeps_ids(tmp_path: Path, database: Pa
         target = str(tmp_path / "new.sqlite3")
     done = migrate(source, target)
     assert done.returncode == 0, done.stderr
-    assert "articles 3" in done.stdout and "sentences 6" in done.stdout and "query_log 2" in done.stdout
+    assert "articles 3" in done.stdout and "article_vectors 2" in done.stdout and "sentences 6" in done.stdout and "query_log 2" in done.stdout
     seen, new_row, query_id = asyncio.run(after_copy(target))
     assert seen == before
+    assert sorted(before["vectors"]) == [1, 2] and before["vectors"][1][1] is not None  # type: ignore[index]
     assert new_row == 4 and query_id == 3
     again = migrate(source, target)  # now the target holds data: refused, nothing changed
     assert again.returncode == 2 and "already holds data" in again.stderr and again.stderr.count("\n") == 1

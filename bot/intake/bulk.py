@@ -4,7 +4,9 @@ batches, and the analysis kept in the index snapshot beside the database.
 Per article, parsing and analysis are pure Python and CPU-bound, so they run in a process pool (one
 worker per core); the event loop only writes batches (a few statements per few hundred articles)
 and adds each batch's terms to the snapshot, which is written once at the end. A start then loads
-the snapshot instead of analysing the corpus again (bot/storage/snapshot.py).
+the snapshot instead of analysing the corpus again (bot/storage/snapshot.py). The workers also embed
+each article (bot/intake/embedding.py: its story, and its sentences when it is among the newest
+news), each with its own encoder loaded once; the vectors are stored in the articles' transaction.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -23,8 +26,10 @@ import numpy as np
 from tqdm import tqdm
 
 from retrieval import Article, Encoded, analyze, display_name, load_article_file
+from retrieval.meaning.vectors import ArticleVectors, model_key
 
 from bot.intake.charset import decode
+from bot.intake.embedding import embed, in_window, process_encoder, sentence_since, single_threaded
 from bot.intake.errors import DecodeError
 from bot.intake.summary import IngestSummary
 from bot.storage import Storage
@@ -57,11 +62,24 @@ class Chunk:
     sentences: Encoded
     # ...and their titles, one document per article.
     titles: Encoded
+    # The vectors of the files that have an article, in order, and the model key that made them
+    # (None: no encoder).
+    vectors: list[ArticleVectors] | None = None
+    model: str | None = None
 
 
-def prepare(files: Sequence[tuple[str, str | None]]) -> Chunk:
-    """Parse, fingerprint and analyse files, each with the folder it was found in (its id is its path
-    below that folder, so two folders' news.txt never collide); runs in a worker process."""
+@dataclass(frozen=True)
+class Embedding:
+    """What the workers embed with: the encoder's name (NEWSBOT_ENCODER), and the oldest article time
+    whose sentences are embedded too (None: stories only)."""
+
+    encoder: str = "none"
+    since: datetime | None = None
+
+
+def prepare(files: Sequence[tuple[str, str | None]], embedding: Embedding = Embedding()) -> Chunk:
+    """Parse, fingerprint, analyse and embed files, each with the folder it was found in (its id is its
+    path below that folder, so two folders' news.txt never collide); runs in a worker process."""
     out: list[Prepared] = []
     docs: list[list[str]] = []
     titles: list[list[str]] = []
@@ -79,7 +97,13 @@ def prepare(files: Sequence[tuple[str, str | None]]) -> Chunk:
         docs += [analyze(s) for s in article.sentences]
         titles.append(analyze(article.title))
         out.append(Prepared(name, article, article.fingerprint))
-    return Chunk(out, Encoded.of(docs), Encoded.of(titles))
+    encoder = process_encoder(embedding.encoder)
+    if encoder is None:
+        return Chunk(out, Encoded.of(docs), Encoded.of(titles))
+    articles = [p.article for p in out if p.article is not None]
+    now = datetime.now(timezone.utc)
+    vectors = embed(encoder, articles, [in_window(a, embedding.since, now) for a in articles])
+    return Chunk(out, Encoded.of(docs), Encoded.of(titles), vectors, model_key(encoder))
 
 
 def _workers(files: int) -> int:
@@ -90,22 +114,29 @@ def _workers(files: int) -> int:
 
 async def ingest_files(
     storage: Storage, paths: Sequence[tuple[Path, Path | None]], database: Path | DatabaseURL | None, *,
-    progress: bool = False,
+    progress: bool = False, encoder: str = "none", sentence_days: float = 0.0,
 ) -> IngestSummary:
-    """Store article files (each with the folder it came from, or None) in bulk and keep their analysis
-    in the index snapshot beside `database` (NEWSBOT_DATABASE; none for a database server); failures
-    are collected, never raised."""
+    """Store article files (each with the folder it came from, or None) in bulk, embedded by `encoder`
+    (NEWSBOT_ENCODER; sentences too within `sentence_days` of the newest news, see embedding.py), and
+    keep their analysis in the index snapshot beside `database` (NEWSBOT_DATABASE; none for a database
+    server); failures are collected, never raised."""
     summary = IngestSummary()
     pairs = [(str(p), str(root) if root is not None else None) for p, root in paths]
     chunks = [pairs[i : i + CHUNK] for i in range(0, len(pairs), CHUNK)]
     if not chunks:
         return summary
     snapshot = await _current_snapshot(storage, database)
+    # The window is fixed by what the database held before this ingest: an archive poured into an
+    # empty one is dated long before now, so its sentences are left to the refresh job (a bounded
+    # background cost) instead of multiplying this ingest's time by six.
+    embedding = Embedding(encoder, sentence_since(await storage.newest_article_time(), sentence_days))
     workers = _workers(len(paths))
     show = progress and len(paths) >= PROGRESS_MIN_ITEMS and sys.stderr.isatty()
     bar = tqdm(total=len(paths), desc="ingest", unit="file", file=sys.stderr, disable=not show)
     # Spawned, not forked: this process has threads (aiosqlite's), which a fork would copy mid-lock.
-    pool: Executor | None = ProcessPoolExecutor(workers, mp_context=get_context("spawn")) if workers else None
+    pool: Executor | None = (
+        ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=single_threaded) if workers else None
+    )
     loop = asyncio.get_running_loop()
     try:
         pending: deque[asyncio.Future[Chunk]] = deque()
@@ -115,7 +146,7 @@ async def ingest_files(
             while queue and (pool is None and not pending or pool is not None and len(pending) < 2 * workers):
                 chunk = queue.popleft()
                 # Without workers, in a thread: a running bot's loop (seeds at start) keeps answering.
-                pending.append(loop.run_in_executor(pool, prepare, chunk))
+                pending.append(loop.run_in_executor(pool, prepare, chunk, embedding))
             chunk = await pending.popleft()
             snapshot = await _store(storage, chunk, summary, snapshot)
             bar.update(len(chunk.files))
@@ -141,7 +172,7 @@ async def _store(storage: Storage, chunk: Chunk, summary: IngestSummary, snapsho
     ready = [p for p in chunk.files if p.article is not None]
     articles = [p.article for p in ready if p.article is not None]
     summary.failed += [(p.path, p.error or "") for p in chunk.files if p.article is None]
-    stored = await storage.store_articles(articles, [p.digest for p in ready])
+    stored = await storage.store_articles(articles, [p.digest for p in ready], chunk.vectors, chunk.model)
     # As stored: an id another text held was made unique, and the snapshot must know it by that id.
     added = [s for s in stored if s is not None]
     summary.added += len(added)

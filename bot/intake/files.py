@@ -53,7 +53,8 @@ async def ingest_items(
             summary.failed.append((display_name(item), "no .txt article files in this folder"))
         root = path if path.is_dir() else None
         files += [(p, root) for p in found]
-    summary.merge(await ingest_files(storage, files, settings.database, progress=progress))
+    summary.merge(await ingest_files(storage, files, settings.database, progress=progress, encoder=settings.encoder,
+                                     sentence_days=settings.sentence_vector_days))
     show = progress and len(urls) >= PROGRESS_MIN_ITEMS and sys.stderr.isatty()
     for url in tqdm(urls, desc="ingest", unit="url", file=sys.stderr, disable=not show):
         summary.merge(await ingest_url(storage, url, settings))

@@ -19,8 +19,10 @@ import httpx
 from tqdm import tqdm
 
 from retrieval import Article
+from retrieval.meaning.vectors import ArticleVectors, model_key
 
 from bot.age import age_cutoff, too_old
+from bot.intake.embedding import embed, in_window, process_encoder, sentence_since
 from bot.intake.extract import NoArticleError, normalize_url
 from bot.intake.feeds import Entry, Feed, FeedError
 from bot.intake.fetch import AddressPolicy, DecodeError, FetchError, FetchResult, fetch, make_client
@@ -91,10 +93,13 @@ async def vetted_image(article: Article, policy: AddressPolicy, settings: Settin
 
 
 async def _store(
-    storage: Storage, built: tuple[Article, str], feed_url: str | None, summary: IngestSummary, what: str
+    storage: Storage, built: tuple[Article, str], feed_url: str | None, summary: IngestSummary, what: str,
+    settings: Settings,
 ) -> int | None:
     article, digest = built
-    row = await storage.add_article(article, canonical_url=article.url, content_hash=digest, feed_url=feed_url)
+    vectors, model = await _embedded(storage, article, settings)
+    row = await storage.add_article(article, canonical_url=article.url, content_hash=digest, feed_url=feed_url,
+                                    vectors=vectors, model=model)
     if row is None:
         summary.duplicates += 1
         log.info("duplicate, not stored: %s", what)
@@ -102,6 +107,17 @@ async def _store(
         summary.added += 1
         log.info("stored article %s: %s", article.id, article.url)
     return row
+
+
+async def _embedded(storage: Storage, article: Article, settings: Settings) -> tuple[ArticleVectors | None, str | None]:
+    """The article's vectors and their model key (None, None without an encoder), made in a thread: the
+    engine releases the interpreter lock, so the event loop keeps answering meanwhile."""
+    encoder = process_encoder(settings.encoder)
+    if encoder is None:
+        return None, None
+    since = sentence_since(await storage.newest_article_time(), settings.sentence_vector_days)
+    (vectors,) = await asyncio.to_thread(embed, encoder, [article], [in_window(article, since)])
+    return vectors, model_key(encoder)
 
 
 async def _ingest_entries(
@@ -167,7 +183,7 @@ async def _ingest_entries(
             log.info("feed %s: article older than NEWSBOT_MAX_AGE_DAYS skipped: %s", feed_url, entry.link)
             await storage.record_feed_entry(feed_url, entry.key, OLD)
             continue
-        row = await _store(storage, outcome, feed_url, summary, entry.link)
+        row = await _store(storage, outcome, feed_url, summary, entry.link, settings)
         await storage.record_feed_entry(feed_url, entry.key, STORED if row is not None else DUPLICATE)
 
 
@@ -298,5 +314,5 @@ async def ingest_url(storage: Storage, url: str, settings: Settings) -> IngestSu
             return summary
         article, digest = built  # the fingerprint is the title's and sentences', not the picture's
         article = await vetted_image(article, await AddressPolicy.for_origin(url, settings.fetch_timeout), settings)
-        await _store(storage, (article, digest), None, summary, url)
+        await _store(storage, (article, digest), None, summary, url, settings)
         return summary

@@ -2,7 +2,7 @@
 
 `backend` (what an engine offers) → `sqlite`, `postgres` (the two engines, with `migrations`) →
 `database` (opening the engine NEWSBOT_DATABASE names) → `articles`, `chats`, `deliveries`, `feeds`,
-`queries`, `topics`, `digests` (one aggregate each) → `store` (the `Storage` the rest of the bot uses).
+`queries`, `topics`, `digests`, `vectors` (one aggregate each) → `store` (the `Storage` the rest of the bot uses).
 """
 
 from bot.storage.database import StorageError, utc_now

@@ -10,8 +10,11 @@ from typing import Any
 
 from retrieval import Article, RelatedLink, parse_published
 
+from retrieval.meaning.vectors import ArticleVectors
+
 from bot.age import age_cutoff, believable_published, cutoff_text
 from bot.storage.database import Database, utc_now
+from bot.storage.vectors import write_vectors
 
 
 def _published_text(value: datetime | None) -> str | None:
@@ -65,9 +68,12 @@ class ArticleStore(Database):
         canonical_url: str | None = None,
         content_hash: str | None = None,
         feed_url: str | None = None,
+        vectors: ArticleVectors | None = None,
+        model: str | None = None,
     ) -> int | None:
-        """Store `article` in one transaction; its row id, or None if it duplicates a stored one (same
-        text, or same canonical URL). An id another text holds is made unique (`free_id`)."""
+        """Store `article` in one transaction, with its `vectors` made by `model` when given; its row id,
+        or None if it duplicates a stored one (same text, or same canonical URL). An id another text
+        holds is made unique (`free_id`)."""
         digest = content_hash if content_hash is not None else article.fingerprint
         # Exclusive: the duplicate check and the insert must see the same articles, in every worker.
         async with self._writing(exclusive=True) as tx:
@@ -106,15 +112,28 @@ class ArticleStore(Database):
                 "INSERT INTO related (article, position, title, url) VALUES (?, ?, ?, ?)",
                 [(row_id, i, link.title, link.url) for i, link in enumerate(article.related)],
             )
+            if vectors is not None and model is not None:
+                await write_vectors(tx, model, [(row_id, vectors)])
         return row_id
 
-    async def add_articles(self, articles: Sequence[Article], digests: Sequence[str] | None = None) -> list[int | None]:
+    async def add_articles(
+        self,
+        articles: Sequence[Article],
+        digests: Sequence[str] | None = None,
+        vectors: Sequence[ArticleVectors | None] | None = None,
+        model: str | None = None,
+    ) -> list[int | None]:
         """Store many articles (files, in bulk) in one transaction: each one's row id, or None where it
         duplicates a stored article or an earlier one of the batch (same content); see `store_articles`."""
-        return [None if stored is None else stored[0] for stored in await self.store_articles(articles, digests)]
+        stored = await self.store_articles(articles, digests, vectors, model)
+        return [None if one is None else one[0] for one in stored]
 
     async def store_articles(
-        self, articles: Sequence[Article], digests: Sequence[str] | None = None
+        self,
+        articles: Sequence[Article],
+        digests: Sequence[str] | None = None,
+        vectors: Sequence[ArticleVectors | None] | None = None,
+        model: str | None = None,
     ) -> list[tuple[int, Article] | None]:
         """Store many articles in one transaction: each one's row and the article as stored (its id
         made unique when another text holds it, see `free_id`), or None where it duplicates a stored
@@ -122,7 +141,8 @@ class ArticleStore(Database):
 
         The same rules as `add_article`, in one transaction per batch with one duplicate check and one
         statement per table for the sentences and links: bulk ingest is bound by these round trips.
-        `digests`, when given, are the articles' fingerprints already computed (by a worker process).
+        `digests`, when given, are the articles' fingerprints already computed (by a worker process);
+        `vectors` (one per article, None for one not embedded), those made by `model`, stored with them.
         """
         digests = list(digests) if digests is not None else [a.fingerprint for a in articles]
         # Exclusive: the duplicate check and the inserts must see the same articles, in every worker.
@@ -141,9 +161,10 @@ class ArticleStore(Database):
                 hashes.update(h for _, h in found if h is not None)
             stored: list[tuple[int, Article] | None] = []
             sentences, related = [], []
+            embedded: list[tuple[int, ArticleVectors]] = []
             now = utc_now()
             taken_in = datetime.fromisoformat(now)
-            for article, digest in zip(articles, digests, strict=True):
+            for n, (article, digest) in enumerate(zip(articles, digests, strict=True)):
                 if digest in hashes:
                     stored.append(None)
                     continue
@@ -163,8 +184,12 @@ class ArticleStore(Database):
                 stored.append((row, article))
                 sentences += [(row, i, s) for i, s in enumerate(article.sentences)]
                 related += [(row, i, link.title, link.url) for i, link in enumerate(article.related)]
+                if vectors is not None and (made := vectors[n]) is not None:
+                    embedded.append((row, made))
             await tx.executemany("INSERT INTO sentences (article, position, text) VALUES (?, ?, ?)", sentences)
             await tx.executemany("INSERT INTO related (article, position, title, url) VALUES (?, ?, ?, ?)", related)
+            if model is not None:
+                await write_vectors(tx, model, embedded)
         return stored
 
     async def article_count(self) -> int:
@@ -259,6 +284,12 @@ class ArticleStore(Database):
             (upto_row, cutoff_text(since), cutoff_text(until)),
         )
         return row is not None
+
+    async def articles_at(self, rows: Sequence[int]) -> list[tuple[int, Article]]:
+        """The stored articles of these rows (those still stored), in row order."""
+        if not rows:
+            return []
+        return await self._load(f"a.id IN ({','.join('?' * len(rows))})", list(rows))
 
     async def refuse_image(self, url: str, reason: str) -> None:
         """Telegram refused the picture at `url`: every article naming it is pushed as text from now on,

@@ -170,6 +170,17 @@ MIGRATIONS: list[str] = [
     ALTER TABLE articles ADD COLUMN image_url TEXT;
     ALTER TABLE articles ADD COLUMN image_refused TEXT;
     """,
+    # 9: article embeddings (issue 19): per article, the encoder and recipe that made them (`model`,
+    # retrieval.meaning.vectors.model_key), its story vector and (for the newest days) one vector per
+    # body sentence, as float16 bytes; NULL sentences: not embedded. Vectors under another model are stale.
+    """
+    CREATE TABLE article_vectors (
+        article INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        model TEXT NOT NULL,
+        story BLOB NOT NULL,
+        sentences BLOB
+    );
+    """,
 ]
 
 # PostgreSQL: the same schema. Ids are identity columns (BY DEFAULT, so migrate-db can keep the ids it
@@ -331,5 +342,14 @@ PG_MIGRATIONS: list[str] = [
     """
     ALTER TABLE articles ADD COLUMN image_url TEXT;
     ALTER TABLE articles ADD COLUMN image_refused TEXT;
+    """,
+    # 9: article embeddings (issue 19).
+    """
+    CREATE TABLE article_vectors (
+        article BIGINT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        model TEXT NOT NULL,
+        story BYTEA NOT NULL,
+        sentences BYTEA
+    );
     """,
 ]

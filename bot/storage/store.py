@@ -1,6 +1,7 @@
 """`Storage`: the one interface the rest of the bot uses, made of one class per aggregate.
 
-Each aggregate (articles, chats and subscriptions, deliveries, feeds, the query log, topics, digests) keeps its SQL in
+Each aggregate (articles, chats and subscriptions, deliveries, feeds, the query log, topics, digests, article
+vectors) keeps its SQL in
 its own module; they share one connection and one write lock through `Database`.
 """
 
@@ -13,7 +14,8 @@ from bot.storage.digests import DigestStore
 from bot.storage.feeds import FeedStore
 from bot.storage.queries import QueryLog
 from bot.storage.topics import TopicStore
+from bot.storage.vectors import VectorStore
 
 
-class Storage(ArticleStore, ChatStore, DeliveryStore, DigestStore, FeedStore, QueryLog, TopicStore):
+class Storage(ArticleStore, ChatStore, DeliveryStore, DigestStore, FeedStore, QueryLog, TopicStore, VectorStore):
     """All persistent state: open with `await Storage.open(path)`, close with `await storage.close()`."""

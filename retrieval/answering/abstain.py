@@ -13,9 +13,13 @@ from retrieval.answering.replies import AnswerPolicy
 from retrieval.search.term_index import Query
 
 
-def answers(query: Query, best: Evidence, policy: AnswerPolicy, type_offered: bool | None) -> bool:
-    """`type_offered`: whether the sentence holds the answer type asked for (None: no type asked)."""
-    if best.coverage(query, policy.context_share, policy.root_share) < policy.min_coverage:
+def answers(
+    query: Query, best: Evidence, policy: AnswerPolicy, type_offered: bool | None, floor: float | None = None
+) -> bool:
+    """`type_offered`: whether the sentence holds the answer type asked for (None: no type asked);
+    `floor`: the coverage needed (policy.min_coverage unless given)."""
+    floor = policy.min_coverage if floor is None else floor
+    if best.coverage(query, policy.context_share, policy.root_share) < floor:
         return False
     if type_offered is False and policy.require_answer_type:
         return False

@@ -7,13 +7,15 @@ when one of the top k sentences contains a gold answer and comes from the questi
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from retrieval.answering.news_index import NewsIndex
 from retrieval.answering.replies import AnswerPolicy, SentenceRef
+from retrieval.meaning.encoder import Encoder
+from retrieval.meaning.vectors import ArticleVectors
 from retrieval.text.article import Article
 from retrieval.search.term_index import BM25Params
 from retrieval.text.sentences import split_sentences
@@ -122,7 +124,12 @@ def squad_metrics(index: NewsIndex, questions: Iterable[SquadQuestion], abstenti
 
 
 def squad_false_answer_rate(
-    articles: list[Article], questions: list[SquadQuestion], params: BM25Params, policy: AnswerPolicy = AnswerPolicy()
+    articles: list[Article],
+    questions: list[SquadQuestion],
+    params: BM25Params,
+    policy: AnswerPolicy = AnswerPolicy(),
+    encoder: Encoder | None = None,
+    vectors: Mapping[str, ArticleVectors] | None = None,
 ) -> float:
     """Share of questions answered anyway once every paragraph of their topic is removed from the pool.
 
@@ -135,7 +142,8 @@ def squad_false_answer_rate(
         by_topic.setdefault(q.topic, []).append(q)
     wrong = total = 0
     for topic, asked in by_topic.items():
-        index = NewsIndex([a for a in articles if topic_of.get(a.id) != topic], params, policy)
+        kept = [a for a in articles if topic_of.get(a.id) != topic]
+        index = NewsIndex(kept, params, policy, encoder=encoder, vectors=vectors)
         for q in asked:
             total += 1
             wrong += index.ask(q.question).answered

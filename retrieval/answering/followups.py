@@ -8,7 +8,8 @@ from collections.abc import Callable, Collection, Sequence
 import numpy as np
 
 from retrieval.answering import assemble
-from retrieval.answering.replies import AnswerPolicy, SentenceRefs
+from retrieval.answering.replies import AnswerPolicy, Reply, SentenceRefs
+from retrieval.answering.rerank import Evidence
 from retrieval.search.stories import MIN_SIMILARITY, StoryText, story_terms
 from retrieval.analysis.analyzer import Analyzer
 from retrieval.search.term_index import Hit, Query, TermIndex
@@ -112,3 +113,76 @@ def docs_at(
     """The sentence numbers of (article id, 0-based position) pairs."""
     found = [(refs.docs_of(p), n) for a, n in seen if (p := position_of(a)) is not None]
     return frozenset(docs[n] for docs, n in found if n < len(docs))
+
+
+# Stories whose sentences are kept for follow-ups (a chat asks several about one story).
+STORY_CACHE = 256
+
+
+class InContext:
+    """NewsIndex answering a follow-up with the turn before it (a mixin, kept here beside the steps it
+    composes); the attributes below are NewsIndex's."""
+
+    articles: tuple[Article, ...]
+    policy: AnswerPolicy
+    refs: SentenceRefs
+    sentences: TermIndex
+    titles: TermIndex
+    analyzer: Analyzer
+    _positions: dict[str, int] | None
+    _stories: dict[tuple[str, ...], frozenset[int]]
+    _query: Callable[[str], Query]
+    _coverage: Callable[[int, Query], float]
+    evidence: Callable[[int, Query], Evidence]
+    _reply: Callable[..., Reply]
+
+    def ask_in_context(
+        self, question: str, top_k: int = 3, *, topic: str = "", prefer: Collection[str] = (),
+        seen: Collection[tuple[str, int]] = (), must: str = "", only_story: bool = False,
+    ) -> Reply:
+        """A follow-up («كم طولها؟») read with the previous turn's `topic` words (at topic_weight), the
+        story `prefer` names preferred (its articles and the same story's from other outlets: ×(1 +
+        prefer_boost)), or answering alone (`only_story`). A sentence quoted already (`seen`: article id,
+        0-based position) or a copy of one comes last unless it holds the question's own words; with
+        `must`, an answer holds one of its terms (itself, by context or root: «وماذا عن أرمينيا؟»)."""
+        own = known_only(self._query(question), self.sentences)
+        about = self.sentences.query(topic)
+        query = with_topic(own, about, self.policy.topic_weight) if topic else own
+        docs = self._story_docs(tuple(prefer))
+        first = context_hits(self.sentences, own, query, docs, self.policy)
+        if only_story:
+            first = [h for h in first if h.doc in docs]
+        needed = frozenset(self.sentences.analyzer(must)) if must else frozenset()
+        asked = frozenset(own.terms)
+
+        def says_asked(doc: int) -> bool:  # holds the question's own words, itself or by root
+            found = self.evidence(doc, query)
+            return bool(asked & (found.own | found.rooted))
+
+        quoted = docs_at(self.refs, self.position_of, seen)
+        later = quoted_again(self.sentences, first, quoted, says_asked)
+        if topic and not only_story:
+            # Beyond the story, an answer must be on the topic: cover min_coverage of the topic's
+            # own weight (with its context and roots, as any answer's coverage is read).
+            first = [h for h in first if self._coverage(h.doc, about) >= self.policy.min_coverage]
+        return self._reply(question, query, top_k, first, needed, later=later)
+
+    def _story_docs(self, prefer: tuple[str, ...]) -> frozenset[int]:
+        """The sentences of the story `prefer` names (same_story), kept for the next
+        follow-ups on it (the last STORY_CACHE stories asked about)."""
+        found = self._stories.get(prefer)
+        if found is None:
+            story = same_story(self.articles, self.position_of, self.titles, self.analyzer, prefer)
+            if len(self._stories) >= STORY_CACHE:
+                self._stories.clear()
+            found = self._stories[prefer] = docs_of(self.refs, self.position_of, story)
+        return found
+
+    def position_of(self, article_id: str) -> int | None:
+        """Where the article `article_id` is in `articles` (its first copy), or None."""
+        if self._positions is None:
+            positions: dict[str, int] = {}
+            for i, article in enumerate(self.articles):
+                positions.setdefault(article.id, i)
+            self._positions = positions
+        return self._positions.get(article_id)

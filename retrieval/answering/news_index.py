@@ -2,55 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from weakref import WeakKeyDictionary
 
 import numpy as np
 
-from retrieval.analysis.analyzer import Analyzer, RootTable, analyze, term_root
+from retrieval.analysis.analyzer import Analyzer, RootTable, analyze
 from retrieval.analysis.normalize import normalize
-from retrieval.answering import abstain, assemble, followups, rerank
+from retrieval.answering import abstain, assemble, fusion, rerank
+from retrieval.answering.followups import InContext
+from retrieval.answering.meaning_index import WithMeaning
 from retrieval.answering.answer_type import CHECKABLE, AnswerType, answer_type, offers
 from retrieval.answering.replies import Answer, AnswerPolicy, RelatedHit, Reply, SentenceRef, sentence_refs
+from retrieval.meaning.encoder import Encoder
+from retrieval.meaning.matrix import StoryVectors
+from retrieval.meaning.vectors import ArticleVectors
 from retrieval.search.term_index import BM25Params, Encoded, Hit, Query, TermIndex, Vocabulary
 from retrieval.text.article import Article, RelatedLink
 
 
-# Stories whose sentences are kept for follow-ups (a chat asks several about one story).
-STORY_CACHE = 256
 # Near-duplicates of an answer are looked for among this many candidates.
 DUPLICATE_WINDOW = 20
 _root_tables: WeakKeyDictionary[Vocabulary, RootTable] = WeakKeyDictionary()
 
 
-class _Asked:
-    """The question being answered, as the evidence of its candidates reads it: its corpus terms,
-    the ids of their roots, and each candidate's evidence once computed."""
-
-    def __init__(
-        self, query: Query, policy: AnswerPolicy, terms: frozenset[str], sentences: TermIndex, roots: RootTable | None
-    ) -> None:
-        """`roots`: None when the policy weighs no root (nothing is then read by root)."""
-        self.query, self.policy, self.terms, self.sentences = query, policy, terms, sentences
-        self.evidence: dict[int, rerank.Evidence] = {}
-        by_root: dict[int, list[str]] = {}
-        for t in terms if roots is not None else ():
-            # A root no term of the index has (no id) cannot be held by any of its sentences.
-            if (r := term_root(t)) is not None and (found := roots.id_of(r)) is not None:
-                by_root.setdefault(found, []).append(t)
-        self.terms_by_root = by_root
-        self.table = roots
-
-    def held_by_root(self, doc: int, terms: frozenset[str]) -> frozenset[str]:
-        """Those of `terms` (asked terms) whose root one of sentence `doc`'s terms has."""
-        if not self.terms_by_root or self.table is None:
-            return frozenset()
-        found = self.table.held(self.sentences.term_ids_of(doc), self.terms_by_root)
-        return frozenset(t for r in found for t in self.terms_by_root[r] if t in terms)
-
-
-class NewsIndex:
+class NewsIndex(WithMeaning, InContext):
     """An immutable snapshot of the corpus: rebuild with `with_articles` when news arrives."""
 
     def __init__(
@@ -63,11 +40,17 @@ class NewsIndex:
         sentences: TermIndex | None = None,
         headlines: TermIndex | None = None,
         titles: TermIndex | None = None,
+        encoder: Encoder | None = None,
+        vectors: Mapping[str, ArticleVectors] | None = None,
     ) -> None:
         """`sentences`, when given, is the index of the articles' sentences in order (loaded from a
         snapshot, or grown from an older index); `headlines` likewise for the related headlines and
         `titles` for the articles' titles (one document per article: the context rerank reads a
-        candidate's title terms off it instead of analysing the title in the question)."""
+        candidate's title terms off it instead of analysing the title in the question).
+
+        `encoder` embeds questions into the space of `vectors` (the articles' embeddings, by article
+        id, made by the same encoder); without an encoder, vectors are not held and the answers are
+        the lexical ones. An article without a vector is answered lexically (see `unembedded`)."""
         self.articles: tuple[Article, ...] = tuple(articles)
         self.params = params
         self.policy = policy
@@ -80,7 +63,7 @@ class NewsIndex:
                 if link.title not in links or (link.url and not links[link.title].url):
                     links[link.title] = link
         self.links = list(links.values())
-        self._wanted: _Asked | None = None
+        self._wanted: rerank.Asked | None = None
         self._positions: dict[str, int] | None = None  # article id -> position, built on first use
         self._stories: dict[tuple[str, ...], frozenset[int]] = {}
         if sentences is None:
@@ -109,11 +92,24 @@ class NewsIndex:
             # question works them out (a candidate's rare terms would otherwise be checked each time).
             roots.read_all()
         self._roots = roots
+        self.encoder = encoder
+        self.meaning: StoryVectors | None = None
+        self._close: tuple[str, fusion.Closeness] | None = None  # the last question's cosines
+        if encoder is not None:
+            self.meaning = StoryVectors(
+                [a.id for a in self.articles], [len(a.sentences) for a in self.articles], encoder.dim, vectors
+            )
 
-    def with_articles(self, more: Iterable[Article], analysed: Encoded | None = None) -> NewsIndex:
+    def with_articles(
+        self,
+        more: Iterable[Article],
+        analysed: Encoded | None = None,
+        vectors: Mapping[str, ArticleVectors] | None = None,
+    ) -> NewsIndex:
         """This index plus the articles of `more` it does not hold yet; only those are analysed (or
         taken from `analysed`, the sentences of all of `more` analysed elsewhere, in order), and they
-        join as a new segment (this snapshot keeps answering meanwhile)."""
+        join as a new segment (this snapshot keeps answering meanwhile). The vectors held are kept;
+        `vectors` gives those of the new articles (by id)."""
         more = list(more)
         known = {a.id for a in self.articles}
         fresh = []  # per article of `more`: new here (and not repeated earlier in `more`)
@@ -122,7 +118,7 @@ class NewsIndex:
             known.add(article.id)
         new = [a for a, f in zip(more, fresh, strict=True) if f]
         if not new:
-            return self
+            return self.with_vectors(vectors or {})
         links = {link.title for link in self.links}
         titles = list(dict.fromkeys(link.title for a in new for link in a.related if link.title not in links))
         if analysed is not None:
@@ -130,7 +126,7 @@ class NewsIndex:
             sentences = self.sentences.with_encoded(analysed.subset(np.array(keep, dtype=bool)))
         else:
             sentences = self.sentences.with_texts([s for a in new for s in a.sentences])
-        return NewsIndex(
+        grown = NewsIndex(
             [*self.articles, *new],
             self.params,
             self.policy,
@@ -139,12 +135,19 @@ class NewsIndex:
             headlines=self.headlines.with_texts(titles),
             titles=self.titles.with_texts([a.title for a in new]),
         )
+        if self.meaning is None:
+            return grown
+        grown.encoder, grown._close = self.encoder, None
+        grown.meaning = self.meaning.extended([a.id for a in new], [len(a.sentences) for a in new], vectors)
+        return grown
 
-    def rebuilt(self, articles: Iterable[Article]) -> NewsIndex:
+    def rebuilt(self, articles: Iterable[Article], vectors: Mapping[str, ArticleVectors] | None = None) -> NewsIndex:
         """An index over `articles`, reusing the analysis of every article this one already holds.
 
         Kept articles are selected from the arrays (no analysis); the others are analysed. Scores
-        are those of a fresh build over the same articles: the statistics are recomputed.
+        are those of a fresh build over the same articles: the statistics are recomputed. A kept
+        article keeps its vectors while its story text (and, for sentence vectors, its sentences) is
+        unchanged; `vectors` gives those of the others (by id) and replaces any held.
         """
         articles = list(articles)
         held: dict[str, tuple[int, int, Article]] = {}  # id -> first sentence, position, article
@@ -152,6 +155,7 @@ class NewsIndex:
         for position, article in enumerate(self.articles):
             held.setdefault(article.id, (doc, position, article))
             doc += len(article.sentences)
+        carried = None if self.meaning is None else self.meaning.carried({i: h[2] for i, h in held.items()}, articles, vectors)
         docs: list[int] = []
         new: list[str] = []
         # An article held (first of its id) keeps its analysed title too, unless the title changed.
@@ -178,7 +182,8 @@ class NewsIndex:
         else:  # headlines are few: analysing them again costs nothing worth a second code path
             headlines = TermIndex(wanted, self.params, self.analyzer)
         return NewsIndex(
-            articles, self.params, self.policy, self.analyzer, sentences=sentences, headlines=headlines, titles=titles
+            articles, self.params, self.policy, self.analyzer, sentences=sentences, headlines=headlines, titles=titles,
+            encoder=self.encoder, vectors=carried,
         )
 
     def rank(self, question: str, n: int) -> list[tuple[SentenceRef, Hit]]:
@@ -202,7 +207,7 @@ class NewsIndex:
             if self.policy.weighs_roots:
                 self._roots.read_all()  # nothing to do once read (built with roots on, it was)
                 roots = self._roots
-            cached = self._wanted = _Asked(query, self.policy, rerank.query_terms(query), self.sentences, roots)
+            cached = self._wanted = rerank.Asked(query, self.policy, rerank.query_terms(query), self.sentences, roots)
         # ...and each candidate's evidence, which the rerank, the answer checks and related articles
         # all read (a pure function of the document, the terms and the policy: a new policy, new cache).
         found = cached.evidence.get(doc)
@@ -228,9 +233,16 @@ class NewsIndex:
     ) -> list[tuple[SentenceRef, Hit]]:
         """`first`: the BM25 candidates when the caller scored them (a follow-up's)."""
         hits = self.sentences.search(query, max(n, self.policy.pool)) if first is None else first
+        close = self.closeness(question)
+        spread = fusion.spread_of(hits) if close is not None else 1.0
+        if close is not None:
+            hits = fusion.with_nearest_stories(hits, query, close, self.sentences, self.refs)
         depth = max(n, self.policy.context_depth) if n < self.policy.pool else self.policy.context_depth
         weights = (self.policy.context_weight, self.policy.root_weight)
         hits = rerank.with_context(hits, query, lambda doc: self.evidence(doc, query), weights, depth)
+        if close is not None:
+            article_of = self.refs.article_of
+            hits = fusion.fused(hits, close, article_of, self.policy.story_weight, self.policy.sentence_weight, spread)
         kind = answer_type(question)
         if kind is not None and self.policy.answer_type_boost:
             hits = self._boost_answer_type(hits, kind, query)
@@ -253,11 +265,16 @@ class NewsIndex:
         ]
         return sorted(boosted, key=lambda h: (-h.score, h.doc))
 
+    def _floor(self, question: str) -> float:
+        """The coverage an answer needs: lower when meaning's silence checks the story too."""
+        with_meaning = self.policy.silent_by_meaning and self.closeness(question) is not None
+        return self.policy.meaning_min_coverage if with_meaning else self.policy.min_coverage
+
     def _answers(self, question: str, query: Query, candidate: tuple[SentenceRef, Hit]) -> bool:
         ref, hit = candidate
         kind = answer_type(question)
         offered = offers(ref.text, kind, frozenset(query.terms)) if kind is not None and kind in CHECKABLE else None
-        return abstain.answers(query, self.evidence(hit.doc, query), self.policy, offered)
+        return abstain.answers(query, self.evidence(hit.doc, query), self.policy, offered, self._floor(question))
 
     def related(self, question: str) -> tuple[RelatedHit, ...]:
         """"تابع أيضا" headlines of the corpus that fit the question."""
@@ -269,37 +286,6 @@ class NewsIndex:
     def ask(self, question: str, top_k: int = 3) -> Reply:
         return self._reply(question, self._query(question), top_k)
 
-    def ask_in_context(
-        self, question: str, top_k: int = 3, *, topic: str = "", prefer: Collection[str] = (),
-        seen: Collection[tuple[str, int]] = (), must: str = "", only_story: bool = False,
-    ) -> Reply:
-        """A follow-up («كم طولها؟») read with the previous turn's `topic` words (at topic_weight), the
-        story `prefer` names preferred (its articles and the same story's from other outlets: ×(1 +
-        prefer_boost)), or answering alone (`only_story`). A sentence quoted already (`seen`: article id,
-        0-based position) or a copy of one comes last unless it holds the question's own words; with
-        `must`, an answer holds one of its terms (itself, by context or root: «وماذا عن أرمينيا؟»)."""
-        own = followups.known_only(self._query(question), self.sentences)
-        about = self.sentences.query(topic)
-        query = followups.with_topic(own, about, self.policy.topic_weight) if topic else own
-        docs = self._story_docs(tuple(prefer))
-        first = followups.context_hits(self.sentences, own, query, docs, self.policy)
-        if only_story:
-            first = [h for h in first if h.doc in docs]
-        needed = frozenset(self.sentences.analyzer(must)) if must else frozenset()
-        asked = frozenset(own.terms)
-
-        def says_asked(doc: int) -> bool:  # holds the question's own words, itself or by root
-            found = self.evidence(doc, query)
-            return bool(asked & (found.own | found.rooted))
-
-        quoted = followups.docs_at(self.refs, self.position_of, seen)
-        later = followups.quoted_again(self.sentences, first, quoted, says_asked)
-        if topic and not only_story:
-            # Beyond the story, an answer must be on the topic: cover min_coverage of the topic's
-            # own weight (with its context and roots, as any answer's coverage is read).
-            first = [h for h in first if self._coverage(h.doc, about) >= self.policy.min_coverage]
-        return self._reply(question, query, top_k, first, needed, later=later)
-
     def ask_more(self, question: str, skip: int, n: int = 3) -> Reply:
         """The answers after the first `skip` stories (the "more" button): any sentence of another
         article that answers the question, however far behind the best it scores."""
@@ -308,26 +294,6 @@ class NewsIndex:
         shown |= {o.id for a in reply.answers[:skip] for o in a.also_reported_by}
         further = tuple(a for a in reply.answers[skip:] if a.article.id not in shown)[:n]
         return replace(reply, answers=further, answered=bool(further), related=())
-
-    def _story_docs(self, prefer: tuple[str, ...]) -> frozenset[int]:
-        """The sentences of the story `prefer` names (followups.same_story), kept for the next
-        follow-ups on it (the last STORY_CACHE stories asked about)."""
-        found = self._stories.get(prefer)
-        if found is None:
-            story = followups.same_story(self.articles, self.position_of, self.titles, self.analyzer, prefer)
-            if len(self._stories) >= STORY_CACHE:
-                self._stories.clear()
-            found = self._stories[prefer] = followups.docs_of(self.refs, self.position_of, story)
-        return found
-
-    def position_of(self, article_id: str) -> int | None:
-        """Where the article `article_id` is in `articles` (its first copy), or None."""
-        if self._positions is None:
-            positions: dict[str, int] = {}
-            for i, article in enumerate(self.articles):
-                positions.setdefault(article.id, i)
-            self._positions = positions
-        return self._positions.get(article_id)
 
     def _reply(
         self, question: str, query: Query, top_k: int, first: list[Hit] | None = None,
@@ -341,6 +307,8 @@ class NewsIndex:
             pool = [c for c in pool if c[1].doc not in later] + [c for c in pool if c[1].doc in later]
         answers: list[Answer] = []
         lead = self._first_answering(question, query, pool)
+        if lead is not None and self._far_in_meaning(question, pool):
+            lead = None
         if lead is not None:
             pool = [pool[lead], *pool[:lead], *pool[lead + 1 :]]
             answers = self._answers_by_story(question, query, pool, max(top_k, 1), relative)
@@ -367,7 +335,7 @@ class NewsIndex:
         if self._answers(question, query, pool[0]):
             return 0
         top = pool[0]
-        if self._coverage(top[1].doc, query) < self.policy.min_coverage:
+        if self._coverage(top[1].doc, query) < self._floor(question):
             return None  # the question's words are missing, not just the kind of answer
         floor = (1.0 - self.policy.type_fallback) * top[1].score
         for i, candidate in enumerate(pool[1:], 1):

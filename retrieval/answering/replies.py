@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib import resources
 from bisect import bisect_right
 from itertools import accumulate
 from typing import overload
 
 from retrieval.text.article import Article, RelatedLink
+
+
+def _fitted() -> tuple[dict[str, float], str | None]:
+    """Meaning's coefficients as benchmarks/fit_meaning.py wrote them (with where they came from), and
+    the encoder they were fitted for."""
+    found = json.loads(resources.files("retrieval.resources").joinpath("meaning_fit.json").read_text("utf-8"))
+    model = found.get("model")
+    return {k: float(v) for k, v in found["policy"].items()}, model.split("/")[0] if model else None
+
+
+_FIT, _FIT_MODEL = _fitted()
 
 
 @dataclass(frozen=True)
@@ -49,6 +62,25 @@ class AnswerPolicy:
     related_article_coverage: float = 0.5
     # How many candidates to rank before the tie-break and cut.
     pool: int = 50
+    # Meaning (only with an encoder and the articles' vectors; fitted by benchmarks/fit_meaning.py on
+    # ARCD-train and benchmarks/news_train.jsonl, never on the dev sets: BENCHMARKS.md, "Meaning").
+    # The sentences of the story_depth stories closest to the question join BM25's candidates; a
+    # candidate's score gains story_weight (sentence_weight) × the pool's BM25 spread × its story's
+    # (sentence's) min-max normalised cosine (answering/fusion.py).
+    story_depth: int = 10
+    # The encoder the coefficients below were fitted for (their cosines are that model's): with
+    # another one (the test suite's hash encoder) the index answers lexically, unless a policy names
+    # it here (None: whichever encoder the index has).
+    meaning_model: str | None = _FIT_MODEL
+    story_weight: float = _FIT.get("story_weight", 0.0)
+    sentence_weight: float = _FIT.get("sentence_weight", 0.0)
+    # Abstain when none of the silence_depth best candidates is close to the question: no embedded
+    # sentence with a cosine of min_sentence_cosine, no other candidate whose story has min_story_cosine.
+    # With that check on, the lexical floor is meaning_min_coverage instead of min_coverage (fitted together).
+    min_story_cosine: float = _FIT.get("min_story_cosine", 0.0)
+    min_sentence_cosine: float = _FIT.get("min_sentence_cosine", 0.0)
+    meaning_min_coverage: float = _FIT.get("min_coverage_with_meaning", 0.4)
+    silence_depth: int = 5
     # A follow-up («كم طولها؟») prefers the story the previous answer came from: its sentences (and
     # those of its near-duplicates) score this much more (×1.5), so another story on the same topic
     # wins only when it is clearly better.
@@ -56,6 +88,11 @@ class AnswerPolicy:
     # ...and the previous turn's topic words weigh this share of the question's own (in BM25 and in
     # coverage): they say what the question is about, its own words what it asks.
     topic_weight: float = 0.5
+
+    @property
+    def silent_by_meaning(self) -> bool:
+        """Whether meaning's closeness check can silence an answer (a threshold is set)."""
+        return self.min_story_cosine > 0 or self.min_sentence_cosine > 0
 
     @property
     def weighs_roots(self) -> bool:
@@ -121,6 +158,9 @@ class SentenceRefs(Sequence[SentenceRef]):
     def docs_of(self, position: int) -> range:
         """The sentence numbers of the article at `position` in `articles`."""
         return range(self._starts[position], self._starts[position + 1])
+
+    # The same range, by the name the meaning fusion (issue 19) calls it.
+    span = docs_of
 
     def article_of(self, i: int) -> int:
         """The position in `articles` of the article sentence `i` belongs to."""

@@ -14,9 +14,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from functools import lru_cache
 
-from retrieval.analysis.analyzer import words
-from retrieval.answering.replies import SentenceRef
-from retrieval.search.term_index import Hit, Query
+from retrieval.analysis.analyzer import RootTable, term_root, words
+from retrieval.answering.replies import AnswerPolicy, SentenceRef
+from retrieval.search.term_index import Hit, Query, TermIndex
 from retrieval.text.article import Article
 
 # Words that ask for the latest state of a developing story ("ما آخر ...", "وش أحدث ...", "اليوم").
@@ -191,3 +191,29 @@ def _newer_on_ties(hits: list[Hit], published_of: Callable[[int], float], margin
             hits[j - 1], hits[j] = hits[j], hits[j - 1]
             j -= 1
     return hits
+
+
+class Asked:
+    """The question being answered, as the evidence of its candidates reads it: its corpus terms,
+    the ids of their roots, and each candidate's evidence once computed."""
+
+    def __init__(
+        self, query: Query, policy: AnswerPolicy, terms: frozenset[str], sentences: TermIndex, roots: RootTable | None
+    ) -> None:
+        """`roots`: None when the policy weighs no root (nothing is then read by root)."""
+        self.query, self.policy, self.terms, self.sentences = query, policy, terms, sentences
+        self.evidence: dict[int, Evidence] = {}
+        by_root: dict[int, list[str]] = {}
+        for t in terms if roots is not None else ():
+            # A root no term of the index has (no id) cannot be held by any of its sentences.
+            if (r := term_root(t)) is not None and (found := roots.id_of(r)) is not None:
+                by_root.setdefault(found, []).append(t)
+        self.terms_by_root = by_root
+        self.table = roots
+
+    def held_by_root(self, doc: int, terms: frozenset[str]) -> frozenset[str]:
+        """Those of `terms` (asked terms) whose root one of sentence `doc`'s terms has."""
+        if not self.terms_by_root or self.table is None:
+            return frozenset()
+        found = self.table.held(self.sentences.term_ids_of(doc), self.terms_by_root)
+        return frozenset(t for r in found for t in self.terms_by_root[r] if t in terms)
