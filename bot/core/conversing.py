@@ -20,9 +20,11 @@ MORE_CHARS = 56
 
 
 class Conversing:
-    """What NewsService gives it: its settings, storage, metrics, current index, article rows and its
-    query log (the writes in flight, the writer)."""
+    """What NewsService gives it: its settings, storage, metrics, current index, article rows, its
+    query log (the writes in flight, the writer) and `conversations`: what each chat (each member, in
+    groups) talked about last, which follow-ups are read with."""
 
+    conversations: Conversations
     settings: Settings
     storage: Storage
     metrics: Metrics
@@ -32,14 +34,6 @@ class Conversing:
 
     if TYPE_CHECKING:
         async def _log_query(self, chat_id: int | None, question: str, answered: bool, latency_ms: float) -> None: ...
-
-    @property
-    def conversations(self) -> Conversations:
-        """What each chat (each member, in groups) talked about last: follow-ups are read with it."""
-        found = self.__dict__.get("_conversations")
-        if found is None:
-            found = self.__dict__["_conversations"] = Conversations()
-        return found
 
     def _log_asked(self, chat_id: int | None, question: str, answered: bool, latency_ms: float) -> None:
         """Write the question to the query log beside the reply, never in its way (NewsService)."""

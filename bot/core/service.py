@@ -14,6 +14,7 @@ from retrieval.meaning.vectors import ArticleVectors
 from bot.age import age_cutoff
 from bot.core.alerts import Followed, TopicAlerts
 from bot.core.channels import ChannelRequest
+from bot.core.conversation import Conversations
 from bot.core.conversing import Conversing
 from bot.core.feed_admin import FeedAdmin, FeedChange, FeedStatus
 from bot.core.digests import DEFAULT_TZ, PlanRequest, Story, next_due, plan_due, top_stories
@@ -61,6 +62,7 @@ class NewsService(Conversing):
         # run's claims start here. None until the first count after a start derives it.
         self.waiting_from_row: int | None = None
         self.storage = storage
+        self.conversations = Conversations()  # read by Conversing (bot/core/conversing.py)
         self.alerts = alerts or TopicAlerts(storage, [])
         self.feeds = feeds or FeedAdmin(storage, settings, [])
         self._index = index
