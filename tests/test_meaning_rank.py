@@ -19,6 +19,10 @@ OFF = replace(AnswerPolicy(), meaning_model=None, story_weight=0.0, sentence_wei
               context_share=0.0, root_weight=0.0, root_share=0.0)
 
 
+# Meaning read but changing nothing: a weight too small to move any score.
+PROBE = replace(OFF, sentence_weight=1e-12)
+
+
 def article(i: int, title: str, *sentences: str) -> Article:
     return Article(id=f"a{i}", title=title, sentences=tuple(sentences), source=f"s{i}",
                    published=datetime(2015, 8, 1, tzinfo=timezone.utc))
@@ -60,6 +64,13 @@ def test_coefficients_fitted_for_another_model_leave_the_answers_lexical() -> No
     assert index.rank(question, 1)[0][0].article.id == "a1"
 
 
+def test_a_policy_with_meaning_off_does_not_embed_the_question() -> None:
+    index = NewsIndex(TIED, policy=OFF, encoder=ENCODER, vectors=vectors_of(TIED))
+    assert index.closeness("حريق المستودع") is None  # every weight 0, no threshold: nothing to read
+    assert NewsIndex(TIED, policy=replace(OFF, sentence_weight=0.1), encoder=ENCODER,
+                     vectors=vectors_of(TIED)).closeness("حريق المستودع") is not None
+
+
 def test_an_article_without_a_vector_is_still_answered_lexically() -> None:
     question = "كم العدد الذي قاله المسؤول عن حريق المستودع في مكة؟"
     index = NewsIndex(TIED, policy=replace(OFF, story_weight=0.5), encoder=ENCODER, vectors={})
@@ -88,7 +99,7 @@ def test_the_nearest_stories_bring_candidates_bm25_left_out() -> None:
 def test_silence_when_no_candidate_story_is_close() -> None:
     question = "كم العدد الذي قاله المسؤول يوم الأحد؟"
     vectors = vectors_of(TIED)
-    answered = NewsIndex(TIED, policy=OFF, encoder=ENCODER, vectors=vectors)
+    answered = NewsIndex(TIED, policy=PROBE, encoder=ENCODER, vectors=vectors)
     assert answered.ask(question).answered
     found = answered.story_closeness(question)
     assert found is not None
@@ -105,7 +116,7 @@ def test_silence_when_no_candidate_story_is_close() -> None:
 def test_an_embedded_sentence_is_judged_by_its_own_closeness() -> None:
     question = "كم العدد الذي قاله المسؤول يوم الأحد؟"
     vectors = vectors_of(TIED, sentences=True)
-    index = NewsIndex(TIED, policy=OFF, encoder=ENCODER, vectors=vectors)
+    index = NewsIndex(TIED, policy=PROBE, encoder=ENCODER, vectors=vectors)
     found = index.story_closeness(question)
     assert found is not None
     story, sentence = found

@@ -70,6 +70,8 @@ class WithMeaning:
             return None
         if self.policy.meaning_model is not None and self.policy.meaning_model != self.encoder.name:
             return None  # coefficients fitted for another model's cosines
+        if not (self.policy.story_weight > 0 or self.policy.sentence_weight > 0 or self.policy.silent_by_meaning):
+            return None  # meaning switched off in the policy: the question is not embedded at all
         cached = self._close
         if cached is not None and cached[0] == question:
             return cached[1]
