@@ -21,6 +21,9 @@ runs) plus the mean on the news questions (the two domains weigh alike). The wei
 at its best story threshold (silence is applied last, so one run per weight pair gives every
 threshold's replies); for the best pair the lexical coverage floor is then fitted with the threshold.
 The story vectors of the news come from benchmarks/embed_news.py (titles); ARCD's pool is embedded here.
+
+--sentence-only: the sentence rerank alone (story weight 0, no silence, floor 0.4), its weight on a finer
+grid (SENTENCE_ONLY), judged by the same objective without thresholds; prints, writes nothing.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ SENTENCE_WEIGHTS = (0.0, 1.2, 2.0, 3.0)
 LEVELS = tuple(round(0.74 + 0.01 * i, 2) for i in range(15))  # e5 cosines sit in 0.7-0.9
 THRESHOLDS = ((0.0, 0.0), *((a, b) for a in LEVELS for b in LEVELS))  # (story, sentence)
 COVERAGES = (0.25, 0.3, 0.35, 0.4)  # the lexical floor, 0.4 without meaning
+SENTENCE_ONLY = (0.0, 0.4, 0.8, 1.2, 1.6, 2.0, 3.0)
 
 
 @dataclass
@@ -125,6 +129,7 @@ def main() -> int:
     ap.add_argument("--news", type=Path, help="the seeds folder of the news stream (benchmarks/news_corpus.py)")
     ap.add_argument("--titles", type=Path, help="its title vectors (benchmarks/embed_news.py)")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/newsbot-bench/articles.pickle"))
+    ap.add_argument("--sentence-only", action="store_true", help="fit the sentence weight alone (see the docstring)")
     ap.add_argument("--write", action="store_true", help="write the fitted coefficients to " + str(FIT_FILE.relative_to(ROOT)))
     args = ap.parse_args()
     enc = encoder()
@@ -162,6 +167,17 @@ def main() -> int:
                          f"unanswerable silent {silent}/{sum(not r.answerable for r in mine)}")
         return "; ".join(cells)
 
+    if args.sentence_only:
+        results = []
+        for tw in SENTENCE_ONLY:
+            t = time.perf_counter()
+            found = run(replace(base, sentence_weight=tw))
+            results.append((objective(found, (0.0, 0.0)), -tw, tw))
+            print(f"sentence {tw:.2f}: objective {results[-1][0]:.4f}; {line(found, (0.0, 0.0))}"
+                  f"  ({time.perf_counter() - t:.0f} s)", flush=True)
+            enc.save()
+        print(f"best sentence weight alone: {max(results)[2]} (ties go to the smaller weight)")
+        return 0
     grid = {}
     best = None
     for sw in STORY_WEIGHTS:
