@@ -28,7 +28,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -40,6 +39,8 @@ from bot.settings import load_settings  # noqa: E402
 from bot.storage import Storage  # noqa: E402
 from bot.testing.harness import Harness  # noqa: E402
 from retrieval.text.article import Article  # noqa: E402
+
+from bench_storage import fresh_pg  # noqa: E402  (this folder: a database of its own on the server)
 
 QUERIES = ("claim_deliveries", "pending_deliveries", "owed_count")
 DELIVERED_ALL = ("INSERT INTO deliveries (article, chat_id, status, attempts, at)"
@@ -120,16 +121,6 @@ async def measure(target: Path | str, subscribers: int, repeat: int, folder: Pat
             await h.service.storage.add_articles([article(f"new-{n}")])
             await run("one new article owed", subscribers)
     return {kind: tuple(statistics.median(r[i] for r in runs) for i in range(3)) for kind, runs in found.items()}
-
-
-async def fresh_pg(server: str) -> str:
-    import asyncpg
-
-    name = f"bench_{uuid.uuid4().hex[:10]}"
-    con = await asyncpg.connect(server)
-    await con.execute(f"CREATE DATABASE {name}")
-    await con.close()
-    return server.rsplit("/", 1)[0] + "/" + name
 
 
 def main() -> None:

@@ -8,6 +8,8 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from bot.settings import PROJECT_ROOT
@@ -148,9 +150,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def post_webhook(port: int, body: dict, secret: str | None) -> int:
+    """POST an update to the bot's webhook on loopback, with the secret header unless `secret` is None:
+    the HTTP status, or 0 when nothing answers yet."""
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/hook", json.dumps(body).encode(), headers)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except OSError:
+        return 0
+
+
 def test_webhook_mode_checks_the_secret_token(tmp_path: Path) -> None:
-    import urllib.error
-    import urllib.request
 
     port = free_port()
     update = {"update_id": 5, "message": {"message_id": 1, "date": int(time.time()), "text": QUESTION,
@@ -158,17 +174,7 @@ def test_webhook_mode_checks_the_secret_token(tmp_path: Path) -> None:
                                           "from": {"id": 778, "is_bot": False, "first_name": "T"}}}
 
     def post(secret: str | None, body: dict = update) -> int:
-        headers = {"Content-Type": "application/json"}
-        if secret:
-            headers["X-Telegram-Bot-Api-Secret-Token"] = secret
-        req = urllib.request.Request(f"http://127.0.0.1:{port}/hook", json.dumps(body).encode(), headers)
-        try:
-            with urllib.request.urlopen(req, timeout=10) as resp:
-                return resp.status
-        except urllib.error.HTTPError as exc:
-            return exc.code
-        except OSError:
-            return 0
+        return post_webhook(port, body, secret)
 
     with BotAPIServer() as server:
         env = {

@@ -9,8 +9,6 @@ import json
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -20,7 +18,7 @@ from bot.logs import REDACTED, SECRET
 from bot.settings import derived_webhook_secret
 from tests.botapi_server import BotAPIServer
 from tests.pg_server import free_port
-from tests.test_bot_e2e import QUESTION, TOKEN, run_env, stop, wait_for
+from tests.test_bot_e2e import QUESTION, TOKEN, post_webhook as post, run_env, stop, wait_for
 
 DB_PASSWORD = "pg-Pa55word-never-logged"
 
@@ -33,20 +31,6 @@ def with_password(url: str) -> tuple[str, str]:
         return url, parts.password
     netloc = f"{parts.username}:{DB_PASSWORD}@{parts.hostname}:{parts.port}"
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, "")), DB_PASSWORD
-
-
-def post(port: int, body: dict, secret: str | None) -> int:
-    headers = {"Content-Type": "application/json"}
-    if secret is not None:
-        headers["X-Telegram-Bot-Api-Secret-Token"] = secret
-    req = urllib.request.Request(f"http://127.0.0.1:{port}/hook", json.dumps(body).encode(), headers)
-    try:
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            return resp.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
-    except OSError:
-        return 0
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
